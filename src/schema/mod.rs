@@ -1,0 +1,236 @@
+//! The event schema: types, the field table, and the built-in Auth0
+//! post-login schema. The schema is data (`*.schema` files read by
+//! [`text`]); the checker only reads it, so another identity provider's
+//! schema is a new file, not a change to the checker.
+
+mod text;
+
+use std::fmt;
+use std::sync::LazyLock;
+
+/// Index of a record in [`Schema::records`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RecordId(pub u32);
+
+/// Index of an enum in [`Schema::enums`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EnumId(pub u32);
+
+/// A type of the policy language.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    /// Text.
+    String,
+    /// A string drawn from a closed set of values.
+    Enum(EnumId),
+    /// A 64-bit integer.
+    Int,
+    /// A floating-point number.
+    Float,
+    /// `true` or `false`.
+    Bool,
+    /// An IPv4 or IPv6 address.
+    Ip,
+    /// An IPv4 or IPv6 network.
+    Cidr,
+    /// A point in time (ISO 8601 text in the event).
+    Timestamp,
+    /// A length of time.
+    Duration,
+    /// A list of values of one type.
+    List(Box<Type>),
+    /// A JSON object with known fields.
+    Record(RecordId),
+    /// A free-form JSON object: values are `dynamic` unless a key is declared.
+    Map,
+    /// Any JSON value, checked at run time.
+    Dynamic,
+    /// The type of the literal `null` (and of an empty list's elements).
+    Null,
+}
+
+impl Type {
+    /// Whether values of this type are strings at run time.
+    pub fn is_string(&self) -> bool {
+        matches!(self, Type::String | Type::Enum(_))
+    }
+
+    /// Whether the type is a number.
+    pub fn is_number(&self) -> bool {
+        matches!(self, Type::Int | Type::Float)
+    }
+}
+
+/// A closed set of string values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumDef {
+    /// Its name in the schema file.
+    pub name: String,
+    /// The allowed values, in schema order.
+    pub values: Vec<String>,
+}
+
+/// A JSON object with known fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordDef {
+    /// Its name in the schema file.
+    pub name: String,
+    /// The documented fields.
+    pub fields: Vec<FieldDef>,
+    /// Whether the identity provider may add undocumented keys.
+    pub open: bool,
+    /// Comparing the record with a string compares this field.
+    pub compare_by: Option<String>,
+}
+
+impl RecordDef {
+    /// Looks a field up by its exact JSON name.
+    pub fn field(&self, name: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// One documented field of a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldDef {
+    /// The JSON key.
+    pub name: String,
+    /// Its type.
+    pub ty: Type,
+    /// Whether the key may be absent.
+    pub optional: bool,
+    /// Whether policies may not read it (the event's secrets).
+    pub hidden: bool,
+}
+
+/// A bare name that stands for a path (`ip` = `request.ip`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shorthand {
+    /// The bare name.
+    pub name: String,
+    /// The path segments it stands for.
+    pub path: Vec<String>,
+}
+
+/// An event schema.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Schema {
+    /// The records; `root` is the event itself.
+    pub records: Vec<RecordDef>,
+    /// The closed string sets.
+    pub enums: Vec<EnumDef>,
+    /// Bare names standing for paths.
+    pub shorthands: Vec<Shorthand>,
+    /// The record of the whole event.
+    pub root: Option<RecordId>,
+    /// The values `require mfa using "..."` accepts.
+    pub providers: Option<EnumId>,
+    /// The values `require mfa using factors [...]` accepts.
+    pub factors: Option<EnumId>,
+    /// Problems found while reading the schema text (empty for a good schema).
+    pub errors: Vec<String>,
+}
+
+impl Schema {
+    /// Reads a schema from its text form (see `auth0_post_login.schema`).
+    pub fn from_text(text: &str) -> Schema {
+        text::read(text)
+    }
+
+    /// The record with this id.
+    pub fn record(&self, id: RecordId) -> &RecordDef {
+        // INVARIANT: ids are only made by the schema reader, as indexes into `records`.
+        &self.records[id.0 as usize]
+    }
+
+    /// The enum with this id.
+    pub fn enum_def(&self, id: EnumId) -> &EnumDef {
+        // INVARIANT: ids are only made by the schema reader, as indexes into `enums`.
+        &self.enums[id.0 as usize]
+    }
+
+    /// The shorthand with this name.
+    pub fn shorthand(&self, name: &str) -> Option<&Shorthand> {
+        self.shorthands.iter().find(|s| s.name == name)
+    }
+
+    /// The allowed values of an optional enum, as a list.
+    pub fn enum_values(&self, id: Option<EnumId>) -> &[String] {
+        id.map_or(&[], |id| &self.enum_def(id).values)
+    }
+
+    /// A type as a person would write it.
+    pub fn display<'a>(&'a self, ty: &'a Type) -> TypeDisplay<'a> {
+        TypeDisplay { schema: self, ty }
+    }
+}
+
+/// Renders a [`Type`] with record names.
+pub struct TypeDisplay<'a> {
+    schema: &'a Schema,
+    ty: &'a Type,
+}
+
+impl fmt::Display for TypeDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.ty {
+            Type::String | Type::Enum(_) => f.write_str("string"),
+            Type::Int => f.write_str("int"),
+            Type::Float => f.write_str("float"),
+            Type::Bool => f.write_str("bool"),
+            Type::Ip => f.write_str("ip"),
+            Type::Cidr => f.write_str("cidr"),
+            Type::Timestamp => f.write_str("timestamp"),
+            Type::Duration => f.write_str("duration"),
+            Type::List(t) => write!(f, "list<{}>", self.schema.display(t)),
+            Type::Record(id) => write!(f, "record `{}`", self.schema.record(*id).name),
+            Type::Map => f.write_str("map"),
+            Type::Dynamic => f.write_str("dynamic"),
+            Type::Null => f.write_str("null"),
+        }
+    }
+}
+
+static AUTH0: LazyLock<Schema> =
+    LazyLock::new(|| Schema::from_text(include_str!("auth0_post_login.schema")));
+
+/// The built-in schema of the Auth0 Actions post-login `event`.
+pub fn auth0_post_login() -> &'static Schema {
+    &AUTH0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_schema_reads_cleanly() {
+        let s = auth0_post_login();
+        assert_eq!(s.errors, Vec::<String>::new());
+        assert!(s.root.is_some());
+        assert_eq!(s.enum_values(s.providers).len(), 4);
+        assert_eq!(s.enum_values(s.factors).len(), 7);
+    }
+
+    #[test]
+    fn every_documented_root_is_reachable() {
+        let s = auth0_post_login();
+        let Some(root) = s.root else { return };
+        let event = s.record(root);
+        for name in [
+            "user", "connection", "client", "request", "stats", "tenant", "authentication",
+            "authorization", "organization", "transaction", "resource_server", "session",
+            "refresh_token", "security_context", "custom_domain", "prompt",
+            "session_transfer_token", "agent",
+        ] {
+            assert!(event.field(name).is_some(), "missing root {name}");
+        }
+        assert!(event.field("secrets").is_some_and(|f| f.hidden));
+    }
+
+    #[test]
+    fn schema_errors_are_reported_not_panicked() {
+        let s = Schema::from_text("record event\n  a: nosuchtype\nbogus line\n");
+        assert_eq!(s.errors.len(), 3, "{:?}", s.errors);
+    }
+}

@@ -1,0 +1,253 @@
+//! The untyped, spanned syntax tree. Equality ignores spans, so tests can
+//! compare trees built by hand with parsed ones.
+
+use crate::source::Span;
+use std::sync::Arc;
+
+/// A node with a span that equality ignores.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    /// The node.
+    pub node: T,
+    /// Where it stands in the source.
+    pub span: Span,
+}
+
+impl<T: PartialEq> PartialEq for Spanned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+
+impl<T> Spanned<T> {
+    /// Wraps a node with its span.
+    pub fn new(node: T, span: Span) -> Self {
+        Spanned { node, span }
+    }
+}
+
+/// An identifier.
+pub type Ident = Spanned<Arc<str>>;
+
+/// A whole `.mfapolicy` file.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Policy {
+    /// Items in source order.
+    pub items: Vec<Item>,
+}
+
+/// One top-level item.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// `let NAME = EXPR`
+    Let(Let),
+    /// `declare PATH: TYPE`
+    Declare(Declare),
+    /// `default EFFECT`
+    Default(Spanned<Effect>),
+    /// A named or unnamed rule.
+    Rule(Rule),
+}
+
+/// `let NAME = EXPR`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Let {
+    /// The bound name.
+    pub name: Ident,
+    /// The value.
+    pub value: Expr,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `declare PATH: TYPE`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Declare {
+    /// The dotted path, one identifier per segment.
+    pub path: Vec<Ident>,
+    /// The declared type.
+    pub ty: Spanned<TypeExpr>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// A type as written in a `declare`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeExpr {
+    /// A named type: `string`, `int`, `bool`, `ip`, ...
+    Named(Arc<str>),
+    /// `list<T>`
+    List(Box<Spanned<TypeExpr>>),
+    /// `T?`
+    Optional(Box<Spanned<TypeExpr>>),
+}
+
+/// A rule: `rule NAME: EFFECT when COND [unless COND]`, or the same unnamed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// The name; `None` for an unnamed rule (identified as `line N`).
+    pub name: Option<Ident>,
+    /// What the rule decides.
+    pub effect: Spanned<Effect>,
+    /// The `when` condition.
+    pub when: Expr,
+    /// The optional `unless` condition.
+    pub unless: Option<Expr>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// What a rule or the default decides.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// `require mfa [using "P" | using factors [...]] [with remember_browser]`
+    Require {
+        /// How the challenge is made.
+        using: Option<Using>,
+        /// `with remember_browser`, with its span.
+        remember_browser: Option<Span>,
+    },
+    /// `skip mfa`
+    Skip,
+    /// `deny ["REASON"]`
+    Deny {
+        /// The reason shown to the user.
+        reason: Option<Spanned<String>>,
+    },
+}
+
+/// The `using` clause of `require mfa`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Using {
+    /// `using "PROVIDER"`
+    Provider(Spanned<String>),
+    /// `using factors [...]`
+    Factors(Spanned<Vec<Spanned<String>>>),
+}
+
+/// An expression.
+pub type Expr = Spanned<ExprKind>;
+
+/// The kinds of expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A literal.
+    Lit(Lit),
+    /// A bare name: a `let`, a schema root, a shorthand or a quantifier variable.
+    Name(Arc<str>),
+    /// `BASE.field`
+    Field(Box<Expr>, Ident),
+    /// `BASE[index]`
+    Index(Box<Expr>, Spanned<IndexKey>),
+    /// `[a, b, c]`
+    List(Vec<Expr>),
+    /// `name(args)`
+    Call(Ident, Vec<Expr>),
+    /// `now`
+    Now,
+    /// `not X`
+    Not(Box<Expr>),
+    /// `a and b and ...` (flattened, at least two operands)
+    And(Vec<Expr>),
+    /// `a or b or ...` (flattened, at least two operands)
+    Or(Vec<Expr>),
+    /// A binary operator: comparison, membership, string test or arithmetic.
+    Binary(Spanned<BinOp>, Box<Expr>, Box<Expr>),
+    /// `any X in L: COND` / `all X in L: COND`
+    Quant(Quantifier, Ident, Box<Expr>, Box<Expr>),
+}
+
+/// A list index: `[0]` or `["key"]`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IndexKey {
+    /// A position in a list.
+    Int(i64),
+    /// A key in a map.
+    Str(String),
+}
+
+/// `any` or `all`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantifier {
+    /// True when the body holds for some element.
+    Any,
+    /// True when the body holds for every element.
+    All,
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `in`
+    In,
+    /// `not in`
+    NotIn,
+    /// `starts_with`
+    StartsWith,
+    /// `ends_with`
+    EndsWith,
+    /// `contains`
+    Contains,
+    /// `matches`
+    Matches,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+}
+
+impl BinOp {
+    /// How the operator is written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::In => "in",
+            BinOp::NotIn => "not in",
+            BinOp::StartsWith => "starts_with",
+            BinOp::EndsWith => "ends_with",
+            BinOp::Contains => "contains",
+            BinOp::Matches => "matches",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+        }
+    }
+}
+
+/// Literals. Addresses keep their text: the checker validates them, so an
+/// invalid one is a precise check error rather than a parse failure.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lit {
+    /// `"text"` (escapes resolved)
+    Str(String),
+    /// `42`
+    Int(i64),
+    /// `1.5`
+    Float(f64),
+    /// `15m`, in seconds
+    Duration(i64),
+    /// `true` / `false`
+    Bool(bool),
+    /// `null`
+    Null,
+    /// `10.0.0.1`, `::1`
+    Ip(String),
+    /// `10.0.0.0/8`
+    Cidr(String),
+}
