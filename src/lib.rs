@@ -1,5 +1,82 @@
-//! mfapol
+//! # mfapol
+//!
+//! Login security policy as code: a small, typed language that decides,
+//! per login, whether an identity provider must ask for multi-factor
+//! authentication, checked against the real Auth0 post-login event schema.
+//!
+//! The pipeline is visible in the modules: text -> [`syntax`] (an untyped,
+//! spanned tree) -> [`check`] (a resolved, typed [`ir::Policy`]) -> [`eval`]
+//! (a [`eval::Decision`]). The library does no IO: no files, no clock, no
+//! printing; `now` is an input.
+//!
+//! ```
+//! use mfapol::{compile, eval, schema, source::SourceFile};
+//!
+//! let src = SourceFile::new(
+//!     "example.mfapolicy",
+//!     "require mfa when connection == \"corp-ad\" and not ip in 203.0.113.0/24\n",
+//! );
+//! let compiled = compile(&src, schema::auth0_post_login());
+//! let policy = compiled.policy.expect("the policy checks");
+//! let event = eval::parse_event(r#"{"connection": {"name": "corp-ad"}, "request": {"ip": "198.51.100.7"}}"#)
+//!     .expect("valid event");
+//! let decision = eval::evaluate(&policy, &event, 0);
+//! assert_eq!(decision.kind, eval::DecisionKind::RequireMfa);
+//! ```
 #![deny(clippy::print_stdout, clippy::print_stderr)]
-pub mod source;
+
+pub mod check;
+pub mod eval;
+pub mod ir;
 pub mod schema;
+pub mod source;
 pub mod syntax;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+/// Any problem found in a policy file: a syntax error or a check error/warning.
+#[derive(Clone, Debug, Error, Diagnostic, PartialEq, Eq)]
+pub enum PolicyError {
+    /// The file does not parse.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(#[from] syntax::SyntaxError),
+    /// The file parses but does not check.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Check(#[from] check::CheckError),
+}
+
+impl PolicyError {
+    /// Whether this is only a warning.
+    pub fn is_warning(&self) -> bool {
+        matches!(self, PolicyError::Check(c) if c.is_warning())
+    }
+}
+
+/// The result of parsing and checking one policy file.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The checked program, when there are no errors (warnings allowed).
+    pub policy: Option<ir::Policy>,
+    /// Every error and warning, sorted by position.
+    pub diagnostics: Vec<PolicyError>,
+}
+
+/// Parses and checks a policy file against a schema.
+pub fn compile(source: &source::SourceFile, schema: &schema::Schema) -> Compiled {
+    match syntax::parse(&source.text) {
+        Err(e) => Compiled {
+            policy: None,
+            diagnostics: vec![PolicyError::Syntax(e)],
+        },
+        Ok(ast) => {
+            let checked = check::check(source, &ast, schema);
+            Compiled {
+                policy: checked.policy,
+                diagnostics: checked.diagnostics.into_iter().map(PolicyError::Check).collect(),
+            }
+        }
+    }
+}

@@ -1,0 +1,504 @@
+//! Resolve names and paths, infer types, check every operator and effect.
+//! Collects every error and warning of a file, sorted by position; produces
+//! the checked [`ir::Policy`] only when there is no error.
+
+mod error;
+mod expr;
+pub mod suggest;
+
+pub use error::CheckError;
+
+use crate::ir::{self, Challenge, Const};
+use crate::schema::{RecordId, Schema, Type};
+use crate::source::{SourceFile, Span};
+use crate::syntax::ast;
+use std::collections::HashMap;
+use std::sync::Arc;
+use suggest::{did_you_mean, one_of};
+
+/// The largest a rule may grow once `let`s are expanded.
+pub const MAX_EXPANDED_SIZE: u64 = 1_000_000;
+
+/// The outcome of checking one file.
+#[derive(Debug)]
+pub struct Checked {
+    /// The program, when the file has no errors (warnings allowed).
+    pub policy: Option<ir::Policy>,
+    /// Errors and warnings, sorted by position.
+    pub diagnostics: Vec<CheckError>,
+}
+
+impl Checked {
+    /// Whether any diagnostic is an error (not a warning).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| !d.is_warning())
+    }
+}
+
+/// Checks a parsed policy against a schema.
+pub fn check(source: &SourceFile, policy: &ast::Policy, schema: &Schema) -> Checked {
+    let mut c = Checker::new(source, schema);
+    c.items(policy);
+    let mut diagnostics = std::mem::take(&mut c.errors);
+    diagnostics.sort_by_key(|d| d.offset());
+    let policy = if diagnostics.iter().any(|d| !d.is_warning()) {
+        None
+    } else {
+        c.output
+    };
+    Checked {
+        policy,
+        diagnostics,
+    }
+}
+
+#[derive(Clone, Debug)]
+enum LetState {
+    Unchecked,
+    InProgress,
+    /// Checked: a constant (inlined at use) or an index into `ir.lets`.
+    Done {
+        ty: Type,
+        value: LetValue,
+        size: u64,
+    },
+    Failed,
+}
+
+#[derive(Clone, Debug)]
+enum LetValue {
+    Const(Const),
+    Index(u32),
+}
+
+/// A declared metadata key (or a declared attribute of an open record).
+#[derive(Clone, Debug)]
+struct Declared {
+    ty: Type,
+}
+
+pub(crate) struct Checker<'a> {
+    schema: &'a Schema,
+    source: &'a SourceFile,
+    errors: Vec<CheckError>,
+    let_defs: Vec<&'a ast::Let>,
+    let_index: HashMap<Arc<str>, usize>,
+    let_state: Vec<LetState>,
+    let_stack: Vec<usize>,
+    ir_lets: Vec<ir::LetDef>,
+    declares: HashMap<String, Declared>,
+    locals: Vec<(Arc<str>, Type)>,
+    max_locals: usize,
+    output: Option<ir::Policy>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(source: &'a SourceFile, schema: &'a Schema) -> Self {
+        Checker {
+            schema,
+            source,
+            errors: Vec::new(),
+            let_defs: Vec::new(),
+            let_index: HashMap::new(),
+            let_state: Vec::new(),
+            let_stack: Vec::new(),
+            ir_lets: Vec::new(),
+            declares: HashMap::new(),
+            locals: Vec::new(),
+            max_locals: 0,
+            output: None,
+        }
+    }
+
+    fn err(&mut self, e: CheckError) {
+        self.errors.push(e);
+    }
+
+    /// Whether `name` is a root of the event or a shorthand.
+    fn is_event_name(&self, name: &str) -> bool {
+        self.schema.shorthand(name).is_some()
+            || self
+                .schema
+                .root
+                .is_some_and(|r| self.schema.record(r).field(name).is_some())
+    }
+
+    fn items(&mut self, policy: &'a ast::Policy) {
+        // Names first, so items may refer to each other in any order.
+        let mut rule_names: HashMap<Arc<str>, Span> = HashMap::new();
+        let mut default: Option<&'a ast::Spanned<ast::Effect>> = None;
+        for item in &policy.items {
+            match item {
+                ast::Item::Let(l) => {
+                    if self.is_event_name(&l.name.node) {
+                        self.err(CheckError::ReservedName {
+                            name: l.name.node.to_string(),
+                            span: l.name.span.into(),
+                        });
+                    } else if let Some(&first) = self.let_index.get(&l.name.node) {
+                        let first = self.let_defs[first].name.span;
+                        self.err(CheckError::DuplicateName {
+                            name: l.name.node.to_string(),
+                            span: l.name.span.into(),
+                            first: first.into(),
+                        });
+                        continue;
+                    }
+                    self.let_index.insert(l.name.node.clone(), self.let_defs.len());
+                    self.let_defs.push(l);
+                    self.let_state.push(LetState::Unchecked);
+                }
+                ast::Item::Rule(r) => {
+                    if let Some(name) = &r.name {
+                        if let Some(first) = rule_names.get(&name.node) {
+                            self.err(CheckError::DuplicateName {
+                                name: name.node.to_string(),
+                                span: name.span.into(),
+                                first: (*first).into(),
+                            });
+                        } else {
+                            rule_names.insert(name.node.clone(), name.span);
+                        }
+                    }
+                }
+                ast::Item::Default(d) => match default {
+                    Some(first) => self.err(CheckError::DuplicateDefault {
+                        span: d.span.into(),
+                        first: first.span.into(),
+                    }),
+                    None => default = Some(d),
+                },
+                ast::Item::Declare(d) => self.declare(d),
+            }
+        }
+        for i in 0..self.let_defs.len() {
+            self.check_let(i);
+        }
+        let mut rules = Vec::new();
+        for item in &policy.items {
+            if let ast::Item::Rule(r) = item {
+                if let Some(rule) = self.rule(r) {
+                    rules.push(rule);
+                }
+            }
+        }
+        let default = default.and_then(|d| self.effect(d));
+        self.output = Some(ir::Policy {
+            file: self.source.name.clone(),
+            rules,
+            default,
+            lets: std::mem::take(&mut self.ir_lets),
+            max_locals: self.max_locals,
+        });
+    }
+
+    fn rule(&mut self, r: &'a ast::Rule) -> Option<ir::Rule> {
+        let (line, _) = self.source.line_col(r.span.start);
+        let name: Arc<str> = match &r.name {
+            Some(n) => n.node.clone(),
+            None => Arc::from(format!("line {line}")),
+        };
+        let effect = self.effect(&r.effect);
+        let when = self.condition(&r.when);
+        let unless = r.unless.as_ref().map(|u| self.condition(u));
+        let when = when?;
+        let unless = match unless {
+            Some(u) => Some(u?),
+            None => None,
+        };
+        let size = self.size(&when) + unless.as_ref().map_or(0, |u| self.size(u));
+        if size > MAX_EXPANDED_SIZE {
+            self.err(CheckError::TooLarge {
+                name: name.to_string(),
+                size,
+                limit: MAX_EXPANDED_SIZE,
+                span: r.span.into(),
+            });
+            return None;
+        }
+        Some(ir::Rule {
+            name,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            span: r.span,
+            effect: effect?,
+            when,
+            unless,
+        })
+    }
+
+    fn condition(&mut self, e: &'a ast::Expr) -> Option<ir::Expr> {
+        let checked = self.expr(e)?;
+        match checked.ty {
+            Type::Bool | Type::Dynamic => Some(checked),
+            ref other => {
+                let ty = self.schema.display(other).to_string();
+                self.err(CheckError::ConditionNotBool { ty, span: e.span.into() });
+                None
+            }
+        }
+    }
+
+    fn effect(&mut self, e: &ast::Spanned<ast::Effect>) -> Option<ir::Effect> {
+        Some(match &e.node {
+            ast::Effect::Skip => ir::Effect::Skip,
+            ast::Effect::Deny { reason } => ir::Effect::Deny {
+                reason: reason.as_ref().map(|r| Arc::from(r.node.as_str())),
+            },
+            ast::Effect::Require {
+                using,
+                remember_browser,
+            } => match using {
+                None => ir::Effect::Require(Challenge::Provider {
+                    provider: Arc::from("any"),
+                    remember_browser: remember_browser.is_some(),
+                }),
+                Some(ast::Using::Provider(p)) => {
+                    let allowed = self.schema.enum_values(self.schema.providers);
+                    if !allowed.iter().any(|a| *a == p.node) {
+                        let help = help_for_value(&p.node, allowed);
+                        self.err(CheckError::UnknownProvider {
+                            provider: p.node.clone(),
+                            span: p.span.into(),
+                            help,
+                        });
+                        return None;
+                    }
+                    ir::Effect::Require(Challenge::Provider {
+                        provider: Arc::from(p.node.as_str()),
+                        remember_browser: remember_browser.is_some(),
+                    })
+                }
+                Some(ast::Using::Factors(fs)) => {
+                    let mut ok = true;
+                    if let Some(rb) = remember_browser {
+                        self.err(CheckError::RememberBrowserWithFactors { span: (*rb).into() });
+                        ok = false;
+                    }
+                    if fs.node.is_empty() {
+                        self.err(CheckError::EmptyFactors { span: fs.span.into() });
+                        ok = false;
+                    }
+                    let allowed = self.schema.enum_values(self.schema.factors);
+                    for f in &fs.node {
+                        if !allowed.iter().any(|a| *a == f.node) {
+                            let help = help_for_value(&f.node, allowed);
+                            self.err(CheckError::UnknownFactor {
+                                factor: f.node.clone(),
+                                span: f.span.into(),
+                                help,
+                            });
+                            ok = false;
+                        }
+                    }
+                    if !ok {
+                        return None;
+                    }
+                    ir::Effect::Require(Challenge::Factors(
+                        fs.node.iter().map(|f| Arc::from(f.node.as_str())).collect(),
+                    ))
+                }
+            },
+        })
+    }
+
+    fn check_let(&mut self, i: usize) -> Option<(Type, LetValue, u64)> {
+        match &self.let_state[i] {
+            LetState::Done { ty, value, size } => return Some((ty.clone(), value.clone(), *size)),
+            LetState::Failed | LetState::InProgress => return None,
+            LetState::Unchecked => {}
+        }
+        self.let_state[i] = LetState::InProgress;
+        self.let_stack.push(i);
+        // A `let` sees no quantifier variables.
+        let saved = std::mem::take(&mut self.locals);
+        let def = self.let_defs[i];
+        let checked = self.expr(&def.value);
+        self.locals = saved;
+        self.let_stack.pop();
+        let Some(checked) = checked else {
+            self.let_state[i] = LetState::Failed;
+            return None;
+        };
+        let size = self.size(&checked);
+        let ty = checked.ty.clone();
+        let value = match checked.kind {
+            ir::ExprKind::Const(c) => LetValue::Const(c),
+            _ => {
+                let idx = self.ir_lets.len() as u32;
+                self.ir_lets.push(ir::LetDef {
+                    name: def.name.node.clone(),
+                    value: checked,
+                });
+                LetValue::Index(idx)
+            }
+        };
+        self.let_state[i] = LetState::Done {
+            ty: ty.clone(),
+            value: value.clone(),
+            size,
+        };
+        Some((ty, value, size))
+    }
+
+    /// Nodes in an expression with `let`s expanded (saturating).
+    fn size(&self, e: &ir::Expr) -> u64 {
+        use ir::ExprKind as K;
+        let kids: u64 = match &e.kind {
+            K::Const(_) | K::Path(_) | K::Local(_) | K::Now => 0,
+            K::Let(i) => self
+                .let_state
+                .iter()
+                .find_map(|s| match s {
+                    LetState::Done {
+                        value: LetValue::Index(j),
+                        size,
+                        ..
+                    } if j == i => Some(*size),
+                    _ => None,
+                })
+                .unwrap_or(1),
+            K::Not(a) | K::InNet { needle: a, .. } | K::Matches(a, _) => self.size(a),
+            K::And(v) | K::Or(v) | K::Call(_, v) => v.iter().fold(0u64, |s, x| s.saturating_add(self.size(x))),
+            K::Eq { lhs: a, rhs: b, .. }
+            | K::Order(_, a, b)
+            | K::In { needle: a, list: b, .. }
+            | K::Str(_, a, b)
+            | K::Arith(_, a, b)
+            | K::Quant { list: a, body: b, .. } => self.size(a).saturating_add(self.size(b)),
+        };
+        kids.saturating_add(1)
+    }
+
+    fn declare(&mut self, d: &ast::Declare) {
+        let Some(ty) = self.type_expr(&d.ty) else { return };
+        let names: Vec<&str> = d.path.iter().map(|i| i.node.as_ref()).collect();
+        let text = names.join(".");
+        let Some(root) = self.schema.root else { return };
+        let mut cur = Type::Record(root);
+        for (k, seg) in d.path.iter().enumerate() {
+            let so_far = names[..k].join(".");
+            match &cur {
+                Type::Record(id) => {
+                    let rec = self.schema.record(*id);
+                    match rec.field(&seg.node) {
+                        Some(f) if f.hidden => {
+                            self.err(CheckError::HiddenField {
+                                path: text.clone(),
+                                span: seg.span.into(),
+                            });
+                            return;
+                        }
+                        Some(f) => cur = f.ty.clone(),
+                        None if rec.open && k > 0 => break,
+                        None => {
+                            let help = self.field_help(*id, &seg.node, &so_far);
+                            self.err(CheckError::UnknownField {
+                                field: seg.node.to_string(),
+                                parent: if so_far.is_empty() { "event".into() } else { so_far },
+                                span: seg.span.into(),
+                                help,
+                            });
+                            return;
+                        }
+                    }
+                }
+                Type::Map => break,
+                other => {
+                    let found = self.schema.display(other).to_string();
+                    self.err(CheckError::InvalidDeclare {
+                        message: format!("`{so_far}` is `{found}`, not a metadata map"),
+                        span: seg.span.into(),
+                        label: "cannot declare a key here".into(),
+                        help: Some("`declare` gives types to keys of free-form maps such as `user.app_metadata`".into()),
+                    });
+                    return;
+                }
+            }
+            if k + 1 == d.path.len() {
+                let found = self.schema.display(&cur).to_string();
+                self.err(CheckError::InvalidDeclare {
+                    message: format!("`{text}` is already typed by the schema as `{found}`"),
+                    span: d.span.into(),
+                    label: "documented field".into(),
+                    help: Some("only keys of metadata maps and extra attributes of open records can be declared".into()),
+                });
+                return;
+            }
+        }
+        if self.declares.contains_key(&text) {
+            self.err(CheckError::InvalidDeclare {
+                message: format!("`{text}` is declared more than once"),
+                span: d.span.into(),
+                label: "declared again".into(),
+                help: Some("keep one `declare` per key".into()),
+            });
+            return;
+        }
+        self.declares.insert(text, Declared { ty });
+    }
+
+    fn type_expr(&mut self, t: &ast::Spanned<ast::TypeExpr>) -> Option<Type> {
+        match &t.node {
+            ast::TypeExpr::Optional(inner) => self.type_expr(inner),
+            ast::TypeExpr::List(inner) => Some(Type::List(Box::new(self.type_expr(inner)?))),
+            ast::TypeExpr::Named(n) => {
+                const NAMES: &[&str] = &[
+                    "string", "int", "float", "bool", "ip", "cidr", "timestamp", "duration", "dynamic",
+                ];
+                Some(match n.as_ref() {
+                    "string" => Type::String,
+                    "int" => Type::Int,
+                    "float" => Type::Float,
+                    "bool" => Type::Bool,
+                    "ip" => Type::Ip,
+                    "cidr" => Type::Cidr,
+                    "timestamp" => Type::Timestamp,
+                    "duration" => Type::Duration,
+                    "dynamic" => Type::Dynamic,
+                    other => {
+                        let help = match did_you_mean(other, NAMES.iter().copied()) {
+                            Some(s) => Some(format!("did you mean `{s}`?")),
+                            None => Some(format!("the types are {}, `list<T>` and `T?`", NAMES.join(", "))),
+                        };
+                        self.err(CheckError::UnknownType {
+                            name: other.to_string(),
+                            span: t.span.into(),
+                            help,
+                        });
+                        return None;
+                    }
+                })
+            }
+        }
+    }
+
+    /// Help for an unknown field: did-you-mean among the record's fields,
+    /// or how to declare an extra attribute of an open record.
+    fn field_help(&self, id: RecordId, field: &str, parent: &str) -> Option<String> {
+        let rec = self.schema.record(id);
+        let names = rec.fields.iter().filter(|f| !f.hidden).map(|f| f.name.as_str());
+        if let Some(s) = did_you_mean(field, names) {
+            return Some(format!("did you mean `{s}`?"));
+        }
+        if rec.open && !parent.is_empty() {
+            return Some(format!(
+                "if your identity provider adds `{field}`, declare it: `declare {parent}.{field}: string`"
+            ));
+        }
+        let mut all: Vec<&str> = rec.fields.iter().filter(|f| !f.hidden).map(|f| f.name.as_str()).collect();
+        if all.len() > 12 {
+            all.truncate(12);
+            all.push("...");
+        }
+        Some(format!("`{}` has: {}", if parent.is_empty() { "event" } else { parent }, all.join(", ")))
+    }
+}
+
+/// Did-you-mean for a closed set, or the whole set when nothing is close.
+fn help_for_value(value: &str, allowed: &[String]) -> Option<String> {
+    match did_you_mean(value, allowed.iter().map(String::as_str)) {
+        Some(s) => Some(format!("did you mean `\"{s}\"`?")),
+        None if allowed.is_empty() => None,
+        None => Some(format!("expected one of {}", one_of(allowed))),
+    }
+}

@@ -1,0 +1,79 @@
+//! `mfapol check`: every error and warning in every file, in one run.
+
+use super::render::{self, color};
+use super::{files, CheckFormat, EXIT_REJECTED, EXIT_USAGE};
+use mfapol::source::SourceFile;
+use mfapol::{compile, schema};
+use std::path::PathBuf;
+
+pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
+    let files = match files::collect(paths) {
+        Ok(f) => f,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let color = color();
+    let mut json_out = Vec::new();
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    let mut io_failed = false;
+    for path in &files {
+        let name = path.display().to_string();
+        let bytes = match files::read_bytes(path) {
+            Ok(b) => b,
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                io_failed = true;
+                continue;
+            }
+        };
+        let text = match render::utf8(&name, bytes.clone()) {
+            Ok(t) => t,
+            Err(e) => {
+                errors += 1;
+                let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
+                match format {
+                    CheckFormat::Human => eprint!("{}", render::render(&src, &e, color)),
+                    CheckFormat::Json => json_out.push(render::json(&name, &src.text, &e)),
+                }
+                continue;
+            }
+        };
+        let src = SourceFile::new(name.as_str(), text);
+        let compiled = compile(&src, schema::auth0_post_login());
+        for d in &compiled.diagnostics {
+            if d.is_warning() {
+                warnings += 1;
+            } else {
+                errors += 1;
+            }
+            match format {
+                CheckFormat::Human => eprint!("{}", render::render(&src, d, color)),
+                CheckFormat::Json => json_out.push(render::json(&name, &src.text, d)),
+            }
+        }
+    }
+    match format {
+        CheckFormat::Json => println!("{}", serde_json::Value::Array(json_out)),
+        CheckFormat::Human => {
+            let n = files.len();
+            println!(
+                "{n} file{} checked: {errors} error{}, {warnings} warning{}",
+                if n == 1 { "" } else { "s" },
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" },
+            );
+            if n == 0 {
+                eprintln!("warning: no .mfapolicy files found");
+            }
+        }
+    }
+    if io_failed {
+        EXIT_USAGE
+    } else if errors > 0 || (deny_warnings && warnings > 0) {
+        EXIT_REJECTED
+    } else {
+        0
+    }
+}

@@ -1,0 +1,135 @@
+//! `mfapol eval POLICY EVENT`: one decision, and why.
+
+use super::render::{self, color};
+use super::{files, EvalFormat, EXIT_REJECTED, EXIT_USAGE};
+use mfapol::eval::{self, Decision};
+use mfapol::ir::{Challenge, Effect, Policy};
+use mfapol::source::SourceFile;
+use mfapol::{compile, schema};
+use std::path::Path;
+
+/// Reads, parses and checks a policy, printing its diagnostics to stderr.
+/// `Err` carries the exit code.
+pub fn load_policy(path: &Path) -> Result<(Policy, SourceFile), u8> {
+    let name = path.display().to_string();
+    let bytes = files::read_bytes(path).map_err(|msg| {
+        eprintln!("error: {msg}");
+        EXIT_USAGE
+    })?;
+    let color = color();
+    let text = render::utf8(&name, bytes.clone()).map_err(|e| {
+        let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
+        eprint!("{}", render::render(&src, &e, color));
+        EXIT_REJECTED
+    })?;
+    let src = SourceFile::new(name.as_str(), text);
+    let compiled = compile(&src, schema::auth0_post_login());
+    for d in &compiled.diagnostics {
+        eprint!("{}", render::render(&src, d, color));
+    }
+    match compiled.policy {
+        Some(p) => Ok((p, src)),
+        None => {
+            let n = compiled.diagnostics.iter().filter(|d| !d.is_warning()).count();
+            eprintln!("error: `{name}` has {n} error{}; it was not evaluated", if n == 1 { "" } else { "s" });
+            Err(EXIT_REJECTED)
+        }
+    }
+}
+
+/// Parses `--now`, or reads the clock.
+pub fn now_ms(now: Option<&str>) -> Result<i64, u8> {
+    match now {
+        None => Ok(chrono::Utc::now().timestamp_millis()),
+        Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| t.timestamp_millis())
+            .map_err(|_| {
+                eprintln!("error: `--now {t}` is not an RFC 3339 timestamp (e.g. 2025-01-31T09:00:00Z)");
+                EXIT_USAGE
+            }),
+    }
+}
+
+pub fn run(policy_path: &Path, event_path: &Path, format: EvalFormat, now: Option<&str>) -> u8 {
+    match run_inner(policy_path, event_path, format, now) {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
+}
+
+fn run_inner(policy_path: &Path, event_path: &Path, format: EvalFormat, now: Option<&str>) -> Result<(), u8> {
+    let now = now_ms(now)?;
+    let (policy, _src) = load_policy(policy_path)?;
+    let name = if event_path.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        event_path.display().to_string()
+    };
+    let bytes = files::read_bytes(event_path).map_err(|msg| {
+        eprintln!("error: {msg}");
+        EXIT_USAGE
+    })?;
+    let color = color();
+    let text = render::utf8(&name, bytes.clone()).map_err(|e| {
+        let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
+        eprint!("{}", render::render(&src, &e, color));
+        EXIT_REJECTED
+    })?;
+    let event = eval::parse_event(&text).map_err(|e| {
+        let src = SourceFile::new(name.as_str(), text.as_str());
+        eprint!("{}", render::render(&src, &e, color));
+        EXIT_REJECTED
+    })?;
+    let decision = eval::evaluate(&policy, &event, now);
+    match format {
+        EvalFormat::Json => println!("{}", decision.to_json(&policy)),
+        EvalFormat::Human => print!("{}", human(&policy, &decision)),
+    }
+    Ok(())
+}
+
+fn rule_ref(policy: &Policy, i: usize) -> String {
+    match policy.rules.get(i) {
+        Some(r) => format!("{} ({}:{})", r.name, policy.file, r.line),
+        None => String::new(),
+    }
+}
+
+/// The decision, its deciding rule with file:line, the other applying rules and errors.
+pub fn human(policy: &Policy, d: &Decision) -> String {
+    let mut out = String::new();
+    let detail = match &d.effect {
+        Some(Effect::Require(Challenge::Provider { provider, remember_browser })) => {
+            format!(
+                " (provider {provider}{})",
+                if *remember_browser { ", remember browser" } else { "" }
+            )
+        }
+        Some(Effect::Require(Challenge::Factors(fs))) => {
+            let fs: Vec<&str> = fs.iter().map(|f| f.as_ref()).collect();
+            format!(" (factors {})", fs.join(", "))
+        }
+        Some(Effect::Deny { reason: Some(r) }) => format!(" (reason: {r:?})"),
+        _ => String::new(),
+    };
+    out.push_str(&format!("decision: {}{detail}\n", d.kind.as_str()));
+    match (d.deciding, d.by_default) {
+        (Some(i), _) => out.push_str(&format!("deciding rule: {}\n", rule_ref(policy, i))),
+        (None, true) => out.push_str("deciding rule: default (no rule applied)\n"),
+        (None, false) => out.push_str("deciding rule: none (no rule applied and no default)\n"),
+    }
+    let others: Vec<String> = d
+        .applied
+        .iter()
+        .filter(|i| Some(**i) != d.deciding)
+        .map(|i| rule_ref(policy, *i))
+        .collect();
+    if !others.is_empty() {
+        out.push_str(&format!("also applied: {}\n", others.join(", ")));
+    }
+    for e in &d.errors {
+        let path = e.path.as_ref().map(|p| format!(" [{p}]")).unwrap_or_default();
+        out.push_str(&format!("runtime error in {}{path}: {}\n", e.rule, e.message));
+    }
+    out
+}

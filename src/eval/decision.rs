@@ -1,0 +1,135 @@
+//! The outcome of evaluating a policy on one event.
+
+use crate::ir::{Challenge, Effect, Policy};
+use crate::source::Span;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// The decision's effect (SPEC §8 `decision`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    /// The policy has no opinion: no rule applied and there is no default.
+    None,
+    /// Explicitly no MFA.
+    SkipMfa,
+    /// Challenge with MFA.
+    RequireMfa,
+    /// Refuse the login.
+    Deny,
+}
+
+impl DecisionKind {
+    /// How the decision is written in JSON and in summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::None => "none",
+            DecisionKind::SkipMfa => "skip_mfa",
+            DecisionKind::RequireMfa => "require_mfa",
+            DecisionKind::Deny => "deny",
+        }
+    }
+
+    fn of(effect: &Effect) -> Self {
+        match effect {
+            Effect::Deny { .. } => DecisionKind::Deny,
+            Effect::Require(_) => DecisionKind::RequireMfa,
+            Effect::Skip => DecisionKind::SkipMfa,
+        }
+    }
+}
+
+/// A run-time error met while evaluating a rule (SPEC §8 `errors`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuntimeError {
+    /// The rule being evaluated.
+    pub rule: Arc<str>,
+    /// What went wrong.
+    pub message: String,
+    /// The event path involved, when there is one.
+    pub path: Option<Arc<str>>,
+    /// Where in the policy.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// The decision for one event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// The effect.
+    pub kind: DecisionKind,
+    /// Index of the deciding rule in the policy; `None` for the default or no opinion.
+    pub deciding: Option<usize>,
+    /// Whether the `default` decided.
+    pub by_default: bool,
+    /// The effect that decided (provider, factors, reason), if any.
+    pub effect: Option<Effect>,
+    /// Indexes of every applying rule, in source order.
+    pub applied: Vec<usize>,
+    /// Every run-time error.
+    pub errors: Vec<RuntimeError>,
+}
+
+impl Decision {
+    pub(super) fn new(policy: &Policy, best: Option<usize>, applied: Vec<usize>, errors: Vec<RuntimeError>) -> Self {
+        let (kind, effect, by_default) = match best {
+            Some(i) => {
+                let e = &policy.rules[i].effect;
+                (DecisionKind::of(e), Some(e.clone()), false)
+            }
+            None => match &policy.default {
+                Some(e) => (DecisionKind::of(e), Some(e.clone()), true),
+                None => (DecisionKind::None, None, false),
+            },
+        };
+        Decision {
+            kind,
+            deciding: best,
+            by_default,
+            effect,
+            applied,
+            errors,
+        }
+    }
+
+    /// The deciding rule's name: a rule, `"default"`, or `None`.
+    pub fn rule_name<'p>(&self, policy: &'p Policy) -> Option<&'p str> {
+        match self.deciding {
+            Some(i) => policy.rules.get(i).map(|r| r.name.as_ref()),
+            None if self.by_default => Some("default"),
+            None => None,
+        }
+    }
+
+    /// The SPEC §8 JSON object.
+    pub fn to_json(&self, policy: &Policy) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let mut m = Map::new();
+        m.insert("decision".into(), json!(self.kind.as_str()));
+        m.insert("rule".into(), json!(self.rule_name(policy)));
+        let mut factors = Value::Null;
+        let mut reason = Value::Null;
+        match &self.effect {
+            Some(Effect::Require(Challenge::Provider { provider, remember_browser })) => {
+                m.insert("provider".into(), json!(provider.as_ref()));
+                m.insert("remember_browser".into(), json!(remember_browser));
+            }
+            Some(Effect::Require(Challenge::Factors(fs))) => {
+                factors = json!(fs.iter().map(|f| f.as_ref()).collect::<Vec<_>>());
+                m.insert("remember_browser".into(), json!(false));
+            }
+            Some(Effect::Deny { reason: r }) => reason = json!(r.as_deref()),
+            _ => {}
+        }
+        m.insert("factors".into(), factors);
+        m.insert("reason".into(), reason);
+        let applied: Vec<&str> = self
+            .applied
+            .iter()
+            .filter_map(|i| policy.rules.get(*i).map(|r| r.name.as_ref()))
+            .collect();
+        m.insert("applied".into(), json!(applied));
+        m.insert("errors".into(), json!(self.errors));
+        Value::Object(m)
+    }
+}

@@ -1,0 +1,498 @@
+//! The interpreter: SPEC §6–§7 over a checked [`ir::Policy`] and an event.
+//!
+//! Conditions are three-valued. A run-time error makes the value *unknown*
+//! (and is recorded); `and`/`or`/`not`/quantifiers follow Kleene logic, so an
+//! unknown only matters when the result depends on it. At the rule, unknown
+//! fails closed: a `require`/`deny` rule applies, a `skip` rule does not.
+
+mod decision;
+mod event;
+mod value;
+
+pub use decision::{Decision, DecisionKind, RuntimeError};
+pub use event::{parse_event, EventError, MAX_JSON_DEPTH};
+pub use value::Value;
+
+use crate::ir::{self, ArithOp, Const, Expr, ExprKind as K, Func, OrderOp, Policy, Root, Step, StrOp};
+use crate::schema::Type;
+use serde_json::Value as Json;
+use std::borrow::Cow;
+use std::sync::Arc;
+use value::{equal, from_const, from_json, order, parse_ip, show_json};
+
+/// Marker: the value is unknown because of a run-time error (already recorded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Unknown;
+
+type R<'a> = Result<Value<'a>, Unknown>;
+
+/// A three-valued truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Truth {
+    /// Definitely true.
+    True,
+    /// Definitely false (null counts as false).
+    False,
+    /// A run-time error decided nothing.
+    Unknown,
+}
+
+/// Evaluates a policy on an event. `now_ms` is the evaluation time in
+/// milliseconds since the Unix epoch; the library never reads the clock.
+pub fn evaluate(policy: &Policy, event: &Json, now_ms: i64) -> Decision {
+    let mut errors = Vec::new();
+    let mut applied = Vec::new();
+    let mut best: Option<usize> = None;
+    {
+        let mut cx = Cx {
+            policy,
+            event,
+            now: now_ms,
+            locals: vec![Value::Null; policy.max_locals],
+            errors: &mut errors,
+            rule: None,
+        };
+        for (i, rule) in policy.rules.iter().enumerate() {
+            cx.rule = Some(rule.name.clone());
+            if cx.applies(rule) {
+                applied.push(i);
+                let stronger = best.is_none_or(|b| rule.effect.strength() > policy.rules[b].effect.strength());
+                if stronger {
+                    best = Some(i);
+                }
+            }
+        }
+    }
+    Decision::new(policy, best, applied, errors)
+}
+
+struct Cx<'a, 'e> {
+    policy: &'a Policy,
+    event: &'a Json,
+    now: i64,
+    locals: Vec<Value<'a>>,
+    errors: &'e mut Vec<RuntimeError>,
+    rule: Option<Arc<str>>,
+}
+
+impl<'a> Cx<'a, '_> {
+    fn applies(&mut self, rule: &'a ir::Rule) -> bool {
+        let when = self.truth(&rule.when);
+        let unless = rule.unless.as_ref().map_or(Truth::False, |u| self.truth(u));
+        match rule.effect {
+            // Fail closed: an unknown `when` applies, an unknown `unless` does not exempt.
+            ir::Effect::Deny { .. } | ir::Effect::Require(_) => when != Truth::False && unless != Truth::True,
+            // A skip rule applies only when everything is known.
+            ir::Effect::Skip => when == Truth::True && unless == Truth::False,
+        }
+    }
+
+    fn fail(&mut self, message: String, path: Option<Arc<str>>, span: crate::source::Span) -> Unknown {
+        self.errors.push(RuntimeError {
+            rule: self.rule.clone().unwrap_or_else(|| Arc::from("")),
+            message,
+            path,
+            span,
+        });
+        Unknown
+    }
+
+    /// The truth of a condition.
+    fn truth(&mut self, e: &'a Expr) -> Truth {
+        match &e.kind {
+            K::Not(x) => match self.truth(x) {
+                Truth::True => Truth::False,
+                Truth::False => Truth::True,
+                Truth::Unknown => Truth::Unknown,
+            },
+            K::And(items) => {
+                let mut out = Truth::True;
+                for it in items {
+                    match self.truth(it) {
+                        Truth::False => return Truth::False,
+                        Truth::Unknown => out = Truth::Unknown,
+                        Truth::True => {}
+                    }
+                }
+                out
+            }
+            K::Or(items) => {
+                let mut out = Truth::False;
+                for it in items {
+                    match self.truth(it) {
+                        Truth::True => return Truth::True,
+                        Truth::Unknown => out = Truth::Unknown,
+                        Truth::False => {}
+                    }
+                }
+                out
+            }
+            K::Quant { all, slot, list, body } => self.quantifier(*all, *slot, list, body),
+            _ => match self.eval(e) {
+                Err(Unknown) => Truth::Unknown,
+                Ok(v) => match self.as_bool(e, &v) {
+                    Ok(true) => Truth::True,
+                    Ok(false) => Truth::False,
+                    Err(Unknown) => Truth::Unknown,
+                },
+            },
+        }
+    }
+
+    /// A value used as a condition: booleans, null as false, nothing else.
+    fn as_bool(&mut self, e: &Expr, v: &Value<'a>) -> Result<bool, Unknown> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            Value::Null | Value::Json(Json::Null) => Ok(false),
+            Value::Json(Json::Bool(b)) => Ok(*b),
+            Value::Json(j) => Err(self.fail(
+                format!("{} is used as a condition but holds {}", describe(e), show_json(j)),
+                path_text(e),
+                e.span,
+            )),
+            _ => Err(self.fail(
+                format!("{} is not a condition", describe(e)),
+                path_text(e),
+                e.span,
+            )),
+        }
+    }
+
+    fn quantifier(&mut self, all: bool, slot: u16, list: &'a Expr, body: &'a Expr) -> Truth {
+        let lv = match self.eval(list) {
+            Ok(v) => v,
+            Err(Unknown) => return Truth::Unknown,
+        };
+        let (hit, miss) = if all { (Truth::False, Truth::True) } else { (Truth::True, Truth::False) };
+        let mut out = miss;
+        let n = match self.list_len(list, &lv) {
+            Ok(n) => n,
+            Err(Unknown) => return Truth::Unknown,
+        };
+        for i in 0..n {
+            let item = match self.list_item(list, &lv, i) {
+                Ok(v) => v,
+                Err(Unknown) => {
+                    out = Truth::Unknown;
+                    continue;
+                }
+            };
+            if let Some(slot) = self.locals.get_mut(slot as usize) {
+                *slot = item;
+            }
+            let t = self.truth(body);
+            let t = if all { not(t) } else { t };
+            match t {
+                Truth::True => return hit,
+                Truth::Unknown => out = Truth::Unknown,
+                Truth::False => {}
+            }
+        }
+        out
+    }
+
+    fn list_len(&mut self, e: &Expr, v: &Value<'a>) -> Result<usize, Unknown> {
+        match v {
+            Value::Null => Ok(0),
+            Value::ConstList(items) => Ok(items.len()),
+            Value::JsonList(items, _) => Ok(items.len()),
+            Value::Json(Json::Array(items)) => Ok(items.len()),
+            Value::Json(Json::Null) => Ok(0),
+            Value::Json(j) => Err(self.fail(
+                format!("{} should be a list but holds {}", describe(e), show_json(j)),
+                path_text(e),
+                e.span,
+            )),
+            _ => Err(self.fail(format!("{} is not a list", describe(e)), path_text(e), e.span)),
+        }
+    }
+
+    fn list_item(&mut self, e: &Expr, v: &Value<'a>, i: usize) -> R<'a> {
+        match v {
+            Value::ConstList(items) => Ok(items.get(i).map_or(Value::Null, from_const)),
+            Value::JsonList(items, ty) => match items.get(i) {
+                None => Ok(Value::Null),
+                Some(j) => from_json(j, ty).map_err(|want| {
+                    self.fail(
+                        format!("{}[{i}] should be {want} but holds {}", describe(e), show_json(j)),
+                        path_text(e),
+                        e.span,
+                    )
+                }),
+            },
+            Value::Json(Json::Array(items)) => Ok(items.get(i).map_or(Value::Null, Value::Json)),
+            _ => Ok(Value::Null),
+        }
+    }
+
+    fn eval(&mut self, e: &'a Expr) -> R<'a> {
+        match &e.kind {
+            K::Const(c) => Ok(from_const(c)),
+            K::Now => Ok(Value::Time(self.now)),
+            K::Path(p) => self.read(p, &e.ty, e),
+            K::Local(slot) => Ok(self.locals.get(*slot as usize).cloned().unwrap_or(Value::Null)),
+            K::Let(i) => match self.policy.lets.get(*i as usize) {
+                Some(l) => self.eval(&l.value),
+                None => Ok(Value::Null),
+            },
+            K::Not(_) | K::And(_) | K::Or(_) | K::Quant { .. } => match self.truth(e) {
+                Truth::True => Ok(Value::Bool(true)),
+                Truth::False => Ok(Value::Bool(false)),
+                Truth::Unknown => Err(Unknown),
+            },
+            K::Eq { negated, lhs, rhs } => {
+                let a = self.eval(lhs);
+                let b = self.eval(rhs);
+                Ok(Value::Bool(equal(&a?, &b?) != *negated))
+            }
+            K::Order(op, lhs, rhs) => {
+                let a = self.eval(lhs);
+                let b = self.eval(rhs);
+                let (a, b) = (a?, b?);
+                if a.is_null() || b.is_null() {
+                    return Ok(Value::Bool(false));
+                }
+                let ord = match order(&a, &b) {
+                    Ok(o) => o,
+                    Err(want) => {
+                        let culprit = if matches!(a, Value::Json(_)) { lhs } else { rhs };
+                        let held = match (&a, &b) {
+                            (Value::Json(j), _) | (_, Value::Json(j)) => show_json(j),
+                            _ => "another kind of value".into(),
+                        };
+                        return Err(self.fail(
+                            format!("{} should be {want} to be ordered but holds {held}", describe(culprit)),
+                            path_text(culprit),
+                            culprit.span,
+                        ));
+                    }
+                };
+                let Some(ord) = ord else { return Ok(Value::Bool(false)) };
+                use std::cmp::Ordering::*;
+                Ok(Value::Bool(match op {
+                    OrderOp::Lt => ord == Less,
+                    OrderOp::Le => ord != Greater,
+                    OrderOp::Gt => ord == Greater,
+                    OrderOp::Ge => ord != Less,
+                }))
+            }
+            K::In { negated, needle, list } => {
+                let n = self.eval(needle);
+                let l = self.eval(list);
+                let (n, l) = (n?, l?);
+                let found = self.member(&n, list, &l)?;
+                Ok(Value::Bool(found != *negated))
+            }
+            K::InNet { negated, needle, set } => {
+                let n = self.eval(needle)?;
+                let found = match n {
+                    Value::Ip(a) => set.contains(a),
+                    Value::Json(Json::String(s)) => parse_ip(s).is_some_and(|a| set.contains(a)),
+                    _ => false,
+                };
+                Ok(Value::Bool(found != *negated))
+            }
+            K::Str(op, lhs, rhs) => {
+                let a = self.eval(lhs);
+                let b = self.eval(rhs);
+                let (a, b) = (a?, b?);
+                if a.is_null() || b.is_null() {
+                    return Ok(Value::Bool(false));
+                }
+                // `dynamic contains x` on a JSON list is membership.
+                if let (StrOp::Contains, Value::Json(Json::Array(_))) = (op, &a) {
+                    return Ok(Value::Bool(self.member(&b, lhs, &a)?));
+                }
+                let s = self.string(lhs, &a)?;
+                let t = self.string(rhs, &b)?;
+                Ok(Value::Bool(match op {
+                    StrOp::StartsWith => s.starts_with(t.as_ref()),
+                    StrOp::EndsWith => s.ends_with(t.as_ref()),
+                    StrOp::Contains => s.contains(t.as_ref()),
+                }))
+            }
+            K::Matches(lhs, re) => {
+                let a = self.eval(lhs)?;
+                if a.is_null() {
+                    return Ok(Value::Bool(false));
+                }
+                let s = self.string(lhs, &a)?;
+                Ok(Value::Bool(re.is_match(&s)))
+            }
+            K::Arith(op, lhs, rhs) => {
+                let a = self.eval(lhs);
+                let b = self.eval(rhs);
+                let (a, b) = (a?, b?);
+                let sign = if *op == ArithOp::Add { 1 } else { -1 };
+                Ok(match (a, b) {
+                    (Value::Time(t), Value::Dur(d)) => Value::Time(t.saturating_add(sign * d)),
+                    (Value::Dur(d), Value::Time(t)) => Value::Time(t.saturating_add(d)),
+                    (Value::Time(x), Value::Time(y)) => Value::Dur(x.saturating_sub(y)),
+                    (Value::Dur(x), Value::Dur(y)) => Value::Dur(x.saturating_add(sign * y)),
+                    _ => Value::Null,
+                })
+            }
+            K::Call(f, args) => self.call(*f, args),
+        }
+    }
+
+    fn call(&mut self, f: Func, args: &'a [Expr]) -> R<'a> {
+        let Some(arg) = args.first() else { return Ok(Value::Null) };
+        match f {
+            Func::Exists => {
+                // Presence only: a present value that misfits its type still exists.
+                if let K::Path(p) = &arg.kind {
+                    return Ok(Value::Bool(self.raw(p, arg)?.is_some_and(|j| !j.is_null())));
+                }
+                Ok(Value::Bool(!self.eval(arg)?.is_null()))
+            }
+            Func::Len => {
+                let v = self.eval(arg)?;
+                Ok(Value::Int(match &v {
+                    Value::Str(s) => s.chars().count() as i64,
+                    Value::Json(Json::String(s)) => s.chars().count() as i64,
+                    _ => self.list_len(arg, &v)? as i64,
+                }))
+            }
+            Func::Lower => {
+                let v = self.eval(arg)?;
+                if v.is_null() {
+                    return Ok(Value::Null);
+                }
+                let s = self.string(arg, &v)?;
+                Ok(Value::Str(Cow::Owned(s.to_lowercase())))
+            }
+        }
+    }
+
+    fn string<'v>(&mut self, e: &Expr, v: &'v Value<'a>) -> Result<Cow<'v, str>, Unknown> {
+        match v {
+            Value::Str(s) => Ok(Cow::Borrowed(s.as_ref())),
+            Value::Json(Json::String(s)) => Ok(Cow::Borrowed(s.as_str())),
+            Value::Json(j) => Err(self.fail(
+                format!("{} should be a string but holds {}", describe(e), show_json(j)),
+                path_text(e),
+                e.span,
+            )),
+            _ => Err(self.fail(format!("{} is not a string", describe(e)), path_text(e), e.span)),
+        }
+    }
+
+    /// `needle in list`: equality with each element; an address is also
+    /// in a network.
+    fn member(&mut self, needle: &Value<'a>, list_expr: &Expr, list: &Value<'a>) -> Result<bool, Unknown> {
+        if needle.is_null() {
+            return Ok(false);
+        }
+        let n = self.list_len(list_expr, list)?;
+        let mut unknown = false;
+        for i in 0..n {
+            let item = match self.list_item(list_expr, list, i) {
+                Ok(v) => v,
+                Err(Unknown) => {
+                    unknown = true;
+                    continue;
+                }
+            };
+            let hit = match (needle, &item) {
+                (Value::Ip(a), Value::Cidr(net)) => net.contains(&ir::normalize_ip(*a)) || net.contains(a),
+                _ => equal(needle, &item),
+            };
+            if hit {
+                return Ok(true);
+            }
+        }
+        if unknown {
+            Err(Unknown)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// The raw JSON at a path: `None` when absent, `Err` when the event's
+    /// shape misfits the schema.
+    fn raw(&mut self, p: &'a ir::Path, e: &Expr) -> Result<Option<&'a Json>, Unknown> {
+        let mut cur: &'a Json = match p.root {
+            Root::Event => self.event,
+            Root::Local(slot) => match self.locals.get(slot as usize) {
+                Some(Value::Json(j)) => j,
+                _ => return Ok(None),
+            },
+        };
+        for (i, step) in p.steps.iter().enumerate() {
+            let next = match (step, cur) {
+                (_, Json::Null) => return Ok(None),
+                (Step::Key(k), Json::Object(m)) => m.get(k.as_ref()),
+                (Step::Index(n), Json::Array(a)) => a.get(*n),
+                (_, other) if i < p.strict => {
+                    let want = if matches!(step, Step::Key(_)) { "an object" } else { "a list" };
+                    return Err(self.fail(
+                        format!("`{}` should be {want} but holds {}", prefix_text(p, i), show_json(other)),
+                        Some(p.text.clone()),
+                        e.span,
+                    ));
+                }
+                _ => return Ok(None),
+            };
+            match next {
+                Some(j) => cur = j,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(cur))
+    }
+
+    fn read(&mut self, p: &'a ir::Path, ty: &'a Type, e: &Expr) -> R<'a> {
+        let Some(j) = self.raw(p, e)? else { return Ok(Value::Null) };
+        from_json(j, ty).map_err(|want| {
+            self.fail(
+                format!("`{}` should be {want} but holds {}", p.text, show_json(j)),
+                Some(p.text.clone()),
+                e.span,
+            )
+        })
+    }
+}
+
+fn not(t: Truth) -> Truth {
+    match t {
+        Truth::True => Truth::False,
+        Truth::False => Truth::True,
+        Truth::Unknown => Truth::Unknown,
+    }
+}
+
+fn path_text(e: &Expr) -> Option<Arc<str>> {
+    match &e.kind {
+        K::Path(p) => Some(p.text.clone()),
+        _ => None,
+    }
+}
+
+fn describe(e: &Expr) -> String {
+    match &e.kind {
+        K::Path(p) => format!("`{}`", p.text),
+        K::Const(Const::Str(s)) => format!("`\"{s}\"`"),
+        _ => "the value".into(),
+    }
+}
+
+/// The path text up to (not including) step `i`, for shape errors.
+fn prefix_text(p: &ir::Path, i: usize) -> String {
+    if i == 0 {
+        return "event".into();
+    }
+    let mut out = String::new();
+    for s in &p.steps[..i] {
+        match s {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(n) => out.push_str(&format!("[{n}]")),
+        }
+    }
+    out
+}

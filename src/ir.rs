@@ -1,0 +1,378 @@
+//! The checked program the interpreter runs: every name resolved to a path,
+//! a local slot or a `let`, every type known, every regex compiled, every
+//! address parsed. Nothing unresolved reaches evaluation.
+
+use crate::schema::Type;
+use crate::source::Span;
+use ipnet::IpNet;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// A checked policy.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// The file it came from (for `file:line` in reports).
+    pub file: Arc<str>,
+    /// The rules, in source order.
+    pub rules: Vec<Rule>,
+    /// The `default` effect, if any.
+    pub default: Option<Effect>,
+    /// Checked `let` bodies, referred to by [`ExprKind::Let`].
+    pub lets: Vec<LetDef>,
+    /// How many quantifier variables are live at most (the local slots).
+    pub max_locals: usize,
+}
+
+/// A checked `let`.
+#[derive(Clone, Debug)]
+pub struct LetDef {
+    /// Its name.
+    pub name: Arc<str>,
+    /// Its value.
+    pub value: Expr,
+}
+
+/// A checked rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// The rule's name, or `line N` for an unnamed rule.
+    pub name: Arc<str>,
+    /// 1-based line of the rule in its file.
+    pub line: u32,
+    /// The whole rule.
+    pub span: Span,
+    /// What it decides.
+    pub effect: Effect,
+    /// The `when` condition.
+    pub when: Expr,
+    /// The `unless` condition.
+    pub unless: Option<Expr>,
+}
+
+/// What a rule decides.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// `deny ["reason"]`
+    Deny {
+        /// Shown to the user.
+        reason: Option<Arc<str>>,
+    },
+    /// `require mfa ...`
+    Require(Challenge),
+    /// `skip mfa`
+    Skip,
+}
+
+impl Effect {
+    /// Strength for "strongest effect wins": deny > require > skip.
+    pub fn strength(&self) -> u8 {
+        match self {
+            Effect::Deny { .. } => 3,
+            Effect::Require(_) => 2,
+            Effect::Skip => 1,
+        }
+    }
+}
+
+/// How MFA is requested.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Challenge {
+    /// `api.multifactor.enable(provider, {allowRememberBrowser})`
+    Provider {
+        /// `any`, `duo`, `google-authenticator` or `guardian`.
+        provider: Arc<str>,
+        /// `with remember_browser`.
+        remember_browser: bool,
+    },
+    /// `api.authentication.challengeWithAny(factors)`
+    Factors(Vec<Arc<str>>),
+}
+
+/// A typed expression.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    /// What it computes.
+    pub kind: ExprKind,
+    /// Its static type.
+    pub ty: Type,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Checked expressions.
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// A constant (literals and constant lists, folded at check time).
+    Const(Const),
+    /// A field read from the event or from a quantifier variable.
+    Path(Path),
+    /// A quantifier variable itself.
+    Local(u16),
+    /// The value of a non-constant `let`.
+    Let(u32),
+    /// The evaluation time.
+    Now,
+    /// `not`
+    Not(Box<Expr>),
+    /// `and` over all operands.
+    And(Vec<Expr>),
+    /// `or` over all operands.
+    Or(Vec<Expr>),
+    /// `==` / `!=` (negated).
+    Eq {
+        /// `!=`
+        negated: bool,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `<`, `<=`, `>`, `>=`.
+    Order(OrderOp, Box<Expr>, Box<Expr>),
+    /// `X in LIST` / `X not in LIST` where LIST is not a constant address set.
+    In {
+        /// `not in`
+        negated: bool,
+        /// The value looked for.
+        needle: Box<Expr>,
+        /// The list.
+        list: Box<Expr>,
+    },
+    /// `IP in CIDR-or-IP constants`, precompiled.
+    InNet {
+        /// `not in`
+        negated: bool,
+        /// The address.
+        needle: Box<Expr>,
+        /// The set.
+        set: Arc<NetSet>,
+    },
+    /// `starts_with`, `ends_with`, `contains` on strings.
+    Str(StrOp, Box<Expr>, Box<Expr>),
+    /// `S matches "re"` with the regex compiled at check time.
+    Matches(Box<Expr>, Arc<regex::Regex>),
+    /// `timestamp ± duration`, `timestamp - timestamp`, `duration ± duration`.
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `any` / `all` with the variable's slot.
+    Quant {
+        /// Which quantifier.
+        all: bool,
+        /// The variable's local slot.
+        slot: u16,
+        /// The list ranged over.
+        list: Box<Expr>,
+        /// The condition.
+        body: Box<Expr>,
+    },
+    /// A built-in function.
+    Call(Func, Vec<Expr>),
+}
+
+/// Ordering operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderOp {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// String operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrOp {
+    /// `starts_with`
+    StartsWith,
+    /// `ends_with`
+    EndsWith,
+    /// `contains` on two strings
+    Contains,
+}
+
+/// Arithmetic on time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+}
+
+/// Built-in functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    /// `exists(PATH)`: present and not null.
+    Exists,
+    /// `len(LIST_OR_STRING)`: 0 for null.
+    Len,
+    /// `lower(S)`: null for null.
+    Lower,
+}
+
+/// A path into the event or into a quantifier variable.
+#[derive(Clone, Debug)]
+pub struct Path {
+    /// Where the path starts.
+    pub root: Root,
+    /// The steps after the root.
+    pub steps: Box<[Step]>,
+    /// The path as the user should read it in errors (`request.ip`).
+    pub text: Arc<str>,
+    /// How many leading steps go through typed structure (records, lists,
+    /// maps). A non-object there is a misfit (a run-time error); below a
+    /// `dynamic` value it is just absent.
+    pub strict: usize,
+}
+
+/// The start of a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Root {
+    /// The event object.
+    Event,
+    /// A quantifier variable's current element.
+    Local(u16),
+}
+
+/// One step of a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// An object key.
+    Key(Arc<str>),
+    /// A list position.
+    Index(usize),
+}
+
+/// A constant value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    /// `null`
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(Arc<str>),
+    /// An address.
+    Ip(IpAddr),
+    /// A network.
+    Cidr(IpNet),
+    /// A duration in milliseconds.
+    Duration(i64),
+    /// A timestamp in milliseconds since the Unix epoch.
+    Timestamp(i64),
+    /// A list.
+    List(Arc<[Const]>),
+}
+
+/// A precompiled set of addresses and networks for `ip in ...`.
+/// IPv4-mapped IPv6 entries are stored as IPv4, and lookups normalise the
+/// same way, so `::ffff:203.0.113.9` matches `203.0.113.0/24`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetSet {
+    /// IPv4 networks as (network, mask), exact addresses as /32.
+    pub v4: Vec<(u32, u32)>,
+    /// IPv6 networks as (network, mask), exact addresses as /128.
+    pub v6: Vec<(u128, u128)>,
+}
+
+impl NetSet {
+    /// Adds a network (an address is a full-length network).
+    pub fn insert(&mut self, net: IpNet) {
+        match normalize_net(net) {
+            IpNet::V4(n) => {
+                let mask = mask32(n.prefix_len());
+                self.v4.push((u32::from(n.network()) & mask, mask));
+            }
+            IpNet::V6(n) => {
+                let mask = mask128(n.prefix_len());
+                self.v6.push((u128::from(n.network()) & mask, mask));
+            }
+        }
+    }
+
+    /// Whether the address is in the set.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match normalize_ip(ip) {
+            IpAddr::V4(a) => {
+                let a = u32::from(a);
+                self.v4.iter().any(|(net, mask)| a & mask == *net)
+            }
+            IpAddr::V6(a) => {
+                let a = u128::from(a);
+                self.v6.iter().any(|(net, mask)| a & mask == *net)
+            }
+        }
+    }
+}
+
+fn mask32(len: u8) -> u32 {
+    if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len.min(32)))
+    }
+}
+
+fn mask128(len: u8) -> u128 {
+    if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(len.min(128)))
+    }
+}
+
+/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as IPv4; others unchanged.
+pub fn normalize_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => ip,
+        },
+        v4 => v4,
+    }
+}
+
+/// An IPv4-mapped IPv6 network (`::ffff:0:0/96` and longer) as IPv4.
+pub fn normalize_net(net: IpNet) -> IpNet {
+    if let IpNet::V6(n) = net {
+        if n.prefix_len() >= 96 {
+            if let Some(v4) = n.network().to_ipv4_mapped() {
+                if let Ok(v4net) = ipnet::Ipv4Net::new(v4, n.prefix_len() - 96) {
+                    return IpNet::V4(v4net);
+                }
+            }
+        }
+    }
+    net
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(s: &str) -> IpNet {
+        s.parse().unwrap_or_else(|_| IpNet::from(s.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0]))))
+    }
+
+    #[test]
+    fn netset_matches_v4_v6_and_mapped() {
+        let mut s = NetSet::default();
+        s.insert(net("203.0.113.0/24"));
+        s.insert(net("2001:db8:10::/48"));
+        let ip = |t: &str| t.parse::<IpAddr>().unwrap_or(IpAddr::from([1, 1, 1, 1]));
+        assert!(s.contains(ip("203.0.113.9")));
+        assert!(s.contains(ip("::ffff:203.0.113.9")));
+        assert!(s.contains(ip("2001:db8:10::1")));
+        assert!(!s.contains(ip("2001:db8:11::1")));
+        let mut only = NetSet::default();
+        only.insert(net("203.0.113.0/24"));
+        assert!(!only.contains(ip("203.0.114.1")));
+        assert!(!only.contains(ip("::203.0.113.9")));
+    }
+}
