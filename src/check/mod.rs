@@ -502,3 +502,36 @@ fn help_for_value(value: &str, allowed: &[String]) -> Option<String> {
         None => Some(format!("expected one of {}", one_of(allowed))),
     }
 }
+
+/// Resolves one path as written (`request.geoip.countryCode`,
+/// `user.app_metadata.vip`) against the schema and the `declare`s of a
+/// policy, as the checker would inside a rule. Used to type-check paths
+/// outside policies (test-case overrides). Warnings (an undeclared metadata
+/// key) do not fail; they are returned beside the type.
+pub fn path_type(
+    policy: &ast::Policy,
+    schema: &Schema,
+    path: &ast::Expr,
+) -> Result<(Type, Vec<CheckError>), Vec<CheckError>> {
+    let source = SourceFile::new("", "");
+    let mut c = Checker::new(&source, schema);
+    for item in &policy.items {
+        if let ast::Item::Declare(d) = item {
+            c.declare(d);
+        }
+    }
+    // Errors in the policy's own declares are the policy's business.
+    c.errors.clear();
+    match c.expr(path) {
+        Some(x) if !c.errors.iter().any(|e| !e.is_warning()) && matches!(x.kind, ir::ExprKind::Path(_)) => {
+            Ok((x.ty, c.errors))
+        }
+        Some(x) if c.errors.is_empty() => Err(vec![CheckError::TypeMismatch {
+            message: "expected a path into the event".into(),
+            span: x.span.into(),
+            label: "not a path".into(),
+            help: Some("write a field path such as `request.ip` or `user.app_metadata.vip`".into()),
+        }]),
+        _ => Err(c.errors),
+    }
+}

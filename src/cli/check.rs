@@ -10,7 +10,7 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
     let files = match files::collect(paths) {
         Ok(f) => f,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            errln!("error: {msg}");
             return EXIT_USAGE;
         }
     };
@@ -23,7 +23,7 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
         let bytes = match files::read_bytes(path) {
             Ok(b) => b,
             Err(msg) => {
-                eprintln!("error: {msg}");
+                errln!("error: {msg}");
                 io_failed = true;
                 continue;
             }
@@ -34,7 +34,7 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
                 errors += 1;
                 let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
                 match format {
-                    CheckFormat::Human => eprint!("{}", render::render(&src, &e, color)),
+                    CheckFormat::Human => err!("{}", render::render(&src, &e, color)),
                     CheckFormat::Json => json_out.push(render::json(&name, &src.text, &e)),
                 }
                 continue;
@@ -49,23 +49,23 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
                 errors += 1;
             }
             match format {
-                CheckFormat::Human => eprint!("{}", render::render(&src, d, color)),
+                CheckFormat::Human => err!("{}", render::render(&src, d, color)),
                 CheckFormat::Json => json_out.push(render::json(&name, &src.text, d)),
             }
         }
     }
     match format {
-        CheckFormat::Json => println!("{}", serde_json::Value::Array(json_out)),
+        CheckFormat::Json => outln!("{}", serde_json::Value::Array(json_out)),
         CheckFormat::Human => {
             let n = files.len();
-            println!(
+            outln!(
                 "{n} file{} checked: {errors} error{}, {warnings} warning{}",
                 if n == 1 { "" } else { "s" },
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" },
             );
             if n == 0 {
-                eprintln!("warning: no .mfapolicy files found");
+                errln!("warning: no .mfapolicy files found");
             }
         }
     }

@@ -13,25 +13,25 @@ use std::path::Path;
 pub fn load_policy(path: &Path) -> Result<(Policy, SourceFile), u8> {
     let name = path.display().to_string();
     let bytes = files::read_bytes(path).map_err(|msg| {
-        eprintln!("error: {msg}");
+        errln!("error: {msg}");
         EXIT_USAGE
     })?;
     let color = color();
     let text = render::utf8(&name, bytes.clone()).map_err(|e| {
         let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
-        eprint!("{}", render::render(&src, &e, color));
+        err!("{}", render::render(&src, &e, color));
         EXIT_REJECTED
     })?;
     let src = SourceFile::new(name.as_str(), text);
     let compiled = compile(&src, schema::auth0_post_login());
     for d in &compiled.diagnostics {
-        eprint!("{}", render::render(&src, d, color));
+        err!("{}", render::render(&src, d, color));
     }
     match compiled.policy {
         Some(p) => Ok((p, src)),
         None => {
             let n = compiled.diagnostics.iter().filter(|d| !d.is_warning()).count();
-            eprintln!("error: `{name}` has {n} error{}; it was not evaluated", if n == 1 { "" } else { "s" });
+            errln!("error: `{name}` has {n} error{}; it was not evaluated", if n == 1 { "" } else { "s" });
             Err(EXIT_REJECTED)
         }
     }
@@ -44,7 +44,7 @@ pub fn now_ms(now: Option<&str>) -> Result<i64, u8> {
         Some(t) => chrono::DateTime::parse_from_rfc3339(t)
             .map(|t| t.timestamp_millis())
             .map_err(|_| {
-                eprintln!("error: `--now {t}` is not an RFC 3339 timestamp (e.g. 2025-01-31T09:00:00Z)");
+                errln!("error: `--now {t}` is not an RFC 3339 timestamp (e.g. 2025-01-31T09:00:00Z)");
                 EXIT_USAGE
             }),
     }
@@ -66,24 +66,24 @@ fn run_inner(policy_path: &Path, event_path: &Path, format: EvalFormat, now: Opt
         event_path.display().to_string()
     };
     let bytes = files::read_bytes(event_path).map_err(|msg| {
-        eprintln!("error: {msg}");
+        errln!("error: {msg}");
         EXIT_USAGE
     })?;
     let color = color();
     let text = render::utf8(&name, bytes.clone()).map_err(|e| {
         let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
-        eprint!("{}", render::render(&src, &e, color));
+        err!("{}", render::render(&src, &e, color));
         EXIT_REJECTED
     })?;
     let event = eval::parse_event(&text).map_err(|e| {
         let src = SourceFile::new(name.as_str(), text.as_str());
-        eprint!("{}", render::render(&src, &e, color));
+        err!("{}", render::render(&src, &e, color));
         EXIT_REJECTED
     })?;
     let decision = eval::evaluate(&policy, &event, now);
     match format {
-        EvalFormat::Json => println!("{}", decision.to_json(&policy)),
-        EvalFormat::Human => print!("{}", human(&policy, &decision)),
+        EvalFormat::Json => outln!("{}", decision.to_json(&policy)),
+        EvalFormat::Human => out!("{}", human(&policy, &decision)),
     }
     Ok(())
 }
