@@ -187,7 +187,9 @@ impl Checker<'_> {
                 text: text.to_string(),
                 network: trunc.to_string(),
                 span: span.into(),
-                help: Some(format!("write `{trunc}` (or `{ip}` for the single address)")),
+                help: Some(format!(
+                    "write `{trunc}` (or `{ip}` for the single address)"
+                )),
             });
         }
         Some(trunc)
@@ -233,7 +235,11 @@ impl Checker<'_> {
             return None;
         }
         let elem = elem.map_or(Type::Null, |(t, _)| t);
-        Some(mk(K::Const(Const::List(consts.into())), Type::List(Box::new(elem)), span))
+        Some(mk(
+            K::Const(Const::List(consts.into())),
+            Type::List(Box::new(elem)),
+            span,
+        ))
     }
 
     fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Option<ir::Expr> {
@@ -270,8 +276,12 @@ impl Checker<'_> {
         let ty = match func {
             Func::Exists => Type::Bool,
             Func::Len => match arg.ty {
-                Type::List(_) | Type::String | Type::Enum(_) | Type::Dynamic | Type::Null => Type::Int,
-                ref other => return self.arg_mismatch("len", "a list or a string", other, arg.span),
+                Type::List(_) | Type::String | Type::Enum(_) | Type::Dynamic | Type::Null => {
+                    Type::Int
+                }
+                ref other => {
+                    return self.arg_mismatch("len", "a list or a string", other, arg.span)
+                }
             },
             Func::Lower => match arg.ty {
                 Type::String | Type::Enum(_) | Type::Dynamic | Type::Null => Type::String,
@@ -302,7 +312,11 @@ impl Checker<'_> {
         let Some(f) = rec.field(field) else { return x };
         let mut steps = p.steps.to_vec();
         steps.push(Step::Key(Arc::from(field.as_str())));
-        let strict = if p.strict == p.steps.len() { p.strict + 1 } else { p.strict };
+        let strict = if p.strict == p.steps.len() {
+            p.strict + 1
+        } else {
+            p.strict
+        };
         let path = ir::Path {
             root: p.root,
             steps: steps.into(),
@@ -312,7 +326,14 @@ impl Checker<'_> {
         mk(K::Path(path), f.ty.clone(), x.span)
     }
 
-    fn binary(&mut self, op: BinOp, op_span: Span, l: &ast::Expr, r: &ast::Expr, span: Span) -> Option<ir::Expr> {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        op_span: Span,
+        l: &ast::Expr,
+        r: &ast::Expr,
+        span: Span,
+    ) -> Option<ir::Expr> {
         let lhs = self.expr(l);
         let rhs = self.expr(r);
         let (mut lhs, mut rhs) = (lhs?, rhs?);
@@ -332,7 +353,12 @@ impl Checker<'_> {
                 self.coerce_timestamp(&lhs.ty.clone(), &mut rhs)?;
                 self.coerce_timestamp(&rhs.ty.clone(), &mut lhs)?;
                 if !eq_compatible(&lhs.ty, &rhs.ty) {
-                    self.mismatch(cannot("compare"), span, format!("`{lt}` {} `{rt}`", op.as_str()), None);
+                    self.mismatch(
+                        cannot("compare"),
+                        span,
+                        format!("`{lt}` {} `{rt}`", op.as_str()),
+                        None,
+                    );
                     return None;
                 }
                 self.closed_set(&lhs, &rhs);
@@ -355,7 +381,10 @@ impl Checker<'_> {
                         cannot("order"),
                         span,
                         format!("`{lt}` {} `{rt}`", op.as_str()),
-                        Some("`<`, `<=`, `>` and `>=` work on numbers, timestamps and durations".into()),
+                        Some(
+                            "`<`, `<=`, `>` and `>=` work on numbers, timestamps and durations"
+                                .into(),
+                        ),
                     );
                     return None;
                 }
@@ -365,10 +394,16 @@ impl Checker<'_> {
                     BinOp::Gt => OrderOp::Gt,
                     _ => OrderOp::Ge,
                 };
-                Some(mk(K::Order(o, Box::new(lhs), Box::new(rhs)), Type::Bool, span))
+                Some(mk(
+                    K::Order(o, Box::new(lhs), Box::new(rhs)),
+                    Type::Bool,
+                    span,
+                ))
             }
             BinOp::In | BinOp::NotIn => self.membership(op == BinOp::NotIn, lhs, rhs, span),
-            BinOp::Contains if matches!(lhs.ty, Type::List(_)) => self.membership(false, rhs, lhs, span),
+            BinOp::Contains if matches!(lhs.ty, Type::List(_)) => {
+                self.membership(false, rhs, lhs, span)
+            }
             BinOp::StartsWith | BinOp::EndsWith | BinOp::Contains => {
                 let ok = |t: &Type| is_stringish(t) || matches!(t, Type::Dynamic | Type::Null);
                 if !ok(&lhs.ty) || !ok(&rhs.ty) || (lhs.ty == Type::Null && rhs.ty == Type::Null) {
@@ -390,7 +425,11 @@ impl Checker<'_> {
                     BinOp::EndsWith => StrOp::EndsWith,
                     _ => StrOp::Contains,
                 };
-                Some(mk(K::Str(s, Box::new(lhs), Box::new(rhs)), Type::Bool, span))
+                Some(mk(
+                    K::Str(s, Box::new(lhs), Box::new(rhs)),
+                    Type::Bool,
+                    span,
+                ))
             }
             BinOp::Matches => {
                 if !(is_stringish(&lhs.ty) || matches!(lhs.ty, Type::Dynamic | Type::Null)) {
@@ -403,14 +442,26 @@ impl Checker<'_> {
                     return None;
                 }
                 let K::Const(Const::Str(pattern)) = &rhs.kind else {
-                    self.err(CheckError::RegexNotLiteral { span: rhs.span.into() });
+                    self.err(CheckError::RegexNotLiteral {
+                        span: rhs.span.into(),
+                    });
                     return None;
                 };
-                match regex::RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build() {
-                    Ok(re) => Some(mk(K::Matches(Box::new(lhs), Arc::new(re)), Type::Bool, span)),
+                match regex::RegexBuilder::new(pattern)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                {
+                    Ok(re) => Some(mk(
+                        K::Matches(Box::new(lhs), Arc::new(re)),
+                        Type::Bool,
+                        span,
+                    )),
                     Err(e) => {
                         let reason = regex_reason(&e);
-                        self.err(CheckError::InvalidRegex { reason, span: rhs.span.into() });
+                        self.err(CheckError::InvalidRegex {
+                            reason,
+                            span: rhs.span.into(),
+                        });
                         None
                     }
                 }
@@ -438,7 +489,13 @@ impl Checker<'_> {
         }
     }
 
-    fn membership(&mut self, negated: bool, needle: ir::Expr, list: ir::Expr, span: Span) -> Option<ir::Expr> {
+    fn membership(
+        &mut self,
+        negated: bool,
+        needle: ir::Expr,
+        list: ir::Expr,
+        span: Span,
+    ) -> Option<ir::Expr> {
         let nt = self.schema.display(&needle.ty).to_string();
         let lt = self.schema.display(&list.ty).to_string();
         // `ip in 10.0.0.0/8` and `ip in [cidr or ip constants]`: a precompiled set.
@@ -446,11 +503,16 @@ impl Checker<'_> {
             K::Const(Const::Cidr(n)) => Some(vec![*n]),
             K::Const(Const::Ip(a)) => Some(vec![IpNet::from(*a)]),
             K::Const(Const::List(items)) if matches!(&list.ty, Type::List(t) if matches!(**t, Type::Cidr | Type::Ip)) => {
-                Some(items.iter().filter_map(|c| match c {
-                    Const::Cidr(n) => Some(*n),
-                    Const::Ip(a) => Some(IpNet::from(*a)),
-                    _ => None,
-                }).collect())
+                Some(
+                    items
+                        .iter()
+                        .filter_map(|c| match c {
+                            Const::Cidr(n) => Some(*n),
+                            Const::Ip(a) => Some(IpNet::from(*a)),
+                            _ => None,
+                        })
+                        .collect(),
+                )
             }
             _ => None,
         };
@@ -644,7 +706,8 @@ impl Checker<'_> {
         }
         if let Some(&i) = self.let_index.get(name) {
             if self.let_stack.contains(&i) {
-                let chain: Vec<String> = self.let_stack[self.let_stack.iter().position(|x| *x == i).unwrap_or(0)..]
+                let chain: Vec<String> = self.let_stack
+                    [self.let_stack.iter().position(|x| *x == i).unwrap_or(0)..]
                     .iter()
                     .map(|j| self.let_defs[*j].name.node.to_string())
                     .chain(std::iter::once(name.to_string()))
@@ -652,7 +715,10 @@ impl Checker<'_> {
                 self.err(CheckError::LetCycle {
                     name: name.to_string(),
                     span: span.into(),
-                    help: Some(format!("the definitions form a loop: {}", chain.join(" -> "))),
+                    help: Some(format!(
+                        "the definitions form a loop: {}",
+                        chain.join(" -> ")
+                    )),
                 });
                 return None;
             }
@@ -685,7 +751,8 @@ impl Checker<'_> {
             for seg in sh.path.clone() {
                 self.step(&mut walk, StepSyntax::Field(Arc::from(seg.as_str())), span)?;
             }
-            walk.text = name.to_string();
+            // The path keeps its full text (`request.ip`), so errors and
+            // explanations name where the value lives in the event.
             return Some(Resolved::Walk(walk));
         }
         let rec = self.schema.record(root);
@@ -696,8 +763,14 @@ impl Checker<'_> {
         let mut candidates: Vec<String> = self.locals.iter().map(|(n, _)| n.to_string()).collect();
         candidates.extend(self.let_index.keys().map(|k| k.to_string()));
         candidates.extend(self.schema.shorthands.iter().map(|s| s.name.clone()));
-        candidates.extend(rec.fields.iter().filter(|f| !f.hidden).map(|f| f.name.clone()));
-        let help = did_you_mean(name, candidates.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
+        candidates.extend(
+            rec.fields
+                .iter()
+                .filter(|f| !f.hidden)
+                .map(|f| f.name.clone()),
+        );
+        let help = did_you_mean(name, candidates.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`?"));
         self.err(CheckError::UnknownName {
             name: name.to_string(),
             span: span.into(),
@@ -710,7 +783,11 @@ impl Checker<'_> {
         if walk.strict == walk.steps.len() && walk.ty != Type::Dynamic {
             walk.strict += 1;
         }
-        let parent = if walk.text.is_empty() { "event".to_string() } else { walk.text.clone() };
+        let parent = if walk.text.is_empty() {
+            "event".to_string()
+        } else {
+            walk.text.clone()
+        };
         let dotted = |w: &Walk, k: &str| {
             if w.text.is_empty() {
                 k.to_string()
@@ -721,13 +798,15 @@ impl Checker<'_> {
         match (&walk.ty, key) {
             (Type::List(elem), StepSyntax::Index(i)) => {
                 let elem = (**elem).clone();
-                walk.steps.push(Step::Index(usize::try_from(i).unwrap_or(usize::MAX)));
+                walk.steps
+                    .push(Step::Index(usize::try_from(i).unwrap_or(usize::MAX)));
                 walk.text = format!("{}[{i}]", walk.text);
                 walk.ty = elem;
                 walk.declarable = false;
             }
             (Type::Dynamic, StepSyntax::Index(i)) => {
-                walk.steps.push(Step::Index(usize::try_from(i).unwrap_or(usize::MAX)));
+                walk.steps
+                    .push(Step::Index(usize::try_from(i).unwrap_or(usize::MAX)));
                 walk.text = format!("{}[{i}]", walk.text);
                 walk.declarable = false;
             }
@@ -748,7 +827,11 @@ impl Checker<'_> {
                         match self.declared(walk, &full) {
                             Some(t) if rec.open => walk.ty = t,
                             _ => {
-                                let help = self.field_help(id, &k, if walk.text.is_empty() { "" } else { &walk.text });
+                                let help = self.field_help(
+                                    id,
+                                    &k,
+                                    if walk.text.is_empty() { "" } else { &walk.text },
+                                );
                                 self.err(CheckError::UnknownField {
                                     field: k.to_string(),
                                     parent,
@@ -883,9 +966,16 @@ fn eq_compatible(a: &Type, b: &Type) -> bool {
 }
 
 fn order_compatible(a: &Type, b: &Type) -> bool {
-    let orderable = |t: &Type| matches!(t, Type::Int | Type::Float | Type::Timestamp | Type::Duration);
+    let orderable = |t: &Type| {
+        matches!(
+            t,
+            Type::Int | Type::Float | Type::Timestamp | Type::Duration
+        )
+    };
     match (a, b) {
-        (Type::Dynamic, t) | (t, Type::Dynamic) => orderable(t) || *t == Type::Dynamic || *t == Type::Null,
+        (Type::Dynamic, t) | (t, Type::Dynamic) => {
+            orderable(t) || *t == Type::Dynamic || *t == Type::Null
+        }
         (Type::Null, t) | (t, Type::Null) => orderable(t),
         (x, y) if x.is_number() && y.is_number() => true,
         (x, y) => x == y && orderable(x),
@@ -897,7 +987,10 @@ fn address_reason(text: &str) -> String {
         return "not a valid IPv6 address".into();
     }
     let parts: Vec<&str> = text.split('.').collect();
-    if let Some(p) = parts.iter().find(|p| p.parse::<u32>().is_ok_and(|n| n > 255)) {
+    if let Some(p) = parts
+        .iter()
+        .find(|p| p.parse::<u32>().is_ok_and(|n| n > 255))
+    {
         return format!("`{p}` is larger than 255");
     }
     "not a valid IPv4 address".into()

@@ -1,7 +1,7 @@
 //! `mfapol eval POLICY EVENT`: one decision, and why.
 
 use super::render::{self, color};
-use super::{files, EvalFormat, EXIT_REJECTED, EXIT_USAGE};
+use super::{explain, files, EvalArgs, EvalFormat, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::eval::{self, Decision};
 use mfapol::ir::{Challenge, Effect, Policy};
 use mfapol::source::SourceFile;
@@ -30,8 +30,15 @@ pub fn load_policy(path: &Path) -> Result<(Policy, SourceFile), u8> {
     match compiled.policy {
         Some(p) => Ok((p, src)),
         None => {
-            let n = compiled.diagnostics.iter().filter(|d| !d.is_warning()).count();
-            errln!("error: `{name}` has {n} error{}; it was not evaluated", if n == 1 { "" } else { "s" });
+            let n = compiled
+                .diagnostics
+                .iter()
+                .filter(|d| !d.is_warning())
+                .count();
+            errln!(
+                "error: `{name}` has {n} error{}; it was not evaluated",
+                if n == 1 { "" } else { "s" }
+            );
             Err(EXIT_REJECTED)
         }
     }
@@ -44,22 +51,25 @@ pub fn now_ms(now: Option<&str>) -> Result<i64, u8> {
         Some(t) => chrono::DateTime::parse_from_rfc3339(t)
             .map(|t| t.timestamp_millis())
             .map_err(|_| {
-                errln!("error: `--now {t}` is not an RFC 3339 timestamp (e.g. 2025-01-31T09:00:00Z)");
+                errln!(
+                    "error: `--now {t}` is not an RFC 3339 timestamp (e.g. 2025-01-31T09:00:00Z)"
+                );
                 EXIT_USAGE
             }),
     }
 }
 
-pub fn run(policy_path: &Path, event_path: &Path, format: EvalFormat, now: Option<&str>) -> u8 {
-    match run_inner(policy_path, event_path, format, now) {
+pub fn run(args: &EvalArgs) -> u8 {
+    match run_inner(args) {
         Ok(()) => 0,
         Err(code) => code,
     }
 }
 
-fn run_inner(policy_path: &Path, event_path: &Path, format: EvalFormat, now: Option<&str>) -> Result<(), u8> {
-    let now = now_ms(now)?;
-    let (policy, _src) = load_policy(policy_path)?;
+fn run_inner(args: &EvalArgs) -> Result<(), u8> {
+    let (policy_path, event_path, format) = (&args.policy, &args.event, args.format);
+    let now = now_ms(args.now.as_deref())?;
+    let (policy, src) = load_policy(policy_path)?;
     let name = if event_path.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {
@@ -80,6 +90,14 @@ fn run_inner(policy_path: &Path, event_path: &Path, format: EvalFormat, now: Opt
         err!("{}", render::render(&src, &e, color));
         EXIT_REJECTED
     })?;
+    if args.explain {
+        let ex = eval::explain(&policy, &event, now);
+        match format {
+            EvalFormat::Json => outln!("{}", explain::json(&policy, &src, &ex)),
+            EvalFormat::Human => out!("{}", explain::human(&policy, &src, &ex)),
+        }
+        return Ok(());
+    }
     let decision = eval::evaluate(&policy, &event, now);
     match format {
         EvalFormat::Json => outln!("{}", decision.to_json(&policy)),
@@ -99,10 +117,17 @@ fn rule_ref(policy: &Policy, i: usize) -> String {
 pub fn human(policy: &Policy, d: &Decision) -> String {
     let mut out = String::new();
     let detail = match &d.effect {
-        Some(Effect::Require(Challenge::Provider { provider, remember_browser })) => {
+        Some(Effect::Require(Challenge::Provider {
+            provider,
+            remember_browser,
+        })) => {
             format!(
                 " (provider {provider}{})",
-                if *remember_browser { ", remember browser" } else { "" }
+                if *remember_browser {
+                    ", remember browser"
+                } else {
+                    ""
+                }
             )
         }
         Some(Effect::Require(Challenge::Factors(fs))) => {
@@ -128,8 +153,15 @@ pub fn human(policy: &Policy, d: &Decision) -> String {
         out.push_str(&format!("also applied: {}\n", others.join(", ")));
     }
     for e in &d.errors {
-        let path = e.path.as_ref().map(|p| format!(" [{p}]")).unwrap_or_default();
-        out.push_str(&format!("runtime error in {}{path}: {}\n", e.rule, e.message));
+        let path = e
+            .path
+            .as_ref()
+            .map(|p| format!(" [{p}]"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "runtime error in {}{path}: {}\n",
+            e.rule, e.message
+        ));
     }
     out
 }

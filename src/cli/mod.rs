@@ -17,6 +17,7 @@ macro_rules! err {
 
 mod check;
 mod eval;
+mod explain;
 mod files;
 mod render;
 
@@ -92,6 +93,9 @@ struct EvalArgs {
     /// Evaluation time (RFC 3339), instead of the clock
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
+    /// Show, for every rule, whether it applied and the event values each comparison read
+    #[arg(long)]
+    explain: bool,
 }
 
 /// Parses the command line and runs the subcommand.
@@ -105,7 +109,7 @@ pub fn run() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(a) => check::run(&a.paths, a.format, a.deny_warnings),
-        Command::Eval(a) => eval::run(&a.policy, &a.event, a.format, a.now.as_deref()),
+        Command::Eval(a) => eval::run(&a),
     };
     ExitCode::from(code)
 }

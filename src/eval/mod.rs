@@ -13,7 +13,9 @@ pub use decision::{Decision, DecisionKind, RuntimeError};
 pub use event::{parse_event, EventError, MAX_JSON_DEPTH};
 pub use value::Value;
 
-use crate::ir::{self, ArithOp, Const, Expr, ExprKind as K, Func, OrderOp, Policy, Root, Step, StrOp};
+use crate::ir::{
+    self, ArithOp, Const, Expr, ExprKind as K, Func, OrderOp, Policy, Root, Step, StrOp,
+};
 use crate::schema::Type;
 use serde_json::Value as Json;
 use std::borrow::Cow;
@@ -40,9 +42,28 @@ pub enum Truth {
 /// Evaluates a policy on an event. `now_ms` is the evaluation time in
 /// milliseconds since the Unix epoch; the library never reads the clock.
 pub fn evaluate(policy: &Policy, event: &Json, now_ms: i64) -> Decision {
+    run(policy, event, now_ms, None)
+}
+
+/// Evaluates like [`evaluate`], and also records for every rule whether it
+/// applied, the truth of its conditions, and each comparison with the
+/// event values it read (`mfapol eval --explain`).
+pub fn explain(policy: &Policy, event: &Json, now_ms: i64) -> Explanation {
+    let mut rules = Vec::with_capacity(policy.rules.len());
+    let decision = run(policy, event, now_ms, Some(&mut rules));
+    Explanation { decision, rules }
+}
+
+fn run(
+    policy: &Policy,
+    event: &Json,
+    now_ms: i64,
+    mut traces: Option<&mut Vec<RuleTrace>>,
+) -> Decision {
     let mut errors = Vec::new();
     let mut applied = Vec::new();
     let mut best: Option<usize> = None;
+    let mut checks = Vec::new();
     {
         let mut cx = Cx {
             policy,
@@ -51,12 +72,24 @@ pub fn evaluate(policy: &Policy, event: &Json, now_ms: i64) -> Decision {
             locals: vec![Value::Null; policy.max_locals],
             errors: &mut errors,
             rule: None,
+            trace: traces.is_some().then_some(&mut checks),
         };
         for (i, rule) in policy.rules.iter().enumerate() {
             cx.rule = Some(rule.name.clone());
-            if cx.applies(rule) {
+            let (applies, when, unless) = cx.applies(rule);
+            if let (Some(t), Some(checks)) = (traces.as_deref_mut(), cx.trace.as_deref_mut()) {
+                t.push(RuleTrace {
+                    index: i,
+                    applied: applies,
+                    when,
+                    unless,
+                    checks: std::mem::take(checks),
+                });
+            }
+            if applies {
                 applied.push(i);
-                let stronger = best.is_none_or(|b| rule.effect.strength() > policy.rules[b].effect.strength());
+                let stronger =
+                    best.is_none_or(|b| rule.effect.strength() > policy.rules[b].effect.strength());
                 if stronger {
                     best = Some(i);
                 }
@@ -66,6 +99,55 @@ pub fn evaluate(policy: &Policy, event: &Json, now_ms: i64) -> Decision {
     Decision::new(policy, best, applied, errors)
 }
 
+/// The most comparisons recorded per rule (quantifiers can repeat a body).
+pub const MAX_CHECKS_PER_RULE: usize = 64;
+
+/// What `explain` records about one rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleTrace {
+    /// Index of the rule in the policy.
+    pub index: usize,
+    /// Whether it applied.
+    pub applied: bool,
+    /// The truth of its `when`.
+    pub when: Truth,
+    /// The truth of its `unless`, if it has one.
+    pub unless: Option<Truth>,
+    /// The comparisons evaluated, in order.
+    pub checks: Vec<Check>,
+}
+
+/// One evaluated comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    /// The comparison in the policy source.
+    pub span: crate::source::Span,
+    /// Its outcome.
+    pub truth: Truth,
+    /// The event values it read: (path, value as JSON).
+    pub values: Vec<(Arc<str>, Json)>,
+}
+
+/// A decision with its trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    /// The decision, exactly as [`evaluate`] makes it.
+    pub decision: Decision,
+    /// One trace per rule, in source order.
+    pub rules: Vec<RuleTrace>,
+}
+
+impl Truth {
+    /// `true`, `false` or `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Truth::True => "true",
+            Truth::False => "false",
+            Truth::Unknown => "unknown",
+        }
+    }
+}
+
 struct Cx<'a, 'e> {
     policy: &'a Policy,
     event: &'a Json,
@@ -73,21 +155,52 @@ struct Cx<'a, 'e> {
     locals: Vec<Value<'a>>,
     errors: &'e mut Vec<RuntimeError>,
     rule: Option<Arc<str>>,
+    /// Where comparisons are recorded when explaining; `None` on the fast path.
+    trace: Option<&'e mut Vec<Check>>,
 }
 
 impl<'a> Cx<'a, '_> {
-    fn applies(&mut self, rule: &'a ir::Rule) -> bool {
+    /// Whether a rule applies, with the truth of its `when` and `unless`.
+    fn applies(&mut self, rule: &'a ir::Rule) -> (bool, Truth, Option<Truth>) {
         let when = self.truth(&rule.when);
-        let unless = rule.unless.as_ref().map_or(Truth::False, |u| self.truth(u));
-        match rule.effect {
+        let unless_t = rule.unless.as_ref().map(|u| self.truth(u));
+        let unless = unless_t.unwrap_or(Truth::False);
+        let applies = match rule.effect {
             // Fail closed: an unknown `when` applies, an unknown `unless` does not exempt.
-            ir::Effect::Deny { .. } | ir::Effect::Require(_) => when != Truth::False && unless != Truth::True,
+            ir::Effect::Deny { .. } | ir::Effect::Require(_) => {
+                when != Truth::False && unless != Truth::True
+            }
             // A skip rule applies only when everything is known.
             ir::Effect::Skip => when == Truth::True && unless == Truth::False,
-        }
+        };
+        (applies, when, unless_t)
     }
 
-    fn fail(&mut self, message: String, path: Option<Arc<str>>, span: crate::source::Span) -> Unknown {
+    /// Records a comparison and the event values it read, when explaining.
+    fn note(&mut self, e: &Expr, operands: &[(&Expr, &Value<'a>)], result: Truth) {
+        let Some(trace) = self.trace.as_deref_mut() else {
+            return;
+        };
+        if trace.len() >= MAX_CHECKS_PER_RULE {
+            return;
+        }
+        let values = operands
+            .iter()
+            .filter_map(|(x, v)| path_text(x).map(|p| (p, value::to_json(v))))
+            .collect();
+        trace.push(Check {
+            span: e.span,
+            truth: result,
+            values,
+        });
+    }
+
+    fn fail(
+        &mut self,
+        message: String,
+        path: Option<Arc<str>>,
+        span: crate::source::Span,
+    ) -> Unknown {
         self.errors.push(RuntimeError {
             rule: self.rule.clone().unwrap_or_else(|| Arc::from("")),
             message,
@@ -127,15 +240,30 @@ impl<'a> Cx<'a, '_> {
                 }
                 out
             }
-            K::Quant { all, slot, list, body } => self.quantifier(*all, *slot, list, body),
-            _ => match self.eval(e) {
-                Err(Unknown) => Truth::Unknown,
-                Ok(v) => match self.as_bool(e, &v) {
-                    Ok(true) => Truth::True,
-                    Ok(false) => Truth::False,
+            K::Quant {
+                all,
+                slot,
+                list,
+                body,
+            } => self.quantifier(*all, *slot, list, body),
+            _ => {
+                let t = match self.eval(e) {
                     Err(Unknown) => Truth::Unknown,
-                },
-            },
+                    Ok(v) => {
+                        let t = match self.as_bool(e, &v) {
+                            Ok(true) => Truth::True,
+                            Ok(false) => Truth::False,
+                            Err(Unknown) => Truth::Unknown,
+                        };
+                        // A bare path used as a condition is a check of its own.
+                        if self.trace.is_some() && matches!(e.kind, K::Path(_) | K::Let(_)) {
+                            self.note(e, &[(e, &v)], t);
+                        }
+                        t
+                    }
+                };
+                t
+            }
         }
     }
 
@@ -146,7 +274,11 @@ impl<'a> Cx<'a, '_> {
             Value::Null | Value::Json(Json::Null) => Ok(false),
             Value::Json(Json::Bool(b)) => Ok(*b),
             Value::Json(j) => Err(self.fail(
-                format!("{} is used as a condition but holds {}", describe(e), show_json(j)),
+                format!(
+                    "{} is used as a condition but holds {}",
+                    describe(e),
+                    show_json(j)
+                ),
                 path_text(e),
                 e.span,
             )),
@@ -163,7 +295,11 @@ impl<'a> Cx<'a, '_> {
             Ok(v) => v,
             Err(Unknown) => return Truth::Unknown,
         };
-        let (hit, miss) = if all { (Truth::False, Truth::True) } else { (Truth::True, Truth::False) };
+        let (hit, miss) = if all {
+            (Truth::False, Truth::True)
+        } else {
+            (Truth::True, Truth::False)
+        };
         let mut out = miss;
         let n = match self.list_len(list, &lv) {
             Ok(n) => n,
@@ -199,11 +335,19 @@ impl<'a> Cx<'a, '_> {
             Value::Json(Json::Array(items)) => Ok(items.len()),
             Value::Json(Json::Null) => Ok(0),
             Value::Json(j) => Err(self.fail(
-                format!("{} should be a list but holds {}", describe(e), show_json(j)),
+                format!(
+                    "{} should be a list but holds {}",
+                    describe(e),
+                    show_json(j)
+                ),
                 path_text(e),
                 e.span,
             )),
-            _ => Err(self.fail(format!("{} is not a list", describe(e)), path_text(e), e.span)),
+            _ => Err(self.fail(
+                format!("{} is not a list", describe(e)),
+                path_text(e),
+                e.span,
+            )),
         }
     }
 
@@ -214,7 +358,11 @@ impl<'a> Cx<'a, '_> {
                 None => Ok(Value::Null),
                 Some(j) => from_json(j, ty).map_err(|want| {
                     self.fail(
-                        format!("{}[{i}] should be {want} but holds {}", describe(e), show_json(j)),
+                        format!(
+                            "{}[{i}] should be {want} but holds {}",
+                            describe(e),
+                            show_json(j)
+                        ),
                         path_text(e),
                         e.span,
                     )
@@ -230,7 +378,11 @@ impl<'a> Cx<'a, '_> {
             K::Const(c) => Ok(from_const(c)),
             K::Now => Ok(Value::Time(self.now)),
             K::Path(p) => self.read(p, &e.ty, e),
-            K::Local(slot) => Ok(self.locals.get(*slot as usize).cloned().unwrap_or(Value::Null)),
+            K::Local(slot) => Ok(self
+                .locals
+                .get(*slot as usize)
+                .cloned()
+                .unwrap_or(Value::Null)),
             K::Let(i) => match self.policy.lets.get(*i as usize) {
                 Some(l) => self.eval(&l.value),
                 None => Ok(Value::Null),
@@ -243,81 +395,99 @@ impl<'a> Cx<'a, '_> {
             K::Eq { negated, lhs, rhs } => {
                 let a = self.eval(lhs);
                 let b = self.eval(rhs);
-                Ok(Value::Bool(equal(&a?, &b?) != *negated))
+                let (a, b) = (a?, b?);
+                let r = equal(&a, &b) != *negated;
+                self.noted(e, &[(lhs, &a), (rhs, &b)], r)
             }
             K::Order(op, lhs, rhs) => {
                 let a = self.eval(lhs);
                 let b = self.eval(rhs);
                 let (a, b) = (a?, b?);
                 if a.is_null() || b.is_null() {
-                    return Ok(Value::Bool(false));
+                    return self.noted(e, &[(lhs, &a), (rhs, &b)], false);
                 }
                 let ord = match order(&a, &b) {
                     Ok(o) => o,
                     Err(want) => {
-                        let culprit = if matches!(a, Value::Json(_)) { lhs } else { rhs };
+                        let culprit = if matches!(a, Value::Json(_)) {
+                            lhs
+                        } else {
+                            rhs
+                        };
                         let held = match (&a, &b) {
                             (Value::Json(j), _) | (_, Value::Json(j)) => show_json(j),
                             _ => "another kind of value".into(),
                         };
                         return Err(self.fail(
-                            format!("{} should be {want} to be ordered but holds {held}", describe(culprit)),
+                            format!(
+                                "{} should be {want} to be ordered but holds {held}",
+                                describe(culprit)
+                            ),
                             path_text(culprit),
                             culprit.span,
                         ));
                     }
                 };
-                let Some(ord) = ord else { return Ok(Value::Bool(false)) };
                 use std::cmp::Ordering::*;
-                Ok(Value::Bool(match op {
+                let r = ord.is_some_and(|ord| match op {
                     OrderOp::Lt => ord == Less,
                     OrderOp::Le => ord != Greater,
                     OrderOp::Gt => ord == Greater,
                     OrderOp::Ge => ord != Less,
-                }))
+                });
+                self.noted(e, &[(lhs, &a), (rhs, &b)], r)
             }
-            K::In { negated, needle, list } => {
+            K::In {
+                negated,
+                needle,
+                list,
+            } => {
                 let n = self.eval(needle);
                 let l = self.eval(list);
                 let (n, l) = (n?, l?);
                 let found = self.member(&n, list, &l)?;
-                Ok(Value::Bool(found != *negated))
+                self.noted(e, &[(needle, &n), (list, &l)], found != *negated)
             }
-            K::InNet { negated, needle, set } => {
+            K::InNet {
+                negated,
+                needle,
+                set,
+            } => {
                 let n = self.eval(needle)?;
                 let found = match n {
                     Value::Ip(a) => set.contains(a),
                     Value::Json(Json::String(s)) => parse_ip(s).is_some_and(|a| set.contains(a)),
                     _ => false,
                 };
-                Ok(Value::Bool(found != *negated))
+                self.noted(e, &[(needle, &n)], found != *negated)
             }
             K::Str(op, lhs, rhs) => {
                 let a = self.eval(lhs);
                 let b = self.eval(rhs);
                 let (a, b) = (a?, b?);
                 if a.is_null() || b.is_null() {
-                    return Ok(Value::Bool(false));
+                    return self.noted(e, &[(lhs, &a), (rhs, &b)], false);
                 }
                 // `dynamic contains x` on a JSON list is membership.
                 if let (StrOp::Contains, Value::Json(Json::Array(_))) = (op, &a) {
-                    return Ok(Value::Bool(self.member(&b, lhs, &a)?));
+                    let r = self.member(&b, lhs, &a)?;
+                    return self.noted(e, &[(lhs, &a), (rhs, &b)], r);
                 }
-                let s = self.string(lhs, &a)?;
-                let t = self.string(rhs, &b)?;
-                Ok(Value::Bool(match op {
-                    StrOp::StartsWith => s.starts_with(t.as_ref()),
-                    StrOp::EndsWith => s.ends_with(t.as_ref()),
-                    StrOp::Contains => s.contains(t.as_ref()),
-                }))
+                let r = {
+                    let s = self.string(lhs, &a)?;
+                    let t = self.string(rhs, &b)?;
+                    match op {
+                        StrOp::StartsWith => s.starts_with(t.as_ref()),
+                        StrOp::EndsWith => s.ends_with(t.as_ref()),
+                        StrOp::Contains => s.contains(t.as_ref()),
+                    }
+                };
+                self.noted(e, &[(lhs, &a), (rhs, &b)], r)
             }
             K::Matches(lhs, re) => {
                 let a = self.eval(lhs)?;
-                if a.is_null() {
-                    return Ok(Value::Bool(false));
-                }
-                let s = self.string(lhs, &a)?;
-                Ok(Value::Bool(re.is_match(&s)))
+                let r = !a.is_null() && re.is_match(&self.string(lhs, &a)?);
+                self.noted(e, &[(lhs, &a)], r)
             }
             K::Arith(op, lhs, rhs) => {
                 let a = self.eval(lhs);
@@ -336,8 +506,18 @@ impl<'a> Cx<'a, '_> {
         }
     }
 
+    /// Returns a comparison's result, recording it when explaining.
+    fn noted(&mut self, e: &Expr, operands: &[(&Expr, &Value<'a>)], r: bool) -> R<'a> {
+        if self.trace.is_some() {
+            self.note(e, operands, if r { Truth::True } else { Truth::False });
+        }
+        Ok(Value::Bool(r))
+    }
+
     fn call(&mut self, f: Func, args: &'a [Expr]) -> R<'a> {
-        let Some(arg) = args.first() else { return Ok(Value::Null) };
+        let Some(arg) = args.first() else {
+            return Ok(Value::Null);
+        };
         match f {
             Func::Exists => {
                 // Presence only: a present value that misfits its type still exists.
@@ -370,17 +550,30 @@ impl<'a> Cx<'a, '_> {
             Value::Str(s) => Ok(Cow::Borrowed(s.as_ref())),
             Value::Json(Json::String(s)) => Ok(Cow::Borrowed(s.as_str())),
             Value::Json(j) => Err(self.fail(
-                format!("{} should be a string but holds {}", describe(e), show_json(j)),
+                format!(
+                    "{} should be a string but holds {}",
+                    describe(e),
+                    show_json(j)
+                ),
                 path_text(e),
                 e.span,
             )),
-            _ => Err(self.fail(format!("{} is not a string", describe(e)), path_text(e), e.span)),
+            _ => Err(self.fail(
+                format!("{} is not a string", describe(e)),
+                path_text(e),
+                e.span,
+            )),
         }
     }
 
     /// `needle in list`: equality with each element; an address is also
     /// in a network.
-    fn member(&mut self, needle: &Value<'a>, list_expr: &Expr, list: &Value<'a>) -> Result<bool, Unknown> {
+    fn member(
+        &mut self,
+        needle: &Value<'a>,
+        list_expr: &Expr,
+        list: &Value<'a>,
+    ) -> Result<bool, Unknown> {
         if needle.is_null() {
             return Ok(false);
         }
@@ -395,7 +588,9 @@ impl<'a> Cx<'a, '_> {
                 }
             };
             let hit = match (needle, &item) {
-                (Value::Ip(a), Value::Cidr(net)) => net.contains(&ir::normalize_ip(*a)) || net.contains(a),
+                (Value::Ip(a), Value::Cidr(net)) => {
+                    net.contains(&ir::normalize_ip(*a)) || net.contains(a)
+                }
                 _ => equal(needle, &item),
             };
             if hit {
@@ -425,9 +620,17 @@ impl<'a> Cx<'a, '_> {
                 (Step::Key(k), Json::Object(m)) => m.get(k.as_ref()),
                 (Step::Index(n), Json::Array(a)) => a.get(*n),
                 (_, other) if i < p.strict => {
-                    let want = if matches!(step, Step::Key(_)) { "an object" } else { "a list" };
+                    let want = if matches!(step, Step::Key(_)) {
+                        "an object"
+                    } else {
+                        "a list"
+                    };
                     return Err(self.fail(
-                        format!("`{}` should be {want} but holds {}", prefix_text(p, i), show_json(other)),
+                        format!(
+                            "`{}` should be {want} but holds {}",
+                            prefix_text(p, i),
+                            show_json(other)
+                        ),
                         Some(p.text.clone()),
                         e.span,
                     ));
@@ -443,7 +646,9 @@ impl<'a> Cx<'a, '_> {
     }
 
     fn read(&mut self, p: &'a ir::Path, ty: &'a Type, e: &Expr) -> R<'a> {
-        let Some(j) = self.raw(p, e)? else { return Ok(Value::Null) };
+        let Some(j) = self.raw(p, e)? else {
+            return Ok(Value::Null);
+        };
         from_json(j, ty).map_err(|want| {
             self.fail(
                 format!("`{}` should be {want} but holds {}", p.text, show_json(j)),

@@ -63,7 +63,9 @@ pub fn from_json<'a>(v: &'a Json, ty: &'a Type) -> Result<Value<'a>, Misfit> {
                 .and_then(|s| s.parse::<IpNet>().ok())
                 .ok_or("a CIDR range")?,
         ),
-        Type::Timestamp => Value::Time(parse_time(v.as_str().ok_or("a timestamp")?).ok_or("an ISO 8601 timestamp")?),
+        Type::Timestamp => Value::Time(
+            parse_time(v.as_str().ok_or("a timestamp")?).ok_or("an ISO 8601 timestamp")?,
+        ),
         Type::Duration => Value::Dur(
             v.as_f64()
                 .map(|s| (s * 1000.0) as i64)
@@ -174,14 +176,20 @@ fn json_equal(x: &Json, y: &Json) -> bool {
 fn json_equal_value(j: &Json, v: &Value<'_>) -> bool {
     match (j, v) {
         (Json::String(s), Value::Str(t)) => s == t,
-        (Json::String(s), Value::Ip(a)) => parse_ip(s).is_some_and(|x| normalize_ip(x) == normalize_ip(*a)),
+        (Json::String(s), Value::Ip(a)) => {
+            parse_ip(s).is_some_and(|x| normalize_ip(x) == normalize_ip(*a))
+        }
         (Json::String(s), Value::Time(t)) => parse_time(s) == Some(*t),
         (Json::String(s), Value::Cidr(n)) => s.parse::<IpNet>().is_ok_and(|x| x == *n),
         (Json::Bool(b), Value::Bool(c)) => b == c,
         (Json::Number(n), Value::Int(_) | Value::Float(_)) => n.as_f64() == as_f64(v),
         (Json::Array(items), Value::ConstList(_) | Value::JsonList(..)) => {
             let ys = list_items(v);
-            items.len() == ys.len() && items.iter().zip(ys.iter()).all(|(x, y)| json_equal_value(x, y))
+            items.len() == ys.len()
+                && items
+                    .iter()
+                    .zip(ys.iter())
+                    .all(|(x, y)| json_equal_value(x, y))
         }
         _ => false,
     }
@@ -229,4 +237,28 @@ pub fn show_json(j: &Json) -> String {
         text = text.chars().take(37).collect::<String>() + "...";
     }
     format!("{text} ({kind})")
+}
+
+/// A value as JSON, for explanations.
+pub fn to_json(v: &Value<'_>) -> Json {
+    use serde_json::json;
+    match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => json!(b),
+        Value::Int(i) => json!(i),
+        Value::Float(f) => json!(f),
+        Value::Str(s) => json!(s.as_ref()),
+        Value::Ip(a) => json!(a.to_string()),
+        Value::Cidr(n) => json!(n.to_string()),
+        Value::Time(t) => match chrono::DateTime::from_timestamp_millis(*t) {
+            Some(d) => json!(d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            None => json!(t),
+        },
+        Value::Dur(d) => json!(format!("{}s", d / 1000)),
+        Value::ConstList(items) => {
+            Json::Array(items.iter().map(|c| to_json(&from_const(c))).collect())
+        }
+        Value::JsonList(items, _) => Json::Array(items.to_vec()),
+        Value::Json(j) => (*j).clone(),
+    }
 }
