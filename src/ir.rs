@@ -357,7 +357,9 @@ mod tests {
     use super::*;
 
     fn net(s: &str) -> IpNet {
-        s.parse().unwrap_or_else(|_| IpNet::from(s.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0]))))
+        s.parse().unwrap_or_else(|_| {
+            IpNet::from(s.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0])))
+        })
     }
 
     #[test]

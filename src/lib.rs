@@ -75,7 +75,11 @@ pub fn compile(source: &source::SourceFile, schema: &schema::Schema) -> Compiled
             let checked = check::check(source, &ast, schema);
             Compiled {
                 policy: checked.policy,
-                diagnostics: checked.diagnostics.into_iter().map(PolicyError::Check).collect(),
+                diagnostics: checked
+                    .diagnostics
+                    .into_iter()
+                    .map(PolicyError::Check)
+                    .collect(),
             }
         }
     }

@@ -166,7 +166,10 @@ pub enum CheckError {
 
     /// A name defined twice.
     #[error("`{name}` is defined more than once")]
-    #[diagnostic(code(mfapol::duplicate_name), help("rename one of them; names are unique per file"))]
+    #[diagnostic(
+        code(mfapol::duplicate_name),
+        help("rename one of them; names are unique per file")
+    )]
     DuplicateName {
         /// The name.
         name: String,
@@ -180,7 +183,10 @@ pub enum CheckError {
 
     /// A `let` or rule named like a schema root or shorthand.
     #[error("`{name}` is a name of the event and cannot be redefined")]
-    #[diagnostic(code(mfapol::reserved_name), help("choose another name, e.g. `my_{name}`"))]
+    #[diagnostic(
+        code(mfapol::reserved_name),
+        help("choose another name, e.g. `my_{name}`")
+    )]
     ReservedName {
         /// The name.
         name: String,
@@ -335,7 +341,10 @@ pub enum CheckError {
 
     /// A list literal whose elements differ in type.
     #[error("list elements must have one type: found `{first}` and `{other}`")]
-    #[diagnostic(code(mfapol::mixed_list), help("split the list, or make every element the same kind of value"))]
+    #[diagnostic(
+        code(mfapol::mixed_list),
+        help("split the list, or make every element the same kind of value")
+    )]
     MixedList {
         /// The first element's type.
         first: String,
@@ -348,7 +357,10 @@ pub enum CheckError {
 
     /// A string that should be a timestamp and is not one.
     #[error("`{text}` is not an RFC 3339 timestamp")]
-    #[diagnostic(code(mfapol::invalid_timestamp), help("write timestamps like `\"2025-01-31T09:00:00Z\"`"))]
+    #[diagnostic(
+        code(mfapol::invalid_timestamp),
+        help("write timestamps like `\"2025-01-31T09:00:00Z\"`")
+    )]
     InvalidTimestamp {
         /// As written.
         text: String,
@@ -358,8 +370,13 @@ pub enum CheckError {
     },
 
     /// A rule whose conditions, with `let`s expanded, are too large to evaluate.
-    #[error("rule `{name}` is too large once its `let`s are expanded ({size} nodes, limit {limit})")]
-    #[diagnostic(code(mfapol::policy_too_large), help("`let`s that each use an earlier one twice grow exponentially; restructure them"))]
+    #[error(
+        "rule `{name}` is too large once its `let`s are expanded ({size} nodes, limit {limit})"
+    )]
+    #[diagnostic(
+        code(mfapol::policy_too_large),
+        help("`let`s that each use an earlier one twice grow exponentially; restructure them")
+    )]
     TooLarge {
         /// The rule.
         name: String,

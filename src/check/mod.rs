@@ -144,7 +144,8 @@ impl<'a> Checker<'a> {
                         });
                         continue;
                     }
-                    self.let_index.insert(l.name.node.clone(), self.let_defs.len());
+                    self.let_index
+                        .insert(l.name.node.clone(), self.let_defs.len());
                     self.let_defs.push(l);
                     self.let_state.push(LetState::Unchecked);
                 }
@@ -232,7 +233,10 @@ impl<'a> Checker<'a> {
             Type::Bool | Type::Dynamic => Some(checked),
             ref other => {
                 let ty = self.schema.display(other).to_string();
-                self.err(CheckError::ConditionNotBool { ty, span: e.span.into() });
+                self.err(CheckError::ConditionNotBool {
+                    ty,
+                    span: e.span.into(),
+                });
                 None
             }
         }
@@ -275,7 +279,9 @@ impl<'a> Checker<'a> {
                         ok = false;
                     }
                     if fs.node.is_empty() {
-                        self.err(CheckError::EmptyFactors { span: fs.span.into() });
+                        self.err(CheckError::EmptyFactors {
+                            span: fs.span.into(),
+                        });
                         ok = false;
                     }
                     let allowed = self.schema.enum_values(self.schema.factors);
@@ -358,19 +364,27 @@ impl<'a> Checker<'a> {
                 })
                 .unwrap_or(1),
             K::Not(a) | K::InNet { needle: a, .. } | K::Matches(a, _) => self.size(a),
-            K::And(v) | K::Or(v) | K::Call(_, v) => v.iter().fold(0u64, |s, x| s.saturating_add(self.size(x))),
+            K::And(v) | K::Or(v) | K::Call(_, v) => {
+                v.iter().fold(0u64, |s, x| s.saturating_add(self.size(x)))
+            }
             K::Eq { lhs: a, rhs: b, .. }
             | K::Order(_, a, b)
-            | K::In { needle: a, list: b, .. }
+            | K::In {
+                needle: a, list: b, ..
+            }
             | K::Str(_, a, b)
             | K::Arith(_, a, b)
-            | K::Quant { list: a, body: b, .. } => self.size(a).saturating_add(self.size(b)),
+            | K::Quant {
+                list: a, body: b, ..
+            } => self.size(a).saturating_add(self.size(b)),
         };
         kids.saturating_add(1)
     }
 
     fn declare(&mut self, d: &ast::Declare) {
-        let Some(ty) = self.type_expr(&d.ty) else { return };
+        let Some(ty) = self.type_expr(&d.ty) else {
+            return;
+        };
         let names: Vec<&str> = d.path.iter().map(|i| i.node.as_ref()).collect();
         let text = names.join(".");
         let Some(root) = self.schema.root else { return };
@@ -394,7 +408,11 @@ impl<'a> Checker<'a> {
                             let help = self.field_help(*id, &seg.node, &so_far);
                             self.err(CheckError::UnknownField {
                                 field: seg.node.to_string(),
-                                parent: if so_far.is_empty() { "event".into() } else { so_far },
+                                parent: if so_far.is_empty() {
+                                    "event".into()
+                                } else {
+                                    so_far
+                                },
                                 span: seg.span.into(),
                                 help,
                             });
@@ -443,7 +461,15 @@ impl<'a> Checker<'a> {
             ast::TypeExpr::List(inner) => Some(Type::List(Box::new(self.type_expr(inner)?))),
             ast::TypeExpr::Named(n) => {
                 const NAMES: &[&str] = &[
-                    "string", "int", "float", "bool", "ip", "cidr", "timestamp", "duration", "dynamic",
+                    "string",
+                    "int",
+                    "float",
+                    "bool",
+                    "ip",
+                    "cidr",
+                    "timestamp",
+                    "duration",
+                    "dynamic",
                 ];
                 Some(match n.as_ref() {
                     "string" => Type::String,
@@ -458,7 +484,10 @@ impl<'a> Checker<'a> {
                     other => {
                         let help = match did_you_mean(other, NAMES.iter().copied()) {
                             Some(s) => Some(format!("did you mean `{s}`?")),
-                            None => Some(format!("the types are {}, `list<T>` and `T?`", NAMES.join(", "))),
+                            None => Some(format!(
+                                "the types are {}, `list<T>` and `T?`",
+                                NAMES.join(", ")
+                            )),
                         };
                         self.err(CheckError::UnknownType {
                             name: other.to_string(),
@@ -476,7 +505,11 @@ impl<'a> Checker<'a> {
     /// or how to declare an extra attribute of an open record.
     fn field_help(&self, id: RecordId, field: &str, parent: &str) -> Option<String> {
         let rec = self.schema.record(id);
-        let names = rec.fields.iter().filter(|f| !f.hidden).map(|f| f.name.as_str());
+        let names = rec
+            .fields
+            .iter()
+            .filter(|f| !f.hidden)
+            .map(|f| f.name.as_str());
         if let Some(s) = did_you_mean(field, names) {
             return Some(format!("did you mean `{s}`?"));
         }
@@ -485,12 +518,21 @@ impl<'a> Checker<'a> {
                 "if your identity provider adds `{field}`, declare it: `declare {parent}.{field}: string`"
             ));
         }
-        let mut all: Vec<&str> = rec.fields.iter().filter(|f| !f.hidden).map(|f| f.name.as_str()).collect();
+        let mut all: Vec<&str> = rec
+            .fields
+            .iter()
+            .filter(|f| !f.hidden)
+            .map(|f| f.name.as_str())
+            .collect();
         if all.len() > 12 {
             all.truncate(12);
             all.push("...");
         }
-        Some(format!("`{}` has: {}", if parent.is_empty() { "event" } else { parent }, all.join(", ")))
+        Some(format!(
+            "`{}` has: {}",
+            if parent.is_empty() { "event" } else { parent },
+            all.join(", ")
+        ))
     }
 }
 
@@ -523,7 +565,10 @@ pub fn path_type(
     // Errors in the policy's own declares are the policy's business.
     c.errors.clear();
     match c.expr(path) {
-        Some(x) if !c.errors.iter().any(|e| !e.is_warning()) && matches!(x.kind, ir::ExprKind::Path(_)) => {
+        Some(x)
+            if !c.errors.iter().any(|e| !e.is_warning())
+                && matches!(x.kind, ir::ExprKind::Path(_)) =>
+        {
             Ok((x.ty, c.errors))
         }
         Some(x) if c.errors.is_empty() => Err(vec![CheckError::TypeMismatch {

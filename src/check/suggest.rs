@@ -7,7 +7,10 @@
 /// `countryCode`, `googleauthenticator` -> `google-authenticator`); then the
 /// optimal-string-alignment distance (typos and swapped letters, `opt` ->
 /// `otp`) within a third of the word's length, at least 1.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let norm = normalize(word);
     let limit = (word.chars().count() / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
@@ -50,12 +53,24 @@ mod tests {
 
     #[test]
     fn suggests_the_documented_typos() {
-        assert_eq!(did_you_mean("country_code", ["countryCode", "cityName"]), Some("countryCode"));
-        assert_eq!(did_you_mean("usr", ["user", "request", "stats"]), Some("user"));
-        assert_eq!(did_you_mean("gaurdian", ["any", "duo", "guardian"]), Some("guardian"));
+        assert_eq!(
+            did_you_mean("country_code", ["countryCode", "cityName"]),
+            Some("countryCode")
+        );
+        assert_eq!(
+            did_you_mean("usr", ["user", "request", "stats"]),
+            Some("user")
+        );
+        assert_eq!(
+            did_you_mean("gaurdian", ["any", "duo", "guardian"]),
+            Some("guardian")
+        );
         assert_eq!(did_you_mean("opt", ["otp", "email", "phone"]), Some("otp"));
         assert_eq!(
-            did_you_mean("oauth2-refresh-tokn", ["oauth2-refresh-token", "oauth2-password"]),
+            did_you_mean(
+                "oauth2-refresh-tokn",
+                ["oauth2-refresh-token", "oauth2-password"]
+            ),
             Some("oauth2-refresh-token")
         );
         assert_eq!(

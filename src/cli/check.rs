@@ -1,7 +1,7 @@
 //! `mfapol check`: every error and warning in every file, in one run.
 
 use super::render::{self, color};
-use super::{files, CheckFormat, EXIT_REJECTED, EXIT_USAGE};
+use super::{ci, files, CheckFormat, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::source::SourceFile;
 use mfapol::{compile, schema};
 use std::path::PathBuf;
@@ -35,7 +35,7 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
                 let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
                 match format {
                     CheckFormat::Human => err!("{}", render::render(&src, &e, color)),
-                    CheckFormat::Json => json_out.push(render::json(&name, &src.text, &e)),
+                    _ => json_out.push(render::json(&name, &src.text, &e)),
                 }
                 continue;
             }
@@ -50,12 +50,18 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
             }
             match format {
                 CheckFormat::Human => err!("{}", render::render(&src, d, color)),
-                CheckFormat::Json => json_out.push(render::json(&name, &src.text, d)),
+                _ => json_out.push(render::json(&name, &src.text, d)),
             }
         }
     }
     match format {
         CheckFormat::Json => outln!("{}", serde_json::Value::Array(json_out)),
+        CheckFormat::Github => {
+            for d in &json_out {
+                outln!("{}", ci::github(d));
+            }
+        }
+        CheckFormat::Sarif => outln!("{}", ci::sarif(&json_out)),
         CheckFormat::Human => {
             let n = files.len();
             outln!(

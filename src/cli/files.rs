@@ -9,10 +9,15 @@ pub const EXTENSION: &str = "mfapolicy";
 /// `*.mfapolicy` (sorted, so output is stable). Missing paths are errors.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| format!("cannot read `{}`: {}", p.display(), io_reason(&e)))?;
+        let meta = std::fs::metadata(p)
+            .map_err(|e| format!("cannot read `{}`: {}", p.display(), io_reason(&e)))?;
         if meta.is_dir() {
             walk(p, &mut out)?;
         } else {
@@ -24,7 +29,13 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read directory `{}`: {}", dir.display(), io_reason(&e)))?
+        .map_err(|e| {
+            format!(
+                "cannot read directory `{}`: {}",
+                dir.display(),
+                io_reason(&e)
+            )
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
@@ -34,7 +45,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
             continue;
         }
         // Symlinked directories are not followed, so a loop cannot hang the walk.
-        let Ok(meta) = std::fs::symlink_metadata(&p) else { continue };
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
         if meta.is_dir() {
             walk(&p, out)?;
         } else if p.extension().is_some_and(|e| e == EXTENSION) {

@@ -16,6 +16,7 @@ macro_rules! err {
 }
 
 mod check;
+mod ci;
 mod eval;
 mod explain;
 mod files;
@@ -49,6 +50,14 @@ enum Command {
     Check(CheckArgs),
     /// Evaluate a policy on a login event and print the decision
     Eval(EvalArgs),
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
 }
 
 /// Output formats of `check`.
@@ -58,6 +67,10 @@ pub enum CheckFormat {
     Human,
     /// one JSON array of diagnostics on stdout
     Json,
+    /// GitHub Actions workflow commands (annotations) on stdout
+    Github,
+    /// SARIF 2.1.0 on stdout, for code-scanning upload
+    Sarif,
 }
 
 /// Output formats of `eval`.
@@ -110,6 +123,25 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(a) => check::run(&a.paths, a.format, a.deny_warnings),
         Command::Eval(a) => eval::run(&a),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "mfapol", &mut std::io::stdout());
+            0
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut buf) {
+                Ok(()) => {
+                    out!("{}", String::from_utf8_lossy(&buf));
+                    0
+                }
+                Err(e) => {
+                    errln!("error: cannot render the man page: {e}");
+                    EXIT_USAGE
+                }
+            }
+        }
     };
     ExitCode::from(code)
 }

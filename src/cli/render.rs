@@ -1,7 +1,7 @@
 //! Rendering diagnostics: miette graphics for people, JSON for machines.
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
 use mfapol::source::{line_col, SourceFile};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
 use serde_json::json;
 use std::io::IsTerminal;
 use thiserror::Error;
@@ -41,7 +41,11 @@ pub fn render(source: &SourceFile, diag: &dyn Diagnostic, color: bool) -> String
 }
 
 /// Renders against any miette source, with a given theme.
-pub fn render_with(src: NamedSource<String>, diag: &dyn Diagnostic, theme: GraphicalTheme) -> String {
+pub fn render_with(
+    src: NamedSource<String>,
+    diag: &dyn Diagnostic,
+    theme: GraphicalTheme,
+) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let report = WithSource { inner: diag, src };
     let mut out = String::new();

@@ -71,7 +71,12 @@ pub struct Decision {
 }
 
 impl Decision {
-    pub(super) fn new(policy: &Policy, best: Option<usize>, applied: Vec<usize>, errors: Vec<RuntimeError>) -> Self {
+    pub(super) fn new(
+        policy: &Policy,
+        best: Option<usize>,
+        applied: Vec<usize>,
+        errors: Vec<RuntimeError>,
+    ) -> Self {
         let (kind, effect, by_default) = match best {
             Some(i) => {
                 let e = &policy.rules[i].effect;
@@ -110,7 +115,10 @@ impl Decision {
         let mut factors = Value::Null;
         let mut reason = Value::Null;
         match &self.effect {
-            Some(Effect::Require(Challenge::Provider { provider, remember_browser })) => {
+            Some(Effect::Require(Challenge::Provider {
+                provider,
+                remember_browser,
+            })) => {
                 m.insert("provider".into(), json!(provider.as_ref()));
                 m.insert("remember_browser".into(), json!(remember_browser));
             }

@@ -12,7 +12,10 @@ pub const MAX_JSON_DEPTH: usize = 128;
 pub enum EventError {
     /// Not valid JSON (or nested deeper than [`MAX_JSON_DEPTH`]).
     #[error("invalid JSON at line {line}, column {column}: {reason}")]
-    #[diagnostic(code(mfapol::invalid_event_json), help("an event is one JSON object, as Auth0 passes it to a post-login Action"))]
+    #[diagnostic(
+        code(mfapol::invalid_event_json),
+        help("an event is one JSON object, as Auth0 passes it to a post-login Action")
+    )]
     InvalidJson {
         /// What the JSON parser said.
         reason: String,
@@ -26,7 +29,10 @@ pub enum EventError {
     },
     /// Valid JSON that is not an object.
     #[error("the event must be a JSON object, found {found} at line {line}, column {column}")]
-    #[diagnostic(code(mfapol::event_not_object), help("an event is one JSON object, as Auth0 passes it to a post-login Action"))]
+    #[diagnostic(
+        code(mfapol::event_not_object),
+        help("an event is one JSON object, as Auth0 passes it to a post-login Action")
+    )]
     NotAnObject {
         /// The kind of JSON value found.
         found: &'static str,
@@ -82,7 +88,11 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let mut off = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            let col_bytes: usize = l.chars().take(column.saturating_sub(1)).map(char::len_utf8).sum();
+            let col_bytes: usize = l
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
             return (off + col_bytes).min(text.len());
         }
         off += l.len();

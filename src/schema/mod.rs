@@ -218,10 +218,24 @@ mod tests {
         let Some(root) = s.root else { return };
         let event = s.record(root);
         for name in [
-            "user", "connection", "client", "request", "stats", "tenant", "authentication",
-            "authorization", "organization", "transaction", "resource_server", "session",
-            "refresh_token", "security_context", "custom_domain", "prompt",
-            "session_transfer_token", "agent",
+            "user",
+            "connection",
+            "client",
+            "request",
+            "stats",
+            "tenant",
+            "authentication",
+            "authorization",
+            "organization",
+            "transaction",
+            "resource_server",
+            "session",
+            "refresh_token",
+            "security_context",
+            "custom_domain",
+            "prompt",
+            "session_transfer_token",
+            "agent",
         ] {
             assert!(event.field(name).is_some(), "missing root {name}");
         }

@@ -24,7 +24,9 @@ pub(super) fn read(text: &str) -> Schema {
                     match *w {
                         "open" => def.open = true,
                         "by" => def.compare_by = it.next().map(|s| s.to_string()),
-                        other => schema.errors.push(format!("record {name}: unknown flag `{other}`")),
+                        other => schema
+                            .errors
+                            .push(format!("record {name}: unknown flag `{other}`")),
                     }
                 }
                 records.insert(name, RecordId(schema.records.len() as u32));
@@ -53,12 +55,16 @@ pub(super) fn read(text: &str) -> Schema {
             ["enum", ..] if !indented => current = None,
             ["root", name] => match records.get(name) {
                 Some(id) => schema.root = Some(*id),
-                None => schema.errors.push(format!("line {}: unknown root record `{name}`", n + 1)),
+                None => schema
+                    .errors
+                    .push(format!("line {}: unknown root record `{name}`", n + 1)),
             },
             [which @ ("providers" | "factors"), "=", name] => match enums.get(name) {
                 Some(id) if *which == "providers" => schema.providers = Some(*id),
                 Some(id) => schema.factors = Some(*id),
-                None => schema.errors.push(format!("line {}: unknown enum `{name}`", n + 1)),
+                None => schema
+                    .errors
+                    .push(format!("line {}: unknown enum `{name}`", n + 1)),
             },
             ["shorthand", name, "=", path] => schema.shorthands.push(Shorthand {
                 name: name.to_string(),
@@ -66,7 +72,9 @@ pub(super) fn read(text: &str) -> Schema {
             }),
             [field, ty] if indented && field.ends_with(':') => {
                 let Some(rec) = current else {
-                    schema.errors.push(format!("line {}: field outside a record", n + 1));
+                    schema
+                        .errors
+                        .push(format!("line {}: field outside a record", n + 1));
                     continue;
                 };
                 let name = field.trim_end_matches(':').to_string();
@@ -81,7 +89,9 @@ pub(super) fn read(text: &str) -> Schema {
                     parse_type(ty_text, &records, &enums)
                 };
                 let ty = parsed.unwrap_or_else(|| {
-                    schema.errors.push(format!("line {}: unknown type `{ty_text}`", n + 1));
+                    schema
+                        .errors
+                        .push(format!("line {}: unknown type `{ty_text}`", n + 1));
                     Type::Dynamic
                 });
                 schema.records[rec].fields.push(FieldDef {
@@ -91,7 +101,9 @@ pub(super) fn read(text: &str) -> Schema {
                     hidden,
                 });
             }
-            _ => schema.errors.push(format!("line {}: cannot read `{}`", n + 1, line.trim())),
+            _ => schema
+                .errors
+                .push(format!("line {}: cannot read `{}`", n + 1, line.trim())),
         }
     }
     if schema.root.is_none() {

@@ -452,7 +452,10 @@ fn primary(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
             }
             Ok((Spanned::new(ExprKind::Call(name, args), span), depth))
         }
-        Rule::name => Ok((Spanned::new(ExprKind::Name(Arc::from(pair.as_str())), span), 1)),
+        Rule::name => Ok((
+            Spanned::new(ExprKind::Name(Arc::from(pair.as_str())), span),
+            1,
+        )),
         Rule::string => {
             let s = string(pair)?;
             lit(Lit::Str(s.node))
@@ -578,7 +581,11 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     let prev = previous_token(text, pos);
     let rest = &text[pos.min(text.len())..];
     let found = next_token(rest);
-    let span_end = pos + found.len().max(if rest.is_empty() { 0 } else { 1 }).min(rest.len());
+    let span_end = pos
+        + found
+            .len()
+            .max(if rest.is_empty() { 0 } else { 1 })
+            .min(rest.len());
     let span: miette::SourceSpan = Span::new(pos, span_end).into();
 
     if rest.starts_with('"') && !rest[1..].lines().next().unwrap_or("").contains('"') {
@@ -605,23 +612,62 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     let mut wants_condition = false;
     for r in &positives {
         match r {
-            Rule::expr | Rule::operand | Rule::paren | Rule::list | Rule::string | Rule::cidr
-            | Rule::ipv4 | Rule::ipv6 | Rule::duration | Rule::float | Rule::integer
-            | Rule::kw_true | Rule::kw_false | Rule::kw_null | Rule::kw_now | Rule::call
-            | Rule::name | Rule::not_op | Rule::quantifier => wants_condition = true,
-            Rule::or_op | Rule::and_op | Rule::not_in_op | Rule::in_op | Rule::eq_op
-            | Rule::ne_op | Rule::le_op | Rule::ge_op | Rule::lt_op | Rule::gt_op
-            | Rule::starts_with_op | Rule::ends_with_op | Rule::contains_op | Rule::matches_op
-            | Rule::add_op | Rule::sub_op => push("an operator"),
+            Rule::expr
+            | Rule::operand
+            | Rule::paren
+            | Rule::list
+            | Rule::string
+            | Rule::cidr
+            | Rule::ipv4
+            | Rule::ipv6
+            | Rule::duration
+            | Rule::float
+            | Rule::integer
+            | Rule::kw_true
+            | Rule::kw_false
+            | Rule::kw_null
+            | Rule::kw_now
+            | Rule::call
+            | Rule::name
+            | Rule::not_op
+            | Rule::quantifier => wants_condition = true,
+            Rule::or_op
+            | Rule::and_op
+            | Rule::not_in_op
+            | Rule::in_op
+            | Rule::eq_op
+            | Rule::ne_op
+            | Rule::le_op
+            | Rule::ge_op
+            | Rule::lt_op
+            | Rule::gt_op
+            | Rule::starts_with_op
+            | Rule::ends_with_op
+            | Rule::contains_op
+            | Rule::matches_op
+            | Rule::add_op
+            | Rule::sub_op => push("an operator"),
             Rule::field_access | Rule::index_access => push("`.field` or `[index]`"),
             Rule::kw_when | Rule::when_clause => push("`when`"),
             Rule::kw_unless | Rule::unless_clause => push("`unless`"),
-            Rule::require_effect | Rule::skip_effect | Rule::deny_effect | Rule::kw_require
-            | Rule::kw_skip | Rule::kw_deny => push("an effect (`require mfa`, `skip mfa` or `deny`)"),
+            Rule::require_effect
+            | Rule::skip_effect
+            | Rule::deny_effect
+            | Rule::kw_require
+            | Rule::kw_skip
+            | Rule::kw_deny => push("an effect (`require mfa`, `skip mfa` or `deny`)"),
             Rule::kw_mfa => push("`mfa`"),
-            Rule::let_item | Rule::declare_item | Rule::default_item | Rule::rule_item
-            | Rule::anon_rule | Rule::kw_rule | Rule::kw_let | Rule::kw_declare
-            | Rule::kw_default => push("an item (`rule`, `let`, `declare`, `default` or an effect)"),
+            Rule::let_item
+            | Rule::declare_item
+            | Rule::default_item
+            | Rule::rule_item
+            | Rule::anon_rule
+            | Rule::kw_rule
+            | Rule::kw_let
+            | Rule::kw_declare
+            | Rule::kw_default => {
+                push("an item (`rule`, `let`, `declare`, `default` or an effect)")
+            }
             Rule::EOI => push("the end of the file"),
             Rule::ident | Rule::field_name | Rule::decl_path => push("a name"),
             Rule::using_provider | Rule::using_factors | Rule::kw_using => push("`using`"),
@@ -660,7 +706,9 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     let message = format!("expected {expected}{after}");
     let mut help = None;
     if is_reserved(&found) && wanted.contains(&"a name") {
-        help = Some(format!("`{found}` is a reserved keyword and cannot be used as a name"));
+        help = Some(format!(
+            "`{found}` is a reserved keyword and cannot be used as a name"
+        ));
     } else if found == "=" {
         help = Some("to compare, write `==`".into());
     } else if found == "&&" || found == "||" || found == "!" {
@@ -678,9 +726,34 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
 
 fn is_reserved(word: &str) -> bool {
     const KW: &[&str] = &[
-        "rule", "let", "declare", "default", "require", "skip", "deny", "mfa", "when", "unless",
-        "using", "with", "and", "or", "not", "in", "true", "false", "null", "any", "all",
-        "starts_with", "ends_with", "contains", "matches", "now", "factors", "remember_browser",
+        "rule",
+        "let",
+        "declare",
+        "default",
+        "require",
+        "skip",
+        "deny",
+        "mfa",
+        "when",
+        "unless",
+        "using",
+        "with",
+        "and",
+        "or",
+        "not",
+        "in",
+        "true",
+        "false",
+        "null",
+        "any",
+        "all",
+        "starts_with",
+        "ends_with",
+        "contains",
+        "matches",
+        "now",
+        "factors",
+        "remember_browser",
     ];
     KW.contains(&word)
 }
