@@ -353,11 +353,13 @@ impl Checker<'_> {
                 self.coerce_timestamp(&lhs.ty.clone(), &mut rhs)?;
                 self.coerce_timestamp(&rhs.ty.clone(), &mut lhs)?;
                 if !eq_compatible(&lhs.ty, &rhs.ty) {
+                    let help = quoted_literal_help(&lhs, &rhs)
+                        .or_else(|| quoted_literal_help(&rhs, &lhs));
                     self.mismatch(
                         cannot("compare"),
                         span,
                         format!("`{lt}` {} `{rt}`", op.as_str()),
-                        None,
+                        help,
                     );
                     return None;
                 }
@@ -771,6 +773,7 @@ impl Checker<'_> {
         );
         let help = did_you_mean(name, candidates.iter().map(String::as_str))
             .map(|s| format!("did you mean `{s}`?"));
+        let help = help.or_else(|| Some(format!("to compare with text, quote it: `\"{name}\"`")));
         self.err(CheckError::UnknownName {
             name: name.to_string(),
             span: span.into(),
@@ -922,6 +925,38 @@ enum Resolved {
 enum StepSyntax {
     Field(Arc<str>),
     Index(i64),
+}
+
+/// Help for `field == "3"`-style mistakes: a quoted literal of the right kind.
+fn quoted_literal_help(field: &ir::Expr, lit: &ir::Expr) -> Option<String> {
+    let K::Const(Const::Str(s)) = &lit.kind else {
+        return match (&field.ty, &lit.kind) {
+            (t, K::Const(_)) if t.is_string() => {
+                Some("strings are written in double quotes: `\"...\"`".into())
+            }
+            _ => None,
+        };
+    };
+    let fits = match field.ty {
+        Type::Int => s.parse::<i64>().is_ok(),
+        Type::Float => s.parse::<f64>().is_ok(),
+        Type::Bool => s.as_ref() == "true" || s.as_ref() == "false",
+        Type::Ip => s.parse::<IpAddr>().is_ok(),
+        Type::Cidr => s.parse::<IpNet>().is_ok(),
+        _ => false,
+    };
+    if fits {
+        return Some(format!("write the value without quotes: `{s}`"));
+    }
+    let what = match field.ty {
+        Type::Int | Type::Float => "a number, e.g. `3`",
+        Type::Bool => "`true` or `false`",
+        Type::Ip => "an unquoted address, e.g. `203.0.113.7`",
+        Type::Cidr => "an unquoted range, e.g. `203.0.113.0/24`",
+        Type::Duration => "a duration, e.g. `15m`",
+        _ => return None,
+    };
+    Some(format!("compare with {what}"))
 }
 
 fn quant_word(q: ast::Quantifier) -> &'static str {

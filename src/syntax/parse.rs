@@ -298,14 +298,22 @@ fn expr(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
         .map_infix(|lhs, op, rhs| {
             let (lhs, ld) = lhs?;
             let (rhs, rd) = rhs?;
-            let depth = deeper(ld.max(rd), &op)?;
             let span = lhs.span.to(rhs.span);
+            // `and`/`or` chains are flattened into one node, so a long chain
+            // is wide, not deep: a flattened side adds no level.
+            let flat_depth = |same: fn(&ExprKind) -> bool| {
+                let dl = if same(&lhs.node) { ld } else { ld + 1 };
+                let dr = if same(&rhs.node) { rd } else { rd + 1 };
+                deeper(dl.max(dr) - 1, &op)
+            };
             let bin = match op.as_rule() {
                 Rule::or_op => {
+                    let depth = flat_depth(|e| matches!(e, ExprKind::Or(_)))?;
                     let v = flatten(lhs, rhs, |e| matches!(e, ExprKind::Or(_)));
                     return Ok((Spanned::new(ExprKind::Or(v), span), depth));
                 }
                 Rule::and_op => {
+                    let depth = flat_depth(|e| matches!(e, ExprKind::And(_)))?;
                     let v = flatten(lhs, rhs, |e| matches!(e, ExprKind::And(_)));
                     return Ok((Spanned::new(ExprKind::And(v), span), depth));
                 }
@@ -325,6 +333,7 @@ fn expr(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
                 Rule::sub_op => BinOp::Sub,
                 _ => return Err(internal(span)),
             };
+            let depth = deeper(ld.max(rd), &op)?;
             let node = ExprKind::Binary(
                 Spanned::new(bin, span_of(&op)),
                 Box::new(lhs),
@@ -586,7 +595,17 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             .len()
             .max(if rest.is_empty() { 0 } else { 1 })
             .min(rest.len());
-    let span: miette::SourceSpan = Span::new(pos, span_end).into();
+    let mut span: miette::SourceSpan = Span::new(pos, span_end).into();
+    // At the end of the file, or where only a comment or line break
+    // follows, point at the token the parser stopped after.
+    let at_line_end = rest.trim_start_matches([' ', '\t']).starts_with(['\n', '\r', '#']) || rest.trim().is_empty();
+    let mut point_back = false;
+    if at_line_end && !prev.is_empty() {
+        if let Some(end) = previous_token_end(text, pos) {
+            span = Span::new(end - prev.len(), end).into();
+            point_back = true;
+        }
+    }
 
     if rest.starts_with('"') && !rest[1..].lines().next().unwrap_or("").contains('"') {
         return SyntaxError::Unexpected {
@@ -680,6 +699,10 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             _ => {}
         }
     }
+    // After a complete operand, an operator is what a person means to write.
+    if wanted.contains(&"an operator") {
+        wanted.retain(|w| *w == "an operator");
+    }
     if wants_condition {
         let what = if CONDITION_STARTERS.contains(&prev.as_str()) || prev == "(" {
             "a condition"
@@ -716,11 +739,30 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     } else if found.starts_with('\'') {
         help = Some("strings use double quotes: `\"...\"`".into());
     }
+    let label = if point_back {
+        format!("expected {expected} after this")
+    } else {
+        format!("found {found_text}")
+    };
     SyntaxError::Unexpected {
         message,
         span,
-        label: format!("found {found_text}"),
+        label,
         help,
+    }
+}
+
+/// Byte offset just past the token that ends before `pos` (skipping
+/// whitespace and comments), if any.
+fn previous_token_end(text: &str, pos: usize) -> Option<usize> {
+    let mut before = &text[..pos.min(text.len())];
+    loop {
+        let trimmed = before.trim_end();
+        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&trimmed[line_start..]) {
+            Some(c) => before = &trimmed[..line_start + c],
+            None => return (!trimmed.is_empty()).then_some(trimmed.len()),
+        }
     }
 }
 
