@@ -30,7 +30,7 @@ impl DecisionKind {
         }
     }
 
-    fn of(effect: &Effect) -> Self {
+    pub(crate) fn of(effect: &Effect) -> Self {
         match effect {
             Effect::Deny { .. } => DecisionKind::Deny,
             Effect::Require(_) => DecisionKind::RequireMfa,

@@ -48,21 +48,29 @@ pub enum EventError {
 
 /// Parses an event: valid JSON, an object at the top.
 pub fn parse_event(text: &str) -> Result<Json, EventError> {
-    let v: Json = serde_json::from_str(text).map_err(|e| {
-        let (line, column) = (e.line().max(1), e.column().max(1));
-        let offset = offset_of(text, line, column);
-        let reason = e.to_string();
-        let reason = match reason.rfind(" at line ") {
-            Some(i) => reason[..i].to_string(),
-            None => reason,
-        };
-        EventError::InvalidJson {
-            reason,
-            line,
-            column,
-            span: SourceSpan::new(offset.into(), 0),
-        }
-    })?;
+    let v: Json = serde_json::from_str(text).map_err(|e| located(text, &e))?;
+    require_object(text, v)
+}
+
+/// A JSON syntax error with its line, column and span.
+pub(crate) fn located(text: &str, e: &serde_json::Error) -> EventError {
+    let (line, column) = (e.line().max(1), e.column().max(1));
+    let offset = offset_of(text, line, column);
+    let reason = e.to_string();
+    let reason = match reason.rfind(" at line ") {
+        Some(i) => reason[..i].to_string(),
+        None => reason,
+    };
+    EventError::InvalidJson {
+        reason,
+        line,
+        column,
+        span: SourceSpan::new(offset.into(), 0),
+    }
+}
+
+/// The event if it is an object, else a located error.
+pub(crate) fn require_object(text: &str, v: Json) -> Result<Json, EventError> {
     if v.is_object() {
         return Ok(v);
     }

@@ -7,10 +7,12 @@
 
 mod decision;
 mod event;
+mod project;
 mod value;
 
 pub use decision::{Decision, DecisionKind, RuntimeError};
 pub use event::{parse_event, EventError, MAX_JSON_DEPTH};
+pub use project::Projection;
 pub use value::Value;
 
 use crate::ir::{
@@ -18,6 +20,7 @@ use crate::ir::{
 };
 use crate::schema::Type;
 use serde_json::Value as Json;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::sync::Arc;
 use value::{equal, from_const, from_json, order, parse_ip, show_json};
@@ -69,8 +72,9 @@ fn run(
             policy,
             event,
             now: now_ms,
-            locals: vec![Value::Null; policy.max_locals],
-            errors: &mut errors,
+            locals: smallvec::smallvec![Value::Null; policy.max_locals],
+            errors: Some(&mut errors),
+            error_count: 0,
             rule: None,
             trace: traces.is_some().then_some(&mut checks),
         };
@@ -88,15 +92,65 @@ fn run(
             }
             if applies {
                 applied.push(i);
-                let stronger =
-                    best.is_none_or(|b| rule.effect.strength() > policy.rules[b].effect.strength());
-                if stronger {
+                if stronger(policy, best, i) {
                     best = Some(i);
                 }
             }
         }
     }
     Decision::new(policy, best, applied, errors)
+}
+
+/// Whether rule `i` beats the best so far: strictly stronger, so among
+/// equals the first in source order stays the deciding rule.
+fn stronger(policy: &Policy, best: Option<usize>, i: usize) -> bool {
+    best.is_none_or(|b| policy.rules[i].effect.strength() > policy.rules[b].effect.strength())
+}
+
+/// The decision without its report: what an identity provider needs per
+/// login. Same kind and deciding rule as [`evaluate`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The effect.
+    pub kind: DecisionKind,
+    /// Index of the deciding rule; `None` for the default or no opinion.
+    pub deciding: Option<usize>,
+    /// How many run-time errors occurred.
+    pub errors: usize,
+}
+
+/// The allocation-free fast path of [`evaluate`]: run-time errors are
+/// counted and their messages never built, no list of applying rules is
+/// kept, and quantifier variables live on the stack.
+pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
+    let mut cx = Cx {
+        policy,
+        event,
+        now: now_ms,
+        locals: smallvec::smallvec![Value::Null; policy.max_locals],
+        errors: None,
+        error_count: 0,
+        rule: None,
+        trace: None,
+    };
+    let mut best = None;
+    for (i, rule) in policy.rules.iter().enumerate() {
+        if cx.applies(rule).0 && stronger(policy, best, i) {
+            best = Some(i);
+        }
+    }
+    let kind = match best
+        .map(|i| &policy.rules[i].effect)
+        .or(policy.default.as_ref())
+    {
+        Some(e) => DecisionKind::of(e),
+        None => DecisionKind::None,
+    };
+    Outcome {
+        kind,
+        deciding: best,
+        errors: cx.error_count,
+    }
 }
 
 /// The most comparisons recorded per rule (quantifiers can repeat a body).
@@ -152,8 +206,10 @@ struct Cx<'a, 'e> {
     policy: &'a Policy,
     event: &'a Json,
     now: i64,
-    locals: Vec<Value<'a>>,
-    errors: &'e mut Vec<RuntimeError>,
+    locals: SmallVec<[Value<'a>; 4]>,
+    /// Where run-time errors go; `None` on the fast path, which only counts them.
+    errors: Option<&'e mut Vec<RuntimeError>>,
+    error_count: usize,
     rule: Option<Arc<str>>,
     /// Where comparisons are recorded when explaining; `None` on the fast path.
     trace: Option<&'e mut Vec<Check>>,
@@ -195,18 +251,23 @@ impl<'a> Cx<'a, '_> {
         });
     }
 
+    /// Records a run-time error. The message is only built when errors are
+    /// being collected, so the fast path ([`decide`]) never allocates for it.
     fn fail(
         &mut self,
-        message: String,
+        message: impl FnOnce() -> String,
         path: Option<Arc<str>>,
         span: crate::source::Span,
     ) -> Unknown {
-        self.errors.push(RuntimeError {
-            rule: self.rule.clone().unwrap_or_else(|| Arc::from("")),
-            message,
-            path,
-            span,
-        });
+        self.error_count += 1;
+        if let Some(errors) = self.errors.as_deref_mut() {
+            errors.push(RuntimeError {
+                rule: self.rule.clone().unwrap_or_else(|| Arc::from("")),
+                message: message(),
+                path,
+                span,
+            });
+        }
         Unknown
     }
 
@@ -274,16 +335,18 @@ impl<'a> Cx<'a, '_> {
             Value::Null | Value::Json(Json::Null) => Ok(false),
             Value::Json(Json::Bool(b)) => Ok(*b),
             Value::Json(j) => Err(self.fail(
-                format!(
-                    "{} is used as a condition but holds {}",
-                    describe(e),
-                    show_json(j)
-                ),
+                || {
+                    format!(
+                        "{} is used as a condition but holds {}",
+                        describe(e),
+                        show_json(j)
+                    )
+                },
                 path_text(e),
                 e.span,
             )),
             _ => Err(self.fail(
-                format!("{} is not a condition", describe(e)),
+                || format!("{} is not a condition", describe(e)),
                 path_text(e),
                 e.span,
             )),
@@ -335,16 +398,18 @@ impl<'a> Cx<'a, '_> {
             Value::Json(Json::Array(items)) => Ok(items.len()),
             Value::Json(Json::Null) => Ok(0),
             Value::Json(j) => Err(self.fail(
-                format!(
-                    "{} should be a list but holds {}",
-                    describe(e),
-                    show_json(j)
-                ),
+                || {
+                    format!(
+                        "{} should be a list but holds {}",
+                        describe(e),
+                        show_json(j)
+                    )
+                },
                 path_text(e),
                 e.span,
             )),
             _ => Err(self.fail(
-                format!("{} is not a list", describe(e)),
+                || format!("{} is not a list", describe(e)),
                 path_text(e),
                 e.span,
             )),
@@ -358,11 +423,13 @@ impl<'a> Cx<'a, '_> {
                 None => Ok(Value::Null),
                 Some(j) => from_json(j, ty).map_err(|want| {
                     self.fail(
-                        format!(
-                            "{}[{i}] should be {want} but holds {}",
-                            describe(e),
-                            show_json(j)
-                        ),
+                        || {
+                            format!(
+                                "{}[{i}] should be {want} but holds {}",
+                                describe(e),
+                                show_json(j)
+                            )
+                        },
                         path_text(e),
                         e.span,
                     )
@@ -419,10 +486,12 @@ impl<'a> Cx<'a, '_> {
                             _ => "another kind of value".into(),
                         };
                         return Err(self.fail(
-                            format!(
-                                "{} should be {want} to be ordered but holds {held}",
-                                describe(culprit)
-                            ),
+                            || {
+                                format!(
+                                    "{} should be {want} to be ordered but holds {held}",
+                                    describe(culprit)
+                                )
+                            },
                             path_text(culprit),
                             culprit.span,
                         ));
@@ -550,16 +619,18 @@ impl<'a> Cx<'a, '_> {
             Value::Str(s) => Ok(Cow::Borrowed(s.as_ref())),
             Value::Json(Json::String(s)) => Ok(Cow::Borrowed(s.as_str())),
             Value::Json(j) => Err(self.fail(
-                format!(
-                    "{} should be a string but holds {}",
-                    describe(e),
-                    show_json(j)
-                ),
+                || {
+                    format!(
+                        "{} should be a string but holds {}",
+                        describe(e),
+                        show_json(j)
+                    )
+                },
                 path_text(e),
                 e.span,
             )),
             _ => Err(self.fail(
-                format!("{} is not a string", describe(e)),
+                || format!("{} is not a string", describe(e)),
                 path_text(e),
                 e.span,
             )),
@@ -626,11 +697,13 @@ impl<'a> Cx<'a, '_> {
                         "a list"
                     };
                     return Err(self.fail(
-                        format!(
-                            "`{}` should be {want} but holds {}",
-                            prefix_text(p, i),
-                            show_json(other)
-                        ),
+                        || {
+                            format!(
+                                "`{}` should be {want} but holds {}",
+                                prefix_text(p, i),
+                                show_json(other)
+                            )
+                        },
                         Some(p.text.clone()),
                         e.span,
                     ));
@@ -651,7 +724,7 @@ impl<'a> Cx<'a, '_> {
         };
         from_json(j, ty).map_err(|want| {
             self.fail(
-                format!("`{}` should be {want} but holds {}", p.text, show_json(j)),
+                || format!("`{}` should be {want} but holds {}", p.text, show_json(j)),
                 Some(p.text.clone()),
                 e.span,
             )

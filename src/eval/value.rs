@@ -140,18 +140,27 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
         (V::Cidr(x), V::Cidr(y)) => x == y,
         (V::Time(x), V::Time(y)) | (V::Dur(x), V::Dur(y)) => x == y,
         (V::ConstList(_) | V::JsonList(..), V::ConstList(_) | V::JsonList(..)) => {
-            let (xs, ys) = (list_items(a), list_items(b));
-            xs.len() == ys.len() && xs.iter().zip(ys.iter()).all(|(x, y)| equal(x, y))
+            list_len(a) == list_len(b)
+                && (0..list_len(a)).all(|i| equal(&list_get(a, i), &list_get(b, i)))
         }
         _ => false,
     }
 }
 
-fn list_items<'a>(v: &Value<'a>) -> Vec<Value<'a>> {
+fn list_len(v: &Value<'_>) -> usize {
     match v {
-        Value::ConstList(items) => items.iter().map(from_const).collect(),
-        Value::JsonList(items, _) => items.iter().map(Value::Json).collect(),
-        _ => Vec::new(),
+        Value::ConstList(items) => items.len(),
+        Value::JsonList(items, _) => items.len(),
+        _ => 0,
+    }
+}
+
+/// Element `i` of a list, without allocating.
+fn list_get<'a>(v: &Value<'a>, i: usize) -> Value<'a> {
+    match v {
+        Value::ConstList(items) => items.get(i).map_or(Value::Null, from_const),
+        Value::JsonList(items, _) => items.get(i).map_or(Value::Null, Value::Json),
+        _ => Value::Null,
     }
 }
 
@@ -184,12 +193,11 @@ fn json_equal_value(j: &Json, v: &Value<'_>) -> bool {
         (Json::Bool(b), Value::Bool(c)) => b == c,
         (Json::Number(n), Value::Int(_) | Value::Float(_)) => n.as_f64() == as_f64(v),
         (Json::Array(items), Value::ConstList(_) | Value::JsonList(..)) => {
-            let ys = list_items(v);
-            items.len() == ys.len()
+            items.len() == list_len(v)
                 && items
                     .iter()
-                    .zip(ys.iter())
-                    .all(|(x, y)| json_equal_value(x, y))
+                    .enumerate()
+                    .all(|(i, x)| equal(&Value::Json(x), &list_get(v, i)))
         }
         _ => false,
     }

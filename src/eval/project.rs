@@ -1,0 +1,297 @@
+//! Reading only what a policy needs from an event's JSON text.
+//!
+//! A [`Projection`] is built once per checked policy from the paths its
+//! rules read. Parsing an event with it validates the whole text as JSON
+//! (same errors, same positions as [`super::parse_event`]) but builds only
+//! the objects on those paths: every other subtree is skipped with
+//! `serde::de::IgnoredAny`, which allocates nothing. The result is a sparse
+//! event on which the interpreter makes exactly the decision it makes on
+//! the full one (tested by property tests against `parse_event`).
+
+use super::event::{located, require_object, EventError};
+use crate::ir::{Expr, ExprKind as K, Policy, Root, Step};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value as Json};
+use std::borrow::Cow;
+use std::fmt;
+
+/// What to keep of one JSON value.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+enum Node {
+    /// Keep the whole value (a leaf the policy reads, a list it ranges over).
+    #[default]
+    Whole,
+    /// Keep only these keys of an object (sorted by key).
+    Keys(Vec<(Box<str>, Node)>),
+}
+
+impl Node {
+    fn child(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Whole => None,
+            Node::Keys(keys) => keys
+                .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+                .ok()
+                .map(|i| &keys[i].1),
+        }
+    }
+
+    /// Adds a path of keys; the last key keeps its whole value.
+    fn insert(&mut self, keys: &[&str]) {
+        let Some((first, rest)) = keys.split_first() else {
+            *self = Node::Whole;
+            return;
+        };
+        let Node::Keys(children) = self else {
+            // A whole value already contains every path below it.
+            return;
+        };
+        let i = match children.binary_search_by(|(k, _)| k.as_ref().cmp(first)) {
+            Ok(i) => i,
+            Err(i) => {
+                let fresh = if rest.is_empty() {
+                    Node::Whole
+                } else {
+                    Node::Keys(Vec::new())
+                };
+                children.insert(i, (Box::from(*first), fresh));
+                if rest.is_empty() {
+                    return;
+                }
+                i
+            }
+        };
+        children[i].1.insert(rest);
+    }
+}
+
+/// The parts of an event a policy reads, for fast parsing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Projection {
+    root: Node,
+}
+
+impl Projection {
+    /// The projection of everything the policy's rules and `let`s read.
+    pub fn new(policy: &Policy) -> Projection {
+        let mut root = Node::Keys(Vec::new());
+        let mut add = |e: &Expr| visit(e, &mut root);
+        for rule in &policy.rules {
+            add(&rule.when);
+            if let Some(u) = &rule.unless {
+                add(u);
+            }
+        }
+        for l in &policy.lets {
+            add(&l.value);
+        }
+        Projection { root }
+    }
+
+    /// Parses an event, keeping only the projected parts.
+    pub fn parse(&self, text: &str) -> Result<Json, EventError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let v = Seed(&self.root)
+            .deserialize(&mut de)
+            .and_then(|v| de.end().map(|()| v))
+            .map_err(|e| located(text, &e))?;
+        require_object(text, v)
+    }
+}
+
+/// Adds every event path an expression reads (iteratively over `and`/`or`
+/// lists; nesting is bounded by the parser).
+fn visit(e: &Expr, root: &mut Node) {
+    match &e.kind {
+        K::Path(p) => {
+            if p.root == Root::Event {
+                // Keys up to the first index: an indexed list is kept whole.
+                let keys: Vec<&str> = p
+                    .steps
+                    .iter()
+                    .map_while(|s| match s {
+                        Step::Key(k) => Some(k.as_ref()),
+                        Step::Index(_) => None,
+                    })
+                    .collect();
+                root.insert(&keys);
+            }
+        }
+        K::Const(_) | K::Local(_) | K::Let(_) | K::Now => {}
+        K::Not(a) | K::InNet { needle: a, .. } | K::Matches(a, _) => visit(a, root),
+        K::And(v) | K::Or(v) | K::Call(_, v) => v.iter().for_each(|x| visit(x, root)),
+        K::Eq { lhs: a, rhs: b, .. }
+        | K::Order(_, a, b)
+        | K::In {
+            needle: a, list: b, ..
+        }
+        | K::Str(_, a, b)
+        | K::Arith(_, a, b)
+        | K::Quant {
+            list: a, body: b, ..
+        } => {
+            visit(a, root);
+            visit(b, root);
+        }
+    }
+}
+
+struct Seed<'n>(&'n Node);
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = Json;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        match self.0 {
+            Node::Whole => serde::Deserialize::deserialize(d),
+            node @ Node::Keys(_) => d.deserialize_any(Projecting(node)),
+        }
+    }
+}
+
+/// Builds an object with only the wanted keys; any other JSON value (a
+/// misfit such as a string where an object belongs) is kept as it is, so
+/// the interpreter reports it exactly as it would on the full event.
+struct Projecting<'n>(&'n Node);
+
+impl<'de> Visitor<'de> for Projecting<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match self.0.child(&key) {
+                Some(child) => {
+                    let v = map.next_value_seed(Seed(child))?;
+                    out.insert(key.into_owned(), v);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Json::Object(out))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Json, A::Error> {
+        serde::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Json, E> {
+        Ok(Json::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Json, E> {
+        Ok(Json::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Json, E> {
+        Ok(Number::from_f64(n).map_or(Json::Null, Json::Number))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+        Ok(Json::String(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Json, E> {
+        Ok(Json::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+}
+
+/// Object keys, borrowed from the input when they have no escapes.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(s))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn projection(policy: &str) -> (Policy, Projection) {
+        let src = SourceFile::new("p", policy);
+        let p = crate::compile(&src, crate::schema::auth0_post_login())
+            .policy
+            .unwrap();
+        let pr = Projection::new(&p);
+        (p, pr)
+    }
+
+    #[test]
+    fn keeps_only_read_paths() {
+        let (_, pr) =
+            projection("require mfa when connection == \"corp-ad\" and not ip in 10.0.0.0/8\n");
+        let v = pr
+            .parse(r#"{"connection": {"name": "corp-ad", "id": "x"}, "request": {"ip": "1.2.3.4", "query": {"a": [1, {"b": 2}]}}, "user": {"email": "a"}}"#)
+            .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"connection": {"name": "corp-ad"}, "request": {"ip": "1.2.3.4"}})
+        );
+    }
+
+    #[test]
+    fn misfits_and_errors_are_kept_like_the_full_parse() {
+        let (policy, pr) = projection("require mfa when country == \"US\"\n");
+        let v = pr.parse(r#"{"request": "oops"}"#).unwrap();
+        assert_eq!(v, serde_json::json!({"request": "oops"}));
+        let d = super::super::evaluate(&policy, &v, 0);
+        assert_eq!(d.errors.len(), 1);
+        for bad in [
+            "{\"a\": tru}",
+            "[1]",
+            "{} x",
+            "{\"request\": {\"geoip\": [}}",
+        ] {
+            assert_eq!(
+                pr.parse(bad).err(),
+                super::super::parse_event(bad).err(),
+                "{bad}"
+            );
+        }
+    }
+}
