@@ -258,7 +258,7 @@ impl<'a> Checker<'a> {
                 }),
                 Some(ast::Using::Provider(p)) => {
                     let allowed = self.schema.enum_values(self.schema.providers);
-                    if !allowed.iter().any(|a| *a == p.node) {
+                    if !allowed.contains(&p.node) {
                         let help = help_for_value(&p.node, allowed);
                         self.err(CheckError::UnknownProvider {
                             provider: p.node.clone(),
@@ -286,7 +286,7 @@ impl<'a> Checker<'a> {
                     }
                     let allowed = self.schema.enum_values(self.schema.factors);
                     for f in &fs.node {
-                        if !allowed.iter().any(|a| *a == f.node) {
+                        if !allowed.contains(&f.node) {
                             let help = help_for_value(&f.node, allowed);
                             self.err(CheckError::UnknownFactor {
                                 factor: f.node.clone(),

@@ -1,9 +1,13 @@
 //! The interpreter: SPEC §6–§7 over a checked [`ir::Policy`] and an event.
 //!
-//! Conditions are three-valued. A run-time error makes the value *unknown*
-//! (and is recorded); `and`/`or`/`not`/quantifiers follow Kleene logic, so an
-//! unknown only matters when the result depends on it. At the rule, unknown
-//! fails closed: a `require`/`deny` rule applies, a `skip` rule does not.
+//! Conditions evaluate left to right with short-circuit `and`/`or` and
+//! quantifiers that stop at the first deciding element, as the JavaScript
+//! they replace would. A run-time error *raises*: it is recorded and stops
+//! the whole condition (the condition's truth is [`Truth::Unknown`]), like an
+//! exception. At the rule, a raised condition fails closed (SPEC §7): a
+//! `require`/`deny` rule whose `when` raises applies, and a raised `unless`
+//! does not exempt it; a `skip` rule whose `when` or `unless` raises does
+//! not apply. So an error can only make a decision stronger.
 
 mod decision;
 mod event;
@@ -38,7 +42,7 @@ pub enum Truth {
     True,
     /// Definitely false (null counts as false).
     False,
-    /// A run-time error decided nothing.
+    /// A run-time error was raised; the condition has no value.
     Unknown,
 }
 
@@ -192,12 +196,12 @@ pub struct Explanation {
 }
 
 impl Truth {
-    /// `true`, `false` or `unknown`.
+    /// `true`, `false` or `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             Truth::True => "true",
             Truth::False => "false",
-            Truth::Unknown => "unknown",
+            Truth::Unknown => "error",
         }
     }
 }
@@ -222,7 +226,7 @@ impl<'a> Cx<'a, '_> {
         let unless_t = rule.unless.as_ref().map(|u| self.truth(u));
         let unless = unless_t.unwrap_or(Truth::False);
         let applies = match rule.effect {
-            // Fail closed: an unknown `when` applies, an unknown `unless` does not exempt.
+            // Fail closed: a raised `when` applies, a raised `unless` does not exempt.
             ir::Effect::Deny { .. } | ir::Effect::Require(_) => {
                 when != Truth::False && unless != Truth::True
             }
@@ -280,26 +284,22 @@ impl<'a> Cx<'a, '_> {
                 Truth::Unknown => Truth::Unknown,
             },
             K::And(items) => {
-                let mut out = Truth::True;
                 for it in items {
                     match self.truth(it) {
-                        Truth::False => return Truth::False,
-                        Truth::Unknown => out = Truth::Unknown,
                         Truth::True => {}
+                        stop => return stop,
                     }
                 }
-                out
+                Truth::True
             }
             K::Or(items) => {
-                let mut out = Truth::False;
                 for it in items {
                     match self.truth(it) {
-                        Truth::True => return Truth::True,
-                        Truth::Unknown => out = Truth::Unknown,
                         Truth::False => {}
+                        stop => return stop,
                     }
                 }
-                out
+                Truth::False
             }
             K::Quant {
                 all,
@@ -363,7 +363,6 @@ impl<'a> Cx<'a, '_> {
         } else {
             (Truth::True, Truth::False)
         };
-        let mut out = miss;
         let n = match self.list_len(list, &lv) {
             Ok(n) => n,
             Err(Unknown) => return Truth::Unknown,
@@ -371,23 +370,19 @@ impl<'a> Cx<'a, '_> {
         for i in 0..n {
             let item = match self.list_item(list, &lv, i) {
                 Ok(v) => v,
-                Err(Unknown) => {
-                    out = Truth::Unknown;
-                    continue;
-                }
+                Err(Unknown) => return Truth::Unknown,
             };
             if let Some(slot) = self.locals.get_mut(slot as usize) {
                 *slot = item;
             }
             let t = self.truth(body);
-            let t = if all { not(t) } else { t };
-            match t {
+            match if all { not(t) } else { t } {
                 Truth::True => return hit,
-                Truth::Unknown => out = Truth::Unknown,
+                Truth::Unknown => return Truth::Unknown,
                 Truth::False => {}
             }
         }
-        out
+        miss
     }
 
     fn list_len(&mut self, e: &Expr, v: &Value<'a>) -> Result<usize, Unknown> {
