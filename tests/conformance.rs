@@ -13,7 +13,9 @@ fn cases() -> Value {
 
 /// Deep merge; the string "__delete__" removes a key (as run.py does).
 fn merge(base: &mut Value, patch: &Value) {
-    let (Value::Object(b), Value::Object(p)) = (base, patch) else { return };
+    let (Value::Object(b), Value::Object(p)) = (base, patch) else {
+        return;
+    };
     for (k, v) in p {
         if v == "__delete__" {
             b.remove(k);
@@ -36,19 +38,30 @@ fn decision_cases() {
         let src = SourceFile::new(format!("{name}.mfapolicy"), c["policy"].as_str().unwrap());
         let compiled = compile(&src, schema::auth0_post_login());
         let Some(policy) = compiled.policy else {
-            failures.push(format!("{name}: policy does not check: {:?}", compiled.diagnostics));
+            failures.push(format!(
+                "{name}: policy does not check: {:?}",
+                compiled.diagnostics
+            ));
             continue;
         };
         let path = format!("tests/cases/events/{}", c["event"].as_str().unwrap());
-        let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut event: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         merge(&mut event, &c["patch"]);
         let now = c["now"]
             .as_str()
-            .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp_millis())
+            .map(|t| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .unwrap()
+                    .timestamp_millis()
+            })
             .unwrap_or(1_767_225_600_000);
         let got = eval::evaluate(&policy, &event, now).to_json(&policy);
         for (k, want) in c["expect"].as_object().unwrap() {
-            let have = got.get(k).cloned().unwrap_or(Value::String("<missing>".into()));
+            let have = got
+                .get(k)
+                .cloned()
+                .unwrap_or(Value::String("<missing>".into()));
             let ok = if want == "nonempty" {
                 have.as_array().is_some_and(|a| !a.is_empty())
             } else {
@@ -71,8 +84,15 @@ fn check_cases() {
         let name = c["name"].as_str().unwrap();
         let src = SourceFile::new(format!("{name}.mfapolicy"), c["policy"].as_str().unwrap());
         let compiled = compile(&src, schema::auth0_post_login());
-        let deny_warnings = c["args"].as_array().unwrap().iter().any(|a| a == "--deny-warnings");
-        let rejected = compiled.diagnostics.iter().any(|d| !d.is_warning() || deny_warnings);
+        let deny_warnings = c["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "--deny-warnings");
+        let rejected = compiled
+            .diagnostics
+            .iter()
+            .any(|d| !d.is_warning() || deny_warnings);
         let exit = if rejected { 1 } else { 0 };
         if exit != c["exit"].as_i64().unwrap() {
             failures.push(format!("{name}: exit {exit}: {:?}", compiled.diagnostics));
@@ -80,7 +100,12 @@ fn check_cases() {
         let text: String = compiled
             .diagnostics
             .iter()
-            .map(|d| format!("{d} {}", d.help().map(|h| h.to_string()).unwrap_or_default()))
+            .map(|d| {
+                format!(
+                    "{d} {}",
+                    d.help().map(|h| h.to_string()).unwrap_or_default()
+                )
+            })
             .collect();
         for m in c["mentions"].as_array().unwrap() {
             let m = m.as_str().unwrap();

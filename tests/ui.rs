@@ -35,7 +35,10 @@ macro_rules! ui {
         #[test]
         fn $name() {
             let out = run($policy.as_bytes(), None, &["check", "policy.mfapolicy"]);
-            assert!(out.contains(concat!("mfapol::", stringify!($name))), "{out}");
+            assert!(
+                out.contains(concat!("mfapol::", stringify!($name))),
+                "{out}"
+            );
             insta::assert_snapshot!(stringify!($name), out);
         }
     };
@@ -46,8 +49,15 @@ macro_rules! ui_event {
     ($name:ident, $event:expr) => {
         #[test]
         fn $name() {
-            let out = run(b"require mfa when true\n", Some($event), &["eval", "policy.mfapolicy", "event.json"]);
-            assert!(out.contains(concat!("mfapol::", stringify!($name))), "{out}");
+            let out = run(
+                b"require mfa when true\n",
+                Some($event),
+                &["eval", "policy.mfapolicy", "event.json"],
+            );
+            assert!(
+                out.contains(concat!("mfapol::", stringify!($name))),
+                "{out}"
+            );
             insta::assert_snapshot!(stringify!($name), out);
         }
     };
@@ -55,47 +65,93 @@ macro_rules! ui_event {
 
 // Syntax
 ui!(syntax, "require mfa when\n");
-ui!(nesting_too_deep, &format!("require mfa when {}true{}\n", "(".repeat(200), ")".repeat(200)));
+ui!(
+    nesting_too_deep,
+    &format!(
+        "require mfa when {}true{}\n",
+        "(".repeat(200),
+        ")".repeat(200)
+    )
+);
 ui!(invalid_escape, "deny \"bad \\u{d800}\" when true\n");
-ui!(number_out_of_range, "require mfa when stats.logins_count > 99999999999999999999\n");
+ui!(
+    number_out_of_range,
+    "require mfa when stats.logins_count > 99999999999999999999\n"
+);
 
 // Check errors and warnings
-ui!(unknown_field, "require mfa when request.geoip.continent_code == \"EU\"\n");
-ui!(unknown_name, "require mfa when usr.email == \"a@example.com\"\n");
+ui!(
+    unknown_field,
+    "require mfa when request.geoip.continent_code == \"EU\"\n"
+);
+ui!(
+    unknown_name,
+    "require mfa when usr.email == \"a@example.com\"\n"
+);
 ui!(hidden_field, "require mfa when secrets.api_key == \"x\"\n");
-ui!(type_mismatch, "require mfa when stats.logins_count == \"3\"\n");
+ui!(
+    type_mismatch,
+    "require mfa when stats.logins_count == \"3\"\n"
+);
 ui!(condition_not_bool, "require mfa when user.email\n");
-ui!(unknown_value, "skip mfa when transaction.protocol == \"oauth2-refresh-tokn\"\n");
-ui!(unknown_provider, "require mfa using \"gaurdian\" when true\n");
-ui!(unknown_factor, "require mfa using factors [\"opt\"] when true\n");
+ui!(
+    unknown_value,
+    "skip mfa when transaction.protocol == \"oauth2-refresh-tokn\"\n"
+);
+ui!(
+    unknown_provider,
+    "require mfa using \"gaurdian\" when true\n"
+);
+ui!(
+    unknown_factor,
+    "require mfa using factors [\"opt\"] when true\n"
+);
 ui!(empty_factors, "require mfa using factors [] when true\n");
-ui!(remember_browser_with_factors, "require mfa using factors [\"otp\"] with remember_browser when true\n");
+ui!(
+    remember_browser_with_factors,
+    "require mfa using factors [\"otp\"] with remember_browser when true\n"
+);
 ui!(let_cycle, "let a = b\nlet b = a\nrequire mfa when a\n");
-ui!(duplicate_name, "rule r: skip mfa when true\nrule r: deny when true\n");
+ui!(
+    duplicate_name,
+    "rule r: skip mfa when true\nrule r: deny when true\n"
+);
 ui!(reserved_name, "let ip = 10.0.0.1\nrequire mfa when true\n");
 ui!(duplicate_default, "default skip mfa\ndefault deny\n");
 ui!(invalid_regex, "require mfa when email matches \"([a-z]\"\n");
-ui!(regex_not_literal, "require mfa when email matches user.name\n");
+ui!(
+    regex_not_literal,
+    "require mfa when email matches user.name\n"
+);
 ui!(invalid_address, "require mfa when ip in 300.1.1.0/24\n");
 ui!(host_bits_set, "skip mfa when ip in 10.1.2.3/8\n");
-ui!(undeclared_metadata, "require mfa when user.app_metadata.tier == \"gold\"\n");
-ui!(invalid_declare, "declare user.email: string\nrequire mfa when true\n");
-ui!(unknown_type, "declare user.app_metadata.vip: boolean\nrequire mfa when true\n");
+ui!(
+    undeclared_metadata,
+    "require mfa when user.app_metadata.tier == \"gold\"\n"
+);
+ui!(
+    invalid_declare,
+    "declare user.email: string\nrequire mfa when true\n"
+);
+ui!(
+    unknown_type,
+    "declare user.app_metadata.vip: boolean\nrequire mfa when true\n"
+);
 ui!(unknown_function, "require mfa when lenght(roles) > 2\n");
 ui!(wrong_arguments, "require mfa when len(roles, 2) > 2\n");
 ui!(mixed_list, "require mfa when country in [\"US\", 3]\n");
-ui!(invalid_timestamp, "require mfa when user.created_at > \"yesterday\"\n");
 ui!(
-    policy_too_large,
-    &{
-        let mut p = String::from("let a0 = ip in 10.0.0.0/8\n");
-        for i in 1..=24 {
-            p.push_str(&format!("let a{i} = a{} and a{}\n", i - 1, i - 1));
-        }
-        p.push_str("rule big: require mfa when a24\n");
-        p
-    }
+    invalid_timestamp,
+    "require mfa when user.created_at > \"yesterday\"\n"
 );
+ui!(policy_too_large, &{
+    let mut p = String::from("let a0 = ip in 10.0.0.0/8\n");
+    for i in 1..=24 {
+        p.push_str(&format!("let a{i} = a{} and a{}\n", i - 1, i - 1));
+    }
+    p.push_str("rule big: require mfa when a24\n");
+    p
+});
 
 // Events and files
 ui_event!(invalid_event_json, "{\"user\": {\"email\": }}\n");
@@ -103,7 +159,11 @@ ui_event!(event_not_object, "[1, 2, 3]\n");
 
 #[test]
 fn invalid_utf8() {
-    let out = run(b"require mfa when email == \"\xff\"\n", None, &["check", "policy.mfapolicy"]);
+    let out = run(
+        b"require mfa when email == \"\xff\"\n",
+        None,
+        &["check", "policy.mfapolicy"],
+    );
     assert!(out.contains("mfapol::invalid_utf8"), "{out}");
     insta::assert_snapshot!("invalid_utf8", out);
 }
@@ -118,12 +178,17 @@ fn every_code_is_tested_and_documented() {
     for file in walk("src") {
         let text = std::fs::read_to_string(&file).unwrap();
         for part in text.split("code(mfapol::").skip(1) {
-            let code: String = part.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let code: String = part
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
             let tested = this.contains(&format!("ui!({code},"))
                 || this.contains(&format!("ui!(\n    {code},"))
                 || this.contains(&format!("ui_event!({code},"))
                 || this.contains(&format!("fn {code}()"))
-                || other_ui_tests().iter().any(|t| t.contains(&format!("mfapol::{code}")));
+                || other_ui_tests()
+                    .iter()
+                    .any(|t| t.contains(&format!("mfapol::{code}")));
             if !tested {
                 missing.push(format!("{code}: no UI snapshot test ({})", file.display()));
             }

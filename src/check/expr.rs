@@ -353,8 +353,8 @@ impl Checker<'_> {
                 self.coerce_timestamp(&lhs.ty.clone(), &mut rhs)?;
                 self.coerce_timestamp(&rhs.ty.clone(), &mut lhs)?;
                 if !eq_compatible(&lhs.ty, &rhs.ty) {
-                    let help = quoted_literal_help(&lhs, &rhs)
-                        .or_else(|| quoted_literal_help(&rhs, &lhs));
+                    let help =
+                        quoted_literal_help(&lhs, &rhs).or_else(|| quoted_literal_help(&rhs, &lhs));
                     self.mismatch(
                         cannot("compare"),
                         span,

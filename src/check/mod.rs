@@ -482,7 +482,18 @@ impl<'a> Checker<'a> {
                     "duration" => Type::Duration,
                     "dynamic" => Type::Dynamic,
                     other => {
-                        let help = match did_you_mean(other, NAMES.iter().copied()) {
+                        let alias = match other {
+                            "integer" | "number" | "long" => Some("int"),
+                            "boolean" => Some("bool"),
+                            "double" | "decimal" => Some("float"),
+                            "str" | "text" => Some("string"),
+                            "datetime" | "date" | "time" => Some("timestamp"),
+                            "any" | "json" | "object" => Some("dynamic"),
+                            "address" | "ipaddr" => Some("ip"),
+                            "array" => Some("list<T>"),
+                            _ => None,
+                        };
+                        let help = match alias.or_else(|| did_you_mean(other, NAMES.iter().copied())) {
                             Some(s) => Some(format!("did you mean `{s}`?")),
                             None => Some(format!(
                                 "the types are {}, `list<T>` and `T?`",

@@ -17,7 +17,9 @@ fn num(d: &Value, k: &str) -> u64 {
 
 /// Escaping of workflow-command data and property values.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {

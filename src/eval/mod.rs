@@ -420,8 +420,8 @@ impl<'a> Cx<'a, '_> {
                     self.fail(
                         || {
                             format!(
-                                "{}[{i}] should be {want} but holds {}",
-                                describe(e),
+                                "{} should be {want} but holds {}",
+                                describe_item(e, i),
                                 show_json(j)
                             )
                         },
@@ -739,6 +739,14 @@ fn path_text(e: &Expr) -> Option<Arc<str>> {
     match &e.kind {
         K::Path(p) => Some(p.text.clone()),
         _ => None,
+    }
+}
+
+/// An element of a list, for messages: `` `user.multifactor[0]` ``.
+fn describe_item(e: &Expr, i: usize) -> String {
+    match &e.kind {
+        K::Path(p) => format!("`{}[{i}]`", p.text),
+        _ => format!("element {i} of the list"),
     }
 }
 

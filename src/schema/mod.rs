@@ -183,7 +183,7 @@ impl fmt::Display for TypeDisplay<'_> {
             Type::Timestamp => f.write_str("timestamp"),
             Type::Duration => f.write_str("duration"),
             Type::List(t) => write!(f, "list<{}>", self.schema.display(t)),
-            Type::Record(id) => write!(f, "record `{}`", self.schema.record(*id).name),
+            Type::Record(id) => f.write_str(&self.schema.record(*id).name),
             Type::Map => f.write_str("map"),
             Type::Dynamic => f.write_str("dynamic"),
             Type::Null => f.write_str("null"),

@@ -40,7 +40,7 @@ pub enum SyntaxError {
     #[error("invalid escape `{text}` in string")]
     #[diagnostic(
         code(mfapol::invalid_escape),
-        help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{{XXXX}}` with a Unicode scalar value")
+        help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{{XXXX}}` with a Unicode scalar value; in a regex pattern, double the backslash: `\"\\\\d+\"`")
     )]
     InvalidEscape {
         /// The escape as written.

@@ -41,7 +41,7 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 /// Parses a whole policy file.
 pub fn parse(text: &str) -> Result<Policy, SyntaxError> {
     check_bracket_depth(text)?;
-    let mut pairs = PolicyParser::parse(Rule::policy, text).map_err(|e| syntax_error(text, e))?;
+    let mut pairs = PolicyParser::parse(Rule::policy, text).map_err(|_| detailed_error(Rule::policy, text))?;
     let mut items = Vec::new();
     let Some(policy) = pairs.next() else {
         return Ok(Policy::default());
@@ -58,7 +58,7 @@ pub fn parse(text: &str) -> Result<Policy, SyntaxError> {
 /// Parses a single expression (used by test files for override values).
 pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
     check_bracket_depth(text)?;
-    let pairs = PolicyParser::parse(Rule::expr, text).map_err(|e| syntax_error(text, e))?;
+    let pairs = PolicyParser::parse(Rule::expr, text).map_err(|_| detailed_error(Rule::expr, text))?;
     let end = pairs.as_str().len();
     let rest = &text[end..];
     if !rest.trim().is_empty() {
@@ -550,12 +550,21 @@ fn check_bracket_depth(text: &str) -> Result<(), SyntaxError> {
                 }
             }
             b'"' => {
+                let open = i;
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
                     if bytes[i] == b'\\' {
                         i += 1;
                     }
                     i += 1;
+                }
+                if i >= bytes.len() || bytes[i] != b'"' {
+                    return Err(SyntaxError::Unexpected {
+                        message: "unterminated string".into(),
+                        span: Span::new(open, open + 1).into(),
+                        label: "this string has no closing `\"` on its line".into(),
+                        help: Some("close the string with `\"`; write `\\n` for a line break inside it".into()),
+                    });
                 }
             }
             b'(' | b'[' => {
@@ -577,16 +586,50 @@ fn check_bracket_depth(text: &str) -> Result<(), SyntaxError> {
 
 const CONDITION_STARTERS: &[&str] = &["when", "unless", "and", "or", "not", ":"];
 
+/// Parses again with pest's detailed error tracking (slower, so only once a
+/// parse has failed), to learn the farthest position reached and the
+/// literal tokens expected there.
+fn detailed_error(rule: Rule, text: &str) -> SyntaxError {
+    pest::set_error_detail(true);
+    let result = PolicyParser::parse(rule, text);
+    pest::set_error_detail(false);
+    match result {
+        Err(e) => syntax_error(text, e),
+        Ok(_) => internal(Span::new(0, 0)),
+    }
+}
+
 fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     use pest::error::{ErrorVariant, InputLocation};
-    let pos = match err.location {
+    let mut pos = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let positives = match &err.variant {
+    let mut positives = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    // Literal tokens (`:`, `=`, `]`) at the farthest position reached.
+    let mut tokens: Vec<String> = Vec::new();
+    if let Some(pa) = err.parse_attempts() {
+        if pa.max_position >= pos {
+            if pa.max_position > pos {
+                positives.clear();
+            }
+            pos = pa.max_position;
+            // pest does not export its token type; its Debug form is stable
+            // enough to read a literal back: `Sensitive { token: ":" }`.
+            for t in pa.expected_tokens() {
+                let dbg = format!("{t:?}");
+                if let Some(rest) = dbg.strip_prefix("Sensitive { token: \"") {
+                    let token = rest.trim_end_matches("\" }");
+                    if !token.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+                        tokens.push(token.to_string());
+                    }
+                }
+            }
+        }
+    }
     let prev = previous_token(text, pos);
     let rest = &text[pos.min(text.len())..];
     let found = next_token(rest);
@@ -598,7 +641,10 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     let mut span: miette::SourceSpan = Span::new(pos, span_end).into();
     // At the end of the file, or where only a comment or line break
     // follows, point at the token the parser stopped after.
-    let at_line_end = rest.trim_start_matches([' ', '\t']).starts_with(['\n', '\r', '#']) || rest.trim().is_empty();
+    let at_line_end = rest
+        .trim_start_matches([' ', '\t'])
+        .starts_with(['\n', '\r', '#'])
+        || rest.trim().is_empty();
     let mut point_back = false;
     if at_line_end && !prev.is_empty() {
         if let Some(end) = previous_token_end(text, pos) {
@@ -699,9 +745,30 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             _ => {}
         }
     }
+    for t in &tokens {
+        let quoted: &'static str = match t.as_str() {
+            ":" => "`:`",
+            "=" => "`=`",
+            "]" => "`]`",
+            "," => "`,`",
+            ")" => "`)`",
+            "<" => "`<`",
+            ">" => "`>`",
+            "?" => "`?`",
+            "." => "`.`",
+            _ => continue,
+        };
+        if !wanted.contains(&quoted) {
+            wanted.push(quoted);
+        }
+    }
     // After a complete operand, an operator is what a person means to write.
+    // Closing brackets and commas stay: `expected an operator or `]``.
     if wanted.contains(&"an operator") {
-        wanted.retain(|w| *w == "an operator");
+        wanted.retain(|w| matches!(*w, "an operator" | "`)`" | "`]`" | "`,`"));
+    }
+    if wants_condition {
+        wanted.retain(|w| *w != "`:`");
     }
     if wants_condition {
         let what = if CONDITION_STARTERS.contains(&prev.as_str()) || prev == "(" {
@@ -726,9 +793,29 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     } else {
         format!("`{found}`")
     };
-    let message = format!("expected {expected}{after}");
+    let mut message = format!("expected {expected}{after}");
+    let before = previous_words(text, pos, 3);
+    match before.as_slice() {
+        [.., "rule", name] if wanted.is_empty() || found != ":" => {
+            message = format!("expected `:` after the rule name `{name}`");
+        }
+        [.., "let", name] if wanted.is_empty() => message = format!("expected `=` after `let {name}`"),
+        [.., "using"] => {
+            message = "expected a provider in quotes (`using \"duo\"`) or `factors [...]`".into();
+        }
+        _ if wanted.is_empty() && prev.is_empty() => {
+            message = "expected an item: `rule`, `let`, `declare`, `default` or an effect".into();
+        }
+        _ if wanted.is_empty() => message = format!("unexpected {found_text}{after}"),
+        _ => {}
+    }
     let mut help = None;
-    if is_reserved(&found) && wanted.contains(&"a name") {
+    let line_start = text[..pos.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    if found == "when" && text[line_start..].trim_start().starts_with("default") {
+        help = Some("a `default` takes no condition; write a rule instead: `rule NAME: EFFECT when ...`".into());
+    }
+    if help.is_some() {
+    } else if is_reserved(&found) && wanted.contains(&"a name") {
         help = Some(format!(
             "`{found}` is a reserved keyword and cannot be used as a name"
         ));
@@ -750,6 +837,25 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
         label,
         help,
     }
+}
+
+/// Up to `n` identifier-like words before `pos` (skipping comments), oldest first.
+fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
+    let mut before = &text[..pos.min(text.len())];
+    let mut out = Vec::new();
+    while out.len() < n {
+        let Some(end) = previous_token_end(text, before.len()) else { break };
+        let start = text[..end]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        if start == end {
+            break;
+        }
+        out.push(&text[start..end]);
+        before = &text[..start];
+    }
+    out.reverse();
+    out
 }
 
 /// Byte offset just past the token that ends before `pos` (skipping
