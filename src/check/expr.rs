@@ -104,6 +104,26 @@ impl Checker<'_> {
         }
     }
 
+    /// Rewrites the help of the undeclared-key warning for `x` (a dynamic
+    /// path) to name the type it is compared with.
+    pub(super) fn suggest_declared_type(&mut self, x: &ir::Expr, other: &Type) {
+        let (K::Path(p), Type::Dynamic) = (&x.kind, &x.ty) else { return };
+        let ty = match other {
+            Type::Dynamic | Type::Null | Type::Record(_) | Type::Map => return,
+            Type::Enum(_) => "string".to_string(),
+            t => self.schema.display(t).to_string(),
+        };
+        let end = x.span.end as usize;
+        for e in self.errors.iter_mut().rev() {
+            if let CheckError::UndeclaredMetadata { key, span, help } = e {
+                if span.offset() + span.len() == end && is_identifier(key) {
+                    *help = Some(format!("declare its type to check it: `declare {}: {ty}`", p.text));
+                    return;
+                }
+            }
+        }
+    }
+
     fn mismatch(&mut self, message: String, span: Span, label: String, help: Option<String>) {
         self.err(CheckError::TypeMismatch {
             message,
@@ -114,6 +134,7 @@ impl Checker<'_> {
     }
 
     fn want_bool(&mut self, x: &ir::Expr, op: &str) -> Option<()> {
+        self.suggest_declared_type(x, &Type::Bool);
         match x.ty {
             Type::Bool | Type::Dynamic | Type::Null => Some(()),
             ref other => {
@@ -344,6 +365,9 @@ impl Checker<'_> {
         if is_stringish(&lhs.ty) {
             rhs = self.by_name(rhs);
         }
+        // An undeclared key compared with a typed value: suggest that type.
+        self.suggest_declared_type(&lhs, &rhs.ty);
+        self.suggest_declared_type(&rhs, &lhs.ty);
         let lt = self.schema.display(&lhs.ty).to_string();
         let rt = self.schema.display(&rhs.ty).to_string();
         let cannot = |verb: &str| format!("cannot {verb} `{lt}` with `{rt}`");
@@ -855,9 +879,11 @@ impl Checker<'_> {
                     Some(t) => walk.ty = t,
                     None => {
                         if walk.declarable {
-                            let help = Some(format!(
-                                "declare its type to check it: `declare {full}: bool` (or string, int, ...)"
-                            ));
+                            let help = Some(if is_identifier(&k) {
+                                format!("declare its type to check it: `declare {full}: TYPE` (string, bool, int, ...)")
+                            } else {
+                                format!("`{k}` is not a plain name, so it cannot be declared; a typo in it will not be caught")
+                            });
                             self.err(CheckError::UndeclaredMetadata {
                                 key: k.to_string(),
                                 span: span.into(),
@@ -957,6 +983,12 @@ fn quoted_literal_help(field: &ir::Expr, lit: &ir::Expr) -> Option<String> {
         _ => return None,
     };
     Some(format!("compare with {what}"))
+}
+
+fn is_identifier(k: &str) -> bool {
+    let mut chars = k.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn quant_word(q: ast::Quantifier) -> &'static str {

@@ -229,6 +229,7 @@ impl<'a> Checker<'a> {
 
     fn condition(&mut self, e: &'a ast::Expr) -> Option<ir::Expr> {
         let checked = self.expr(e)?;
+        self.suggest_declared_type(&checked, &Type::Bool);
         match checked.ty {
             Type::Bool | Type::Dynamic => Some(checked),
             ref other => {
