@@ -2,6 +2,8 @@
 //! decision, and NDJSON batch throughput. Run: `cargo bench --bench decision`.
 //! Results and how they compare with Cedar, Rego and CEL: docs/benchmarks.md.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mfapol::eval::{self, Projection};
 use mfapol::source::SourceFile;

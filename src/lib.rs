@@ -27,10 +27,13 @@
 
 pub mod check;
 pub mod eval;
+pub mod fmt;
 pub mod ir;
+pub mod replay;
 pub mod schema;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 
 use miette::Diagnostic;
 use thiserror::Error;

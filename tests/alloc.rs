@@ -2,6 +2,8 @@
 //! `decide` is measured with a counting global allocator on the reference
 //! policy and the SPEC example, for every fixture event and variants.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use mfapol::source::SourceFile;
 use mfapol::{compile, eval, schema};
 use serde_json::Value;

@@ -1,5 +1,7 @@
 //! The real binary: exit codes, stdout vs stderr, JSON shapes (SPEC §8).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::PathBuf;

@@ -2,6 +2,8 @@
 //! in tests/data), run through the library: every decision case and every
 //! check case must hold.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use mfapol::source::SourceFile;
 use mfapol::{compile, eval, schema};
 use serde_json::Value;

@@ -1,6 +1,8 @@
 //! One UI snapshot per diagnostic code: the rendered output of the real
 //! binary (colour off) for a minimal policy that triggers it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use assert_cmd::Command;
 
 /// Runs `mfapol ARGS` in a scratch directory holding `policy.mfapolicy`

@@ -107,7 +107,9 @@ impl Checker<'_> {
     /// Rewrites the help of the undeclared-key warning for `x` (a dynamic
     /// path) to name the type it is compared with.
     pub(super) fn suggest_declared_type(&mut self, x: &ir::Expr, other: &Type) {
-        let (K::Path(p), Type::Dynamic) = (&x.kind, &x.ty) else { return };
+        let (K::Path(p), Type::Dynamic) = (&x.kind, &x.ty) else {
+            return;
+        };
         let ty = match other {
             Type::Dynamic | Type::Null | Type::Record(_) | Type::Map => return,
             Type::Enum(_) => "string".to_string(),
@@ -117,7 +119,10 @@ impl Checker<'_> {
         for e in self.errors.iter_mut().rev() {
             if let CheckError::UndeclaredMetadata { key, span, help } = e {
                 if span.offset() + span.len() == end && is_identifier(key) {
-                    *help = Some(format!("declare its type to check it: `declare {}: {ty}`", p.text));
+                    *help = Some(format!(
+                        "declare its type to check it: `declare {}: {ty}`",
+                        p.text
+                    ));
                     return;
                 }
             }
@@ -987,7 +992,9 @@ fn quoted_literal_help(field: &ir::Expr, lit: &ir::Expr) -> Option<String> {
 
 fn is_identifier(k: &str) -> bool {
     let mut chars = k.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 

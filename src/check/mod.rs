@@ -90,6 +90,9 @@ pub(crate) struct Checker<'a> {
     locals: Vec<(Arc<str>, Type)>,
     max_locals: usize,
     output: Option<ir::Policy>,
+    lines: crate::source::LineIndex,
+    /// Expanded size of each entry of `ir_lets`.
+    let_sizes: Vec<u64>,
 }
 
 impl<'a> Checker<'a> {
@@ -107,6 +110,8 @@ impl<'a> Checker<'a> {
             locals: Vec::new(),
             max_locals: 0,
             output: None,
+            lines: crate::source::LineIndex::new(&source.text),
+            let_sizes: Vec::new(),
         }
     }
 
@@ -194,7 +199,7 @@ impl<'a> Checker<'a> {
     }
 
     fn rule(&mut self, r: &'a ast::Rule) -> Option<ir::Rule> {
-        let (line, _) = self.source.line_col(r.span.start);
+        let line = self.lines.line(r.span.start);
         let name: Arc<str> = match &r.name {
             Some(n) => n.node.clone(),
             None => Arc::from(format!("line {line}")),
@@ -332,6 +337,7 @@ impl<'a> Checker<'a> {
             ir::ExprKind::Const(c) => LetValue::Const(c),
             _ => {
                 let idx = self.ir_lets.len() as u32;
+                self.let_sizes.push(size);
                 self.ir_lets.push(ir::LetDef {
                     name: def.name.node.clone(),
                     value: checked,
@@ -352,18 +358,7 @@ impl<'a> Checker<'a> {
         use ir::ExprKind as K;
         let kids: u64 = match &e.kind {
             K::Const(_) | K::Path(_) | K::Local(_) | K::Now => 0,
-            K::Let(i) => self
-                .let_state
-                .iter()
-                .find_map(|s| match s {
-                    LetState::Done {
-                        value: LetValue::Index(j),
-                        size,
-                        ..
-                    } if j == i => Some(*size),
-                    _ => None,
-                })
-                .unwrap_or(1),
+            K::Let(i) => self.let_sizes.get(*i as usize).copied().unwrap_or(1),
             K::Not(a) | K::InNet { needle: a, .. } | K::Matches(a, _) => self.size(a),
             K::And(v) | K::Or(v) | K::Call(_, v) => {
                 v.iter().fold(0u64, |s, x| s.saturating_add(self.size(x)))
@@ -494,13 +489,14 @@ impl<'a> Checker<'a> {
                             "array" => Some("list<T>"),
                             _ => None,
                         };
-                        let help = match alias.or_else(|| did_you_mean(other, NAMES.iter().copied())) {
-                            Some(s) => Some(format!("did you mean `{s}`?")),
-                            None => Some(format!(
-                                "the types are {}, `list<T>` and `T?`",
-                                NAMES.join(", ")
-                            )),
-                        };
+                        let help =
+                            match alias.or_else(|| did_you_mean(other, NAMES.iter().copied())) {
+                                Some(s) => Some(format!("did you mean `{s}`?")),
+                                None => Some(format!(
+                                    "the types are {}, `list<T>` and `T?`",
+                                    NAMES.join(", ")
+                                )),
+                            };
                         self.err(CheckError::UnknownType {
                             name: other.to_string(),
                             span: t.span.into(),

@@ -60,6 +60,9 @@ pub fn now_ms(now: Option<&str>) -> Result<i64, u8> {
 }
 
 pub fn run(args: &EvalArgs) -> u8 {
+    if super::batch::wanted(args) {
+        return super::batch::run(args);
+    }
     match run_inner(args) {
         Ok(()) => 0,
         Err(code) => code,

@@ -9,7 +9,7 @@ use serde_json::json;
 
 /// Rules in explanation order: the deciding rule, the other applying rules,
 /// then the rest, each group in source order.
-fn ordered<'a>(ex: &'a Explanation) -> Vec<&'a RuleTrace> {
+fn ordered(ex: &Explanation) -> Vec<&RuleTrace> {
     let deciding = ex.decision.deciding;
     let mut out: Vec<&RuleTrace> = ex
         .rules

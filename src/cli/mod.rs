@@ -15,12 +15,16 @@ macro_rules! err {
     ($($t:tt)*) => {{ use std::io::Write as _; let _ = write!(std::io::stderr(), $($t)*); }};
 }
 
+mod batch;
 mod check;
 mod ci;
+mod diff;
 mod eval;
 mod explain;
 mod files;
+mod fmt;
 mod render;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -50,6 +54,8 @@ enum Command {
     Check(CheckArgs),
     /// Evaluate a policy on a login event and print the decision
     Eval(EvalArgs),
+    /// Rewrite .mfapolicy files in the canonical layout, keeping every comment
+    Fmt(fmt::FmtArgs),
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -58,6 +64,54 @@ enum Command {
     },
     /// Print the man page (roff)
     Man,
+    /// Run policy test suites (*.mfatest)
+    Test(TestArgs),
+    /// Evaluate two policies on many events and report how decisions move
+    Diff(DiffArgs),
+}
+
+/// What each line of batch input holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// one post-login event per line
+    Event,
+    /// Auth0 tenant log entries (bare, stream-wrapped or in arrays); logins are replayed
+    Auth0Logs,
+}
+
+/// `diff --fail-on` conditions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// any event gets a weaker decision (deny > require_mfa > skip_mfa = none)
+    Weaker,
+}
+
+#[derive(clap::Args, Debug)]
+struct DiffArgs {
+    /// The current policy
+    old: PathBuf,
+    /// The proposed policy
+    new: PathBuf,
+    /// NDJSON events (or Auth0 logs with --input auth0-logs), or `-` for stdin
+    events: PathBuf,
+    /// What each input line holds
+    #[arg(long, value_enum, value_name = "KIND")]
+    input: Option<InputFormat>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = EvalFormat::Human)]
+    format: EvalFormat,
+    /// Exit 1 when the condition holds, listing the events
+    #[arg(long, value_enum, value_name = "WHAT")]
+    fail_on: Option<FailOn>,
+    /// Evaluation time (RFC 3339); default: each log entry's date, else the clock
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+    /// Worker threads (default: one per core)
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// List at most N changed events, weaker events and bad lines (0: all)
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    limit: usize,
 }
 
 /// Output formats of `check`.
@@ -71,6 +125,32 @@ pub enum CheckFormat {
     Github,
     /// SARIF 2.1.0 on stdout, for code-scanning upload
     Sarif,
+}
+
+/// Output formats of `test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// one line per case and a closing `N passed, M failed` on stdout
+    Human,
+    /// one JSON object with every suite and case on stdout
+    Json,
+    /// JUnit XML on stdout, for CI test reports
+    Junit,
+}
+
+#[derive(clap::Args, Debug)]
+struct TestArgs {
+    /// Suite files or directories (searched recursively for *.mfatest); default: the current directory
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    format: TestFormat,
+    /// List the rules that no case applied
+    #[arg(long)]
+    coverage: bool,
+    /// Evaluation time (RFC 3339) for suites and cases that fix no `now`, instead of the clock
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
 }
 
 /// Output formats of `eval`.
@@ -109,6 +189,18 @@ struct EvalArgs {
     /// Show, for every rule, whether it applied and the event values each comparison read
     #[arg(long)]
     explain: bool,
+    /// Batch: EVENT is NDJSON, one event per line (implied by .ndjson/.jsonl)
+    #[arg(long)]
+    ndjson: bool,
+    /// Batch: what each line holds (auth0-logs implies batch)
+    #[arg(long, value_enum, value_name = "KIND")]
+    input: Option<InputFormat>,
+    /// Batch: print totals by decision and deciding rule (stderr; with --format json, a last stdout line)
+    #[arg(long)]
+    summary: bool,
+    /// Batch: worker threads (default: one per core)
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
 }
 
 /// Parses the command line and runs the subcommand.
@@ -123,11 +215,14 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(a) => check::run(&a.paths, a.format, a.deny_warnings),
         Command::Eval(a) => eval::run(&a),
+        Command::Fmt(a) => fmt::run(&a.paths, a.check),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "mfapol", &mut std::io::stdout());
             0
         }
+        Command::Diff(a) => diff::run(&a),
+        Command::Test(a) => test::run(&a.paths, a.format, a.coverage, a.now.as_deref()),
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();

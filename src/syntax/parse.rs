@@ -41,7 +41,8 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 /// Parses a whole policy file.
 pub fn parse(text: &str) -> Result<Policy, SyntaxError> {
     check_bracket_depth(text)?;
-    let mut pairs = PolicyParser::parse(Rule::policy, text).map_err(|_| detailed_error(Rule::policy, text))?;
+    let mut pairs =
+        PolicyParser::parse(Rule::policy, text).map_err(|_| detailed_error(Rule::policy, text))?;
     let mut items = Vec::new();
     let Some(policy) = pairs.next() else {
         return Ok(Policy::default());
@@ -58,7 +59,8 @@ pub fn parse(text: &str) -> Result<Policy, SyntaxError> {
 /// Parses a single expression (used by test files for override values).
 pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
     check_bracket_depth(text)?;
-    let pairs = PolicyParser::parse(Rule::expr, text).map_err(|_| detailed_error(Rule::expr, text))?;
+    let pairs =
+        PolicyParser::parse(Rule::expr, text).map_err(|_| detailed_error(Rule::expr, text))?;
     let end = pairs.as_str().len();
     let rest = &text[end..];
     if !rest.trim().is_empty() {
@@ -552,7 +554,8 @@ fn check_bracket_depth(text: &str) -> Result<(), SyntaxError> {
             b'"' => {
                 let open = i;
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r'
+                {
                     if bytes[i] == b'\\' {
                         i += 1;
                     }
@@ -563,7 +566,10 @@ fn check_bracket_depth(text: &str) -> Result<(), SyntaxError> {
                         message: "unterminated string".into(),
                         span: Span::new(open, open + 1).into(),
                         label: "this string has no closing `\"` on its line".into(),
-                        help: Some("close the string with `\"`; write `\\n` for a line break inside it".into()),
+                        help: Some(
+                            "close the string with `\"`; write `\\n` for a line break inside it"
+                                .into(),
+                        ),
                     });
                 }
             }
@@ -799,7 +805,9 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
         [.., "rule", name] if wanted.is_empty() || found != ":" => {
             message = format!("expected `:` after the rule name `{name}`");
         }
-        [.., "let", name] if wanted.is_empty() => message = format!("expected `=` after `let {name}`"),
+        [.., "let", name] if wanted.is_empty() => {
+            message = format!("expected `=` after `let {name}`")
+        }
         [.., "using"] => {
             message = "expected a provider in quotes (`using \"duo\"`) or `factors [...]`".into();
         }
@@ -812,7 +820,10 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     let mut help = None;
     let line_start = text[..pos.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
     if found == "when" && text[line_start..].trim_start().starts_with("default") {
-        help = Some("a `default` takes no condition; write a rule instead: `rule NAME: EFFECT when ...`".into());
+        help = Some(
+            "a `default` takes no condition; write a rule instead: `rule NAME: EFFECT when ...`"
+                .into(),
+        );
     }
     if help.is_some() {
     } else if is_reserved(&found) && wanted.contains(&"a name") {
@@ -844,7 +855,9 @@ fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
     let mut before = &text[..pos.min(text.len())];
     let mut out = Vec::new();
     while out.len() < n {
-        let Some(end) = previous_token_end(text, before.len()) else { break };
+        let Some(end) = previous_token_end(text, before.len()) else {
+            break;
+        };
         let start = text[..end]
             .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .map_or(0, |i| i + 1);

@@ -1,0 +1,473 @@
+//! `mfapol diff OLD NEW EVENTS`: how decisions move between two policies.
+
+use super::batch::{self, thousands};
+use super::{eval, DiffArgs, EvalFormat, FailOn, EXIT_REJECTED, EXIT_USAGE};
+use mfapol::eval::{evaluate, DecisionKind};
+use mfapol::ir::Policy;
+use mfapol::replay::{self, is_weaker, lines, InputKind, Item, Reach};
+use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
+
+/// One event whose decision changed.
+#[derive(Debug, Clone)]
+struct Row {
+    line: u64,
+    entry: Option<usize>,
+    user: Option<String>,
+    old: DecisionKind,
+    new: DecisionKind,
+    old_rule: Option<String>,
+    new_rule: Option<String>,
+    connection: Option<String>,
+    client: Option<String>,
+    country: Option<String>,
+    /// Log input: a rule of either policy that reads a field logs lack
+    /// could change this decision (see `docs/replay.md`).
+    depends_on_missing: bool,
+}
+
+impl Row {
+    fn weaker(&self) -> bool {
+        is_weaker(self.old, self.new)
+    }
+
+    fn to_json(&self) -> Json {
+        let mut m = Map::new();
+        batch::locate(&mut m, self.line, self.entry);
+        m.insert("user_id".into(), json!(self.user));
+        m.insert("old".into(), json!(self.old.as_str()));
+        m.insert("new".into(), json!(self.new.as_str()));
+        m.insert("old_rule".into(), json!(self.old_rule));
+        m.insert("new_rule".into(), json!(self.new_rule));
+        m.insert("weaker".into(), json!(self.weaker()));
+        m.insert("connection".into(), json!(self.connection));
+        m.insert("client".into(), json!(self.client));
+        m.insert("country".into(), json!(self.country));
+        m.insert("depends_on_missing".into(), json!(self.depends_on_missing));
+        Json::Object(m)
+    }
+
+    fn human(&self) -> String {
+        let entry = self
+            .entry
+            .map(|e| format!(" entry {e}"))
+            .unwrap_or_default();
+        format!(
+            "line {}{entry}  {}  {} -> {}  (rule {} -> {})",
+            self.line,
+            self.user.as_deref().unwrap_or("(no user)"),
+            self.old.as_str(),
+            self.new.as_str(),
+            self.old_rule.as_deref().unwrap_or("(none)"),
+            self.new_rule.as_deref().unwrap_or("(none)"),
+        ) + if self.depends_on_missing {
+            "  [depends on fields logs lack]"
+        } else {
+            ""
+        }
+    }
+}
+
+/// A line that could not be read.
+#[derive(Debug, Clone)]
+struct LineError {
+    line: u64,
+    entry: Option<usize>,
+    message: String,
+    column: usize,
+}
+
+type Transitions = BTreeMap<(DecisionKind, DecisionKind), u64>;
+
+/// What one chunk contributes.
+#[derive(Debug, Default)]
+struct Part {
+    events: u64,
+    blank: u64,
+    failed_lines: u64,
+    transitions: Transitions,
+    changed: Vec<Row>,
+    errors: Vec<LineError>,
+    skipped: BTreeMap<String, u64>,
+}
+
+struct Ctx<'a> {
+    old: &'a Policy,
+    new: &'a Policy,
+    input: InputKind,
+    now: Option<i64>,
+    clock: i64,
+    /// For log input: what each policy reads that logs lack.
+    reach: Option<(Reach, Reach)>,
+}
+
+fn text_at(ev: &Json, ptr: &str) -> Option<String> {
+    ev.pointer(ptr).and_then(Json::as_str).map(str::to_string)
+}
+
+fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
+    let mut p = Part::default();
+    for (no, line) in chunk.lines() {
+        if lines::is_blank(line) {
+            p.blank += 1;
+            continue;
+        }
+        let mut failed = false;
+        for item in replay::read_line(line, cx.input) {
+            match item {
+                Item::Skipped { log_type, .. } => *p.skipped.entry(log_type).or_default() += 1,
+                Item::Error {
+                    entry,
+                    message,
+                    column,
+                } => {
+                    failed = true;
+                    p.errors.push(LineError {
+                        line: no,
+                        entry,
+                        message,
+                        column,
+                    });
+                }
+                Item::Event {
+                    entry,
+                    event,
+                    origin,
+                } => {
+                    let now = cx
+                        .now
+                        .or_else(|| origin.as_ref().and_then(|o| o.date_ms))
+                        .unwrap_or(cx.clock);
+                    let a = evaluate(cx.old, &event, now);
+                    let b = evaluate(cx.new, &event, now);
+                    p.events += 1;
+                    *p.transitions.entry((a.kind, b.kind)).or_default() += 1;
+                    if a.kind != b.kind {
+                        let depends_on_missing = match (&cx.reach, &origin) {
+                            (Some((ra, rb)), Some(o)) => {
+                                !ra.unsure_rules(cx.old, &a, &o.gaps).is_empty()
+                                    || !rb.unsure_rules(cx.new, &b, &o.gaps).is_empty()
+                            }
+                            _ => false,
+                        };
+                        p.changed.push(Row {
+                            depends_on_missing,
+                            line: no,
+                            entry,
+                            user: replay::user_id(&event).map(str::to_string),
+                            old: a.kind,
+                            new: b.kind,
+                            old_rule: a.rule_name(cx.old).map(str::to_string),
+                            new_rule: b.rule_name(cx.new).map(str::to_string),
+                            connection: text_at(&event, "/connection/name"),
+                            client: text_at(&event, "/client/name")
+                                .or_else(|| text_at(&event, "/client/client_id")),
+                            country: text_at(&event, "/request/geoip/countryCode"),
+                        });
+                    }
+                }
+            }
+        }
+        if failed {
+            p.failed_lines += 1;
+        }
+    }
+    (p, chunk.bytes())
+}
+
+/// Everything `diff` reports.
+#[derive(Debug, Default)]
+struct Report {
+    events: u64,
+    blank: u64,
+    failed_lines: u64,
+    transitions: Transitions,
+    changed: u64,
+    weaker: u64,
+    changed_depends_on_missing: u64,
+    listed: Vec<Row>,
+    weaker_listed: Vec<Row>,
+    errors: Vec<LineError>,
+    error_count: u64,
+    skipped: BTreeMap<String, u64>,
+    groups: [BTreeMap<String, Transitions>; 3],
+}
+
+const GROUPS: [&str; 3] = ["connection", "client", "country"];
+
+impl Report {
+    fn add(&mut self, p: Part, limit: usize) {
+        let room = |n: usize| limit == 0 || n < limit;
+        self.events += p.events;
+        self.blank += p.blank;
+        self.failed_lines += p.failed_lines;
+        for (k, v) in p.transitions {
+            *self.transitions.entry(k).or_default() += v;
+        }
+        for (k, v) in p.skipped {
+            *self.skipped.entry(k).or_default() += v;
+        }
+        for e in p.errors {
+            self.error_count += 1;
+            if room(self.errors.len()) {
+                self.errors.push(e);
+            }
+        }
+        for r in p.changed {
+            self.changed += 1;
+            if r.depends_on_missing {
+                self.changed_depends_on_missing += 1;
+            }
+            let keys = [&r.connection, &r.client, &r.country];
+            for (g, key) in self.groups.iter_mut().zip(keys) {
+                let key = key.clone().unwrap_or_else(|| "(none)".into());
+                *g.entry(key).or_default().entry((r.old, r.new)).or_default() += 1;
+            }
+            if r.weaker() {
+                self.weaker += 1;
+                if room(self.weaker_listed.len()) {
+                    self.weaker_listed.push(r.clone());
+                }
+            }
+            if room(self.listed.len()) {
+                self.listed.push(r);
+            }
+        }
+    }
+}
+
+fn arrow(k: &(DecisionKind, DecisionKind)) -> String {
+    format!("{} -> {}", k.0.as_str(), k.1.as_str())
+}
+
+fn transitions_json(t: &Transitions, changed_only: bool) -> Json {
+    let v: Vec<Json> = sorted(t)
+        .into_iter()
+        .filter(|(k, _)| !changed_only || k.0 != k.1)
+        .map(|(k, n)| json!({"old": k.0.as_str(), "new": k.1.as_str(), "count": n}))
+        .collect();
+    Json::Array(v)
+}
+
+/// Biggest first, then by name.
+fn sorted(t: &Transitions) -> Vec<((DecisionKind, DecisionKind), u64)> {
+    let mut v: Vec<_> = t.iter().map(|(k, n)| (*k, *n)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+fn human(r: &Report, limit: usize) -> String {
+    let mut out = format!(
+        "{} events: {} changed, {} weaker, {} unchanged\n",
+        thousands(r.events),
+        thousands(r.changed),
+        thousands(r.weaker),
+        thousands(r.events - r.changed)
+    );
+    if r.changed_depends_on_missing > 0 {
+        out.push_str(&format!(
+            "{} of the changes depend on fields logs lack\n",
+            thousands(r.changed_depends_on_missing)
+        ));
+    }
+    let moves: Vec<_> = sorted(&r.transitions)
+        .into_iter()
+        .filter(|(k, _)| k.0 != k.1)
+        .collect();
+    if moves.is_empty() {
+        out.push_str("no decision changed\n");
+        return out;
+    }
+    out.push_str("transitions:\n");
+    for (k, n) in moves {
+        out.push_str(&format!("  {}: {}\n", arrow(&k), thousands(n)));
+    }
+    out.push_str("changed events:\n");
+    for row in &r.listed {
+        out.push_str(&format!("  {}\n", row.human()));
+    }
+    more(&mut out, r.changed, r.listed.len(), limit);
+    for (name, g) in GROUPS.iter().zip(&r.groups) {
+        out.push_str(&format!("by {name}:\n"));
+        let mut rows: Vec<(&String, u64, &Transitions)> =
+            g.iter().map(|(k, t)| (k, t.values().sum(), t)).collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        for (key, total, t) in rows {
+            let parts: Vec<String> = sorted(t)
+                .into_iter()
+                .map(|(k, n)| format!("{}: {}", arrow(&k), thousands(n)))
+                .collect();
+            out.push_str(&format!(
+                "  {key}: {} ({})\n",
+                thousands(total),
+                parts.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+fn more(out: &mut String, total: u64, listed: usize, limit: usize) {
+    let rest = total.saturating_sub(listed as u64);
+    if rest > 0 {
+        out.push_str(&format!(
+            "  ... and {} more (--limit {limit}; --limit 0 lists all)\n",
+            thousands(rest)
+        ));
+    }
+}
+
+fn report_json(r: &Report) -> Json {
+    let groups: Map<String, Json> = GROUPS
+        .iter()
+        .zip(&r.groups)
+        .map(|(name, g)| {
+            let m: Map<String, Json> = g
+                .iter()
+                .map(|(k, t)| (k.clone(), transitions_json(t, false)))
+                .collect();
+            (format!("by_{name}"), Json::Object(m))
+        })
+        .collect();
+    let errors: Vec<Json> = r
+        .errors
+        .iter()
+        .map(|e| {
+            let mut m = Map::new();
+            batch::locate(&mut m, e.line, e.entry);
+            m.insert("error".into(), json!(e.message));
+            m.insert("column".into(), json!(e.column));
+            Json::Object(m)
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert("events".into(), json!(r.events));
+    m.insert("changed".into(), json!(r.changed));
+    m.insert("weaker".into(), json!(r.weaker));
+    m.insert(
+        "changed_depends_on_missing".into(),
+        json!(r.changed_depends_on_missing),
+    );
+    m.insert("unchanged".into(), json!(r.events - r.changed));
+    m.insert("transitions".into(), transitions_json(&r.transitions, true));
+    m.insert(
+        "changed_events".into(),
+        Json::Array(r.listed.iter().map(Row::to_json).collect()),
+    );
+    m.insert(
+        "weaker_events".into(),
+        Json::Array(r.weaker_listed.iter().map(Row::to_json).collect()),
+    );
+    m.extend(groups);
+    m.insert("failed_lines".into(), json!(r.failed_lines));
+    m.insert("errors".into(), Json::Array(errors));
+    m.insert("skipped".into(), json!(r.skipped));
+    Json::Object(m)
+}
+
+/// Runs `diff`; returns the exit code.
+pub fn run(a: &DiffArgs) -> u8 {
+    match run_inner(a) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
+    let now = match &a.now {
+        Some(t) => Some(eval::now_ms(Some(t))?),
+        None => None,
+    };
+    let clock = eval::now_ms(None)?;
+    let (old, _) = eval::load_policy(&a.old)?;
+    let (new, _) = eval::load_policy(&a.new)?;
+    let input = batch::input_kind(a.input);
+    let (reader, size) = batch::open(&a.events)?;
+    let reach = (input == InputKind::Auth0Logs).then(|| (Reach::new(&old), Reach::new(&new)));
+    if let Some((ra, rb)) = &reach {
+        batch::warn_unsupplied(&old, ra);
+        batch::warn_unsupplied(&new, rb);
+    }
+    let cx = Ctx {
+        old: &old,
+        new: &new,
+        input,
+        now,
+        clock,
+        reach,
+    };
+    let mut report = Report::default();
+    let mut progress = batch::Progress::new(size);
+    let read = lines::map_ordered(
+        reader,
+        batch::jobs(a.jobs),
+        lines::CHUNK_LINES,
+        |chunk| process(&cx, chunk),
+        |(part, bytes)| {
+            report.add(part, a.limit);
+            progress.advance(bytes);
+            true
+        },
+    );
+    progress.finish();
+    if let Err(e) = read {
+        errln!(
+            "error: cannot read `{}`: {}",
+            batch::display_name(&a.events),
+            super::files::io_reason(&e)
+        );
+        return Err(EXIT_USAGE);
+    }
+    match a.format {
+        EvalFormat::Json => outln!("{}", report_json(&report)),
+        EvalFormat::Human => {
+            out!("{}", human(&report, a.limit));
+            for e in &report.errors {
+                let entry = e.entry.map(|i| format!(" entry {i}")).unwrap_or_default();
+                errln!(
+                    "error: line {}{entry}, column {}: {}",
+                    e.line,
+                    e.column,
+                    e.message
+                );
+            }
+        }
+    }
+    let skipped: u64 = report.skipped.values().sum();
+    if skipped > 0 {
+        errln!("note: skipped {}, not logins", batch::entries(skipped));
+    }
+    let mut code = 0;
+    if a.fail_on == Some(FailOn::Weaker) && report.weaker > 0 {
+        errln!(
+            "error: {} {} a weaker decision under `{}`:",
+            thousands(report.weaker),
+            if report.weaker == 1 {
+                "event gets"
+            } else {
+                "events get"
+            },
+            a.new.display()
+        );
+        for row in &report.weaker_listed {
+            errln!("  {}", row.human());
+        }
+        let mut rest = String::new();
+        more(
+            &mut rest,
+            report.weaker,
+            report.weaker_listed.len(),
+            a.limit,
+        );
+        err!("{rest}");
+        code = EXIT_REJECTED;
+    }
+    if report.failed_lines > 0 {
+        errln!(
+            "error: {} line{} could not be read",
+            thousands(report.failed_lines),
+            if report.failed_lines == 1 { "" } else { "s" }
+        );
+        code = EXIT_REJECTED;
+    }
+    Ok(code)
+}

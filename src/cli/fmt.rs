@@ -1,0 +1,132 @@
+//! `mfapol fmt`: rewrite policies in the canonical layout.
+
+use super::render::{self, color};
+use super::{files, EXIT_REJECTED, EXIT_USAGE};
+use mfapol::source::SourceFile;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `mfapol fmt`.
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Files or directories (searched recursively for *.mfapolicy), or `-` for stdin to stdout; default: the current directory
+    pub paths: Vec<PathBuf>,
+    /// Write nothing: list the files that are not formatted and exit 1 if there are any
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// What became of one input.
+enum Outcome {
+    /// Already canonical.
+    Same,
+    /// Rewritten, or in `--check` mode, would be.
+    Changed,
+    /// A syntax error or text that is not UTF-8, already reported.
+    Rejected,
+    /// Could not be read or written, already reported.
+    Io,
+}
+
+/// Formats the inputs; returns the exit code.
+pub fn run(paths: &[PathBuf], check: bool) -> u8 {
+    let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        paths.iter().partition(|p| p.as_os_str() == "-");
+    let mut outcomes = Vec::new();
+    if !stdin.is_empty() {
+        outcomes.push(format_stdin(check));
+    }
+    if !paths.is_empty() || stdin.is_empty() {
+        let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
+        let files = match files::collect(&paths) {
+            Ok(f) => f,
+            Err(msg) => {
+                errln!("error: {msg}");
+                return EXIT_USAGE;
+            }
+        };
+        for path in &files {
+            outcomes.push(format_file(path, check));
+        }
+    }
+    if outcomes.iter().any(|o| matches!(o, Outcome::Io)) {
+        EXIT_USAGE
+    } else if outcomes.iter().any(|o| matches!(o, Outcome::Rejected))
+        || (check && outcomes.iter().any(|o| matches!(o, Outcome::Changed)))
+    {
+        EXIT_REJECTED
+    } else {
+        0
+    }
+}
+
+/// Formats standard input to standard output; with `--check`, prints
+/// `<stdin>` when it is not canonical, and nothing else.
+fn format_stdin(check: bool) -> Outcome {
+    let name = "<stdin>";
+    let (text, formatted) = match read_and_format(Path::new("-"), name) {
+        Ok(pair) => pair,
+        Err(outcome) => return outcome,
+    };
+    let changed = formatted != text;
+    if check {
+        if changed {
+            outln!("{name}");
+        }
+    } else {
+        out!("{formatted}");
+    }
+    if changed {
+        Outcome::Changed
+    } else {
+        Outcome::Same
+    }
+}
+
+/// Formats one file in place (writing only when it changes); with
+/// `--check`, prints its path when it is not canonical and writes nothing.
+fn format_file(path: &Path, check: bool) -> Outcome {
+    let name = path.display().to_string();
+    let (text, formatted) = match read_and_format(path, &name) {
+        Ok(pair) => pair,
+        Err(outcome) => return outcome,
+    };
+    if formatted == text {
+        return Outcome::Same;
+    }
+    if check {
+        outln!("{name}");
+        return Outcome::Changed;
+    }
+    match std::fs::write(path, formatted) {
+        Ok(()) => Outcome::Changed,
+        Err(e) => {
+            errln!("error: cannot write `{name}`: {}", files::io_reason(&e));
+            Outcome::Io
+        }
+    }
+}
+
+/// Reads and formats one input: its text and the formatted text, or the
+/// outcome of a failure already reported on stderr.
+fn read_and_format(path: &Path, name: &str) -> Result<(String, String), Outcome> {
+    let bytes = files::read_bytes(path).map_err(|msg| {
+        errln!("error: {msg}");
+        Outcome::Io
+    })?;
+    let text = match render::utf8(name, bytes.clone()) {
+        Ok(t) => t,
+        Err(e) => {
+            let src = SourceFile::new(name, render::lossy(&bytes));
+            err!("{}", render::render(&src, &e, color()));
+            return Err(Outcome::Rejected);
+        }
+    };
+    match mfapol::fmt::format(&text) {
+        Ok(formatted) => Ok((text, formatted)),
+        Err(e) => {
+            let src = SourceFile::new(name, text);
+            err!("{}", render::render(&src, &e, color()));
+            Err(Outcome::Rejected)
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Batch input and replay: NDJSON lines of events or of Auth0 tenant log
+//! entries, turned into events for [`crate::eval::evaluate`].
+//!
+//! - [`lines`]: reading NDJSON in chunks, processing chunks on several
+//!   threads, results in input order;
+//! - [`logs`]: log envelopes and which log types are logins;
+//! - [`mapping`]: one log entry to one post-login event;
+//! - [`coverage`]: which paths a rule reads, and which of those logs lack.
+//!
+//! Everything here is pure except [`lines::map_ordered`], which reads the
+//! reader it is given; the library still opens no file.
+
+pub mod coverage;
+pub mod lines;
+pub mod logs;
+pub mod mapping;
+
+#[cfg(test)]
+mod tests;
+
+pub use coverage::{coverage, paths_read, Coverage};
+pub use mapping::{to_event, Mapped};
+
+use crate::eval::{Decision, DecisionKind};
+use crate::ir::Policy;
+use serde_json::Value as Json;
+
+/// What each input line holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// One post-login event per line.
+    Events,
+    /// Auth0 tenant log entries, bare or in log-stream envelopes.
+    Auth0Logs,
+}
+
+/// Where an event came from when it was rebuilt from a log entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogOrigin {
+    /// `log_id` (or `_id`, `id`).
+    pub log_id: Option<String>,
+    /// The log type code (`s`, `ssa`, ...).
+    pub log_type: String,
+    /// Paths this entry could not fill (see [`Mapped::gaps`]).
+    pub gaps: Vec<&'static str>,
+    /// The entry's `date`, the replay clock.
+    pub date_ms: Option<i64>,
+}
+
+/// One thing found in an input line.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// An event to evaluate.
+    Event {
+        /// 0-based position in a line that holds several log entries.
+        entry: Option<usize>,
+        /// The event.
+        event: Json,
+        /// Set for log input.
+        origin: Option<LogOrigin>,
+    },
+    /// A log entry of a type that is not a login (counted, not evaluated).
+    Skipped {
+        /// 0-based position in a line that holds several log entries.
+        entry: Option<usize>,
+        /// Its type code.
+        log_type: String,
+    },
+    /// A line (or one entry of it) that cannot be used.
+    Error {
+        /// 0-based position in a line that holds several log entries.
+        entry: Option<usize>,
+        /// What is wrong, in lowercase words.
+        message: String,
+        /// 1-based column in the line.
+        column: usize,
+    },
+}
+
+/// Reads one non-blank input line (without its line end).
+pub fn read_line(line: &[u8], input: InputKind) -> Vec<Item> {
+    let value: Json = match serde_json::from_slice(line) {
+        Ok(v) => v,
+        Err(e) => {
+            let reason = e.to_string();
+            let reason = match reason.rfind(" at line ") {
+                Some(i) => reason[..i].to_string(),
+                None => reason,
+            };
+            return vec![Item::Error {
+                entry: None,
+                message: format!("invalid JSON: {reason}"),
+                column: e.column().max(1),
+            }];
+        }
+    };
+    let first = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0)
+        + 1;
+    match input {
+        InputKind::Events if value.is_object() => vec![Item::Event {
+            entry: None,
+            event: value,
+            origin: None,
+        }],
+        InputKind::Events => vec![Item::Error {
+            entry: None,
+            message: format!(
+                "the event must be a JSON object, found {}",
+                logs::kind(&value)
+            ),
+            column: first,
+        }],
+        InputKind::Auth0Logs => {
+            let several = value.is_array() || value.get("logs").is_some_and(Json::is_array);
+            logs::entries(&value)
+                .into_iter()
+                .enumerate()
+                .map(|(i, found)| {
+                    let entry = several.then_some(i);
+                    match found {
+                        logs::Found::NotAnEntry(message) => Item::Error {
+                            entry,
+                            message,
+                            column: first,
+                        },
+                        logs::Found::Entry(e) => log_item(e, entry),
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+fn log_item(e: &Json, entry: Option<usize>) -> Item {
+    let log_type = logs::log_type(e).to_string();
+    if !logs::is_replayed(&log_type) {
+        return Item::Skipped { entry, log_type };
+    }
+    let mapped = to_event(e);
+    Item::Event {
+        entry,
+        event: mapped.event,
+        origin: Some(LogOrigin {
+            log_id: logs::log_id(e).map(str::to_string),
+            log_type,
+            gaps: mapped.gaps,
+            date_ms: mapped.date_ms,
+        }),
+    }
+}
+
+/// An event's `user.user_id`, when it is a string.
+pub fn user_id(event: &Json) -> Option<&str> {
+    event.pointer("/user/user_id").and_then(Json::as_str)
+}
+
+/// Per rule, the paths it reads and which of them logs do not fully supply.
+#[derive(Clone, Debug)]
+pub struct Reach {
+    /// For each rule (policy order): every path it reads.
+    pub reads: Vec<Vec<String>>,
+    /// For each rule: the read paths that are not [`Coverage::Supplied`].
+    pub unsupplied: Vec<Vec<(String, Coverage)>>,
+}
+
+impl Reach {
+    /// Analyses every rule of a policy.
+    pub fn new(policy: &Policy) -> Self {
+        let reads: Vec<Vec<String>> = policy.rules.iter().map(|r| paths_read(policy, r)).collect();
+        let unsupplied = reads
+            .iter()
+            .map(|ps| {
+                coverage::unsupplied(ps)
+                    .into_iter()
+                    .map(|(p, c)| (p.to_string(), c))
+                    .collect()
+            })
+            .collect();
+        Reach { reads, unsupplied }
+    }
+
+    /// Rules whose outcome on this event may differ on the real event: they
+    /// read a path logs never (fully) supply, or one this entry lacks
+    /// (`gaps`), and either they applied (the real value might not make
+    /// them apply) or they did not apply but would have changed the
+    /// decision if they had. A decision depends on a missing field when
+    /// this list is not empty.
+    pub fn unsure_rules(&self, policy: &Policy, d: &Decision, gaps: &[&str]) -> Vec<usize> {
+        let decided = strength(d.kind);
+        policy
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                let missing = self.unsupplied.get(*i).is_some_and(|u| !u.is_empty());
+                let gap = !gaps.is_empty()
+                    && self
+                        .reads
+                        .get(*i)
+                        .is_some_and(|ps| ps.iter().any(|p| coverage::under_any(p, gaps)));
+                missing || gap
+            })
+            .filter(|(i, r)| {
+                if d.applied.contains(i) {
+                    return true;
+                }
+                let s = r.effect.strength();
+                if d.applied.is_empty() {
+                    s != decided
+                } else {
+                    s > decided
+                }
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// Strength of a decision: deny 3, require_mfa 2, skip_mfa 1, none 0 (the
+/// scale of [`crate::ir::Effect::strength`]).
+pub fn strength(kind: DecisionKind) -> u8 {
+    match kind {
+        DecisionKind::Deny => 3,
+        DecisionKind::RequireMfa => 2,
+        DecisionKind::SkipMfa => 1,
+        DecisionKind::None => 0,
+    }
+}
+
+/// Whether `new` is weaker than `old` for `diff --fail-on weaker`: a
+/// strictly lower strength, where `skip_mfa` and `none` count as equal
+/// (neither asks for MFA).
+pub fn is_weaker(old: DecisionKind, new: DecisionKind) -> bool {
+    let rank = |k| strength(k).max(1);
+    rank(new) < rank(old)
+}

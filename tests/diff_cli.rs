@@ -1,0 +1,180 @@
+//! `mfapol diff OLD NEW EVENTS`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+
+const OLD: &str = "\
+default skip mfa
+rule corp: require mfa when connection == \"corp-ad\"
+rule staff: require mfa when organization in [\"acme-staff\"]
+";
+
+const NEW: &str = "\
+default skip mfa
+rule corp: require mfa when connection == \"corp-ad\" and not ip in [203.0.113.0/24]
+rule contractors: require mfa when connection == \"contractors\"
+";
+
+/// Writes a file under a name no other test uses at the same time.
+fn write(name: &str, text: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn events() -> String {
+    [
+        r#"{"user":{"user_id":"alice"},"connection":{"name":"corp-ad"},"request":{"ip":"198.51.100.1","geoip":{"countryCode":"DE"}}}"#,
+        r#"{"user":{"user_id":"bob"},"connection":{"name":"corp-ad"},"request":{"ip":"203.0.113.9","geoip":{"countryCode":"US"}},"client":{"name":"portal"}}"#,
+        r#"{"user":{"user_id":"carol"},"connection":{"name":"contractors"},"request":{"ip":"192.0.2.1"}}"#,
+        "",
+        r#"{"user":{"user_id":"dave"},"connection":{"name":"social"},"request":{"ip":"192.0.2.2"}}"#,
+    ]
+    .join("\n")
+}
+
+fn diff(args: &[&str], input: String) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("mfapol")
+        .unwrap()
+        .arg("diff")
+        .arg(write("diff_old.mfapolicy", OLD))
+        .arg(write("diff_new.mfapolicy", NEW))
+        .arg("-")
+        .args(args)
+        .write_stdin(input)
+        .assert()
+}
+
+#[test]
+fn transitions_and_changed_events_in_human_form() {
+    let out = diff(&[], events()).success().get_output().clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("4 events: 2 changed, 1 weaker, 2 unchanged"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("require_mfa -> skip_mfa: 1"), "{stdout}");
+    assert!(stdout.contains("skip_mfa -> require_mfa: 1"), "{stdout}");
+    assert!(
+        stdout.contains("line 2  bob  require_mfa -> skip_mfa  (rule corp -> default)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 3  carol  skip_mfa -> require_mfa"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("by connection:\n  contractors: 1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("by client:"), "{stdout}");
+    assert!(stdout.contains("by country:"), "{stdout}");
+}
+
+#[test]
+fn fail_on_weaker_lists_who() {
+    let out = diff(&["--fail-on", "weaker"], events())
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 event gets a weaker decision"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 2  bob  require_mfa -> skip_mfa"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("carol"), "{stderr}");
+}
+
+#[test]
+fn skip_and_none_are_equally_weak() {
+    let old = write(
+        "diff_skip.mfapolicy",
+        "skip mfa when connection == \"social\"\n",
+    );
+    let new = write(
+        "diff_none.mfapolicy",
+        "deny when connection == \"nobody\"\n",
+    );
+    Command::cargo_bin("mfapol")
+        .unwrap()
+        .arg("diff")
+        .arg(old)
+        .arg(new)
+        .arg("-")
+        .args(["--fail-on", "weaker"])
+        .write_stdin(events())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("skip_mfa -> none: 1"));
+}
+
+#[test]
+fn json_report_and_malformed_lines() {
+    let input = format!("{}\nnot json\n", events());
+    let out = diff(&["--format", "json", "--jobs", "2"], input)
+        .code(1)
+        .get_output()
+        .clone();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["events"], 4);
+    assert_eq!(v["changed"], 2);
+    assert_eq!(v["weaker"], 1);
+    assert_eq!(v["weaker_events"][0]["user_id"], "bob");
+    assert_eq!(v["weaker_events"][0]["old_rule"], "corp");
+    assert_eq!(v["weaker_events"][0]["new_rule"], "default");
+    assert_eq!(v["changed_events"][1]["line"], 3);
+    assert_eq!(v["by_connection"]["corp-ad"][0]["old"], "require_mfa");
+    assert_eq!(v["by_client"]["portal"][0]["count"], 1);
+    assert_eq!(v["by_country"]["US"][0]["count"], 1);
+    assert_eq!(v["errors"][0]["line"], 6);
+    assert_eq!(v["errors"][0]["column"], 2);
+}
+
+#[test]
+fn auth0_logs_input() {
+    let logs = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/logs/sample-tenant-logs.ndjson"
+    );
+    let out = Command::cargo_bin("mfapol")
+        .unwrap()
+        .arg("diff")
+        .arg(write("diff_old.mfapolicy", OLD))
+        .arg(write("diff_new.mfapolicy", NEW))
+        .arg(logs)
+        .args([
+            "--input",
+            "auth0-logs",
+            "--format",
+            "json",
+            "--fail-on",
+            "weaker",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["events"], 7);
+    assert_eq!(v["skipped"]["gd_auth_succeed"], 1);
+    // The sertft entry on line 8 is in org `acme-staff`: the new policy drops its MFA.
+    assert_eq!(v["weaker"], 1);
+    assert_eq!(v["weaker_events"][0]["line"], 8);
+    assert_eq!(v["weaker_events"][0]["user_id"], "auth0|31150212");
+    // Both policies read only fields this entry has.
+    assert_eq!(v["weaker_events"][0]["depends_on_missing"], false);
+    assert_eq!(v["changed_depends_on_missing"], 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("auth0|31150212"), "{stderr}");
+}
