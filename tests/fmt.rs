@@ -322,6 +322,10 @@ fn item() -> impl Strategy<Value = String> {
         (ws(), expr()).prop_map(|(w, e)| format!("let v ={w}{e}")),
         (ws(), expr(), ws())
             .prop_map(|(w1, a, w2)| format!("let l = [{w1}{a},{w2}10.0.0.0/8{w1}]")),
+        (prop::collection::vec((ws(), expr()), 0..12), ws()).prop_map(|(elems, w)| {
+            let elems: Vec<String> = elems.into_iter().map(|(w, e)| w + &e).collect();
+            format!("let l ={w}[{}{w}]", elems.join(","))
+        }),
         Just("declare user.app_metadata.k: list<int?>?".to_string()),
         effect().prop_map(|e| format!("default {e}")),
         (effect(), ws(), expr(), prop::option::of((ws(), expr())))
@@ -409,4 +413,16 @@ fn random_long_conditions() {
         prop_assume!(parse(&text).is_ok());
         assert_properties(&text).map(drop)
     });
+}
+
+#[test]
+fn the_example_in_the_docs_is_what_fmt_prints() {
+    let doc = include_str!("../docs/formatting.md");
+    let example = &doc[doc.find("For example,").unwrap()..];
+    let blocks: Vec<&str> = example.split("```").collect();
+    let (before, after) = (
+        blocks[1].trim_start_matches('\n'),
+        blocks[3].trim_start_matches('\n'),
+    );
+    assert_eq!(fmt(before), after);
 }

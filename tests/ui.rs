@@ -227,3 +227,72 @@ fn walk(dir: &str) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+/// `ui_suite!(name, suite)`: snapshot of `mfapol test` on a suite next to a
+/// small policy (`p.mfapolicy`, `bad.mfapolicy`) and events (`e.json`, `list.json`).
+macro_rules! ui_suite {
+    ($name:ident, $suite:expr) => {
+        #[test]
+        fn $name() {
+            let dir = std::env::temp_dir().join(format!(
+                "mfapol-ui-suite-{}-{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            let files: &[(&str, &str)] = &[
+                ("p.mfapolicy", "rule corp_directory: require mfa when connection == \"corp-ad\"\ndefault skip mfa\n"),
+                ("bad.mfapolicy", "rule a: require mfa when usr.email == \"x\"\n"),
+                ("e.json", "{\"connection\": {\"name\": \"other\"}, \"request\": {\"ip\": \"192.0.2.1\"}}"),
+                ("list.json", "[]"),
+                ("s.mfatest", $suite),
+            ];
+            for (n, body) in files {
+                std::fs::write(dir.join(n), body).unwrap();
+            }
+            let out = Command::cargo_bin("mfapol")
+                .unwrap()
+                .current_dir(&dir)
+                .env("NO_COLOR", "1")
+                .args(["test", "s.mfatest"])
+                .output()
+                .unwrap();
+            let _ = std::fs::remove_dir_all(&dir);
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(err.contains(concat!("mfapol::", stringify!($name))), "{err}");
+            insta::assert_snapshot!(stringify!($name), err);
+        }
+    };
+}
+
+ui_suite!(
+    test_syntax,
+    "policy p.mfapolicy\nevent e.json\nsett ip = 192.0.2.7\n"
+);
+ui_suite!(
+    test_missing,
+    "policy p.mfapolicy\nevent e.json\ncase \"no expectation\"\n  set ip = 192.0.2.7\n"
+);
+ui_suite!(test_unknown_path, "policy p.mfapolicy\nevent e.json\ncase a\n  set request.geoip.continent_code = \"EU\"\n  expect skip_mfa\n");
+ui_suite!(test_bad_value, "policy p.mfapolicy\nevent e.json\ncase a\n  set transaction.protocol = \"oauth2-refresh-tokn\"\n  expect skip_mfa\n");
+ui_suite!(
+    test_unknown_rule,
+    "policy p.mfapolicy\nevent e.json\ncase a\n  expect skip_mfa\n  expect rule corp_directry\n"
+);
+ui_suite!(
+    test_bad_expectation,
+    "policy p.mfapolicy\nevent e.json\ncase a\n  expect require_mfa\n  expect factors [\"opt\"]\n"
+);
+ui_suite!(
+    test_policy_errors,
+    "policy bad.mfapolicy\nevent e.json\ncase a\n  expect skip_mfa\n"
+);
+ui_suite!(
+    test_bad_event,
+    "policy p.mfapolicy\nevent list.json\ncase a\n  expect skip_mfa\n"
+);
+ui_suite!(
+    test_io,
+    "policy p.mfapolicy\nevent missing.json\ncase a\n  expect skip_mfa\n"
+);
+ui_suite!(test_undeclared_metadata, "policy p.mfapolicy\nevent e.json\ncase a\n  set user.app_metadata.vpi = true\n  expect skip_mfa\n");
