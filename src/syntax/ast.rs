@@ -50,7 +50,7 @@ pub enum Item {
 }
 
 /// `let NAME = EXPR`
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Let {
     /// The bound name.
     pub name: Ident,
@@ -61,7 +61,7 @@ pub struct Let {
 }
 
 /// `declare PATH: TYPE`
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Declare {
     /// The dotted path, one identifier per segment.
     pub path: Vec<Ident>,
@@ -83,7 +83,7 @@ pub enum TypeExpr {
 }
 
 /// A rule: `rule NAME: EFFECT when COND [unless COND]`, or the same unnamed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Rule {
     /// The name; `None` for an unnamed rule (identified as `line N`).
     pub name: Option<Ident>,
@@ -98,7 +98,7 @@ pub struct Rule {
 }
 
 /// What a rule or the default decides.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Effect {
     /// `require mfa [using "P" | using factors [...]] [with remember_browser]`
     Require {
@@ -114,6 +114,49 @@ pub enum Effect {
         /// The reason shown to the user.
         reason: Option<Spanned<String>>,
     },
+}
+
+// Equality ignores spans everywhere in the tree, so that a tree built by
+// hand, or parsed from differently laid out text, equals the parsed one.
+impl PartialEq for Let {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.value == other.value
+    }
+}
+
+impl PartialEq for Declare {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.ty == other.ty
+    }
+}
+
+impl PartialEq for Rule {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.effect == other.effect
+            && self.when == other.when
+            && self.unless == other.unless
+    }
+}
+
+impl PartialEq for Effect {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                Effect::Require {
+                    using: a,
+                    remember_browser: ra,
+                },
+                Effect::Require {
+                    using: b,
+                    remember_browser: rb,
+                },
+            ) => a == b && ra.is_some() == rb.is_some(),
+            (Effect::Skip, Effect::Skip) => true,
+            (Effect::Deny { reason: a }, Effect::Deny { reason: b }) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// The `using` clause of `require mfa`.

@@ -986,3 +986,52 @@ fn next_token(rest: &str) -> String {
     }
     rest.chars().next().map(String::from).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equality_ignores_layout_and_spans() {
+        let a = parse("rule r: require mfa with remember_browser when not ip in office\nlet office = [10.0.0.0/8]\n").unwrap();
+        let b = parse("# same policy\nrule   r :\n  require mfa\n    with remember_browser\n  when not (ip in office)\n\nlet office=[10.0.0.0/8,]\n").unwrap();
+        assert_eq!(a, b);
+        let c = parse("rule r: require mfa when not ip in office\nlet office = [10.0.0.0/8]\n")
+            .unwrap();
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn precedence_follows_the_spec() {
+        let e = parse_expr("not ip in office and a or b").unwrap();
+        let ExprKind::Or(items) = &e.node else {
+            panic!("{e:?}")
+        };
+        let ExprKind::And(inner) = &items[0].node else {
+            panic!("{e:?}")
+        };
+        let ExprKind::Not(x) = &inner[0].node else {
+            panic!("{e:?}")
+        };
+        assert!(matches!(x.node, ExprKind::Binary(ref op, _, _) if op.node == BinOp::In));
+        // A quantifier body extends as far right as it can.
+        let q = parse_expr("any m in methods: m.name == \"mfa\" and m.x > 1").unwrap();
+        let ExprKind::Quant(_, _, _, body) = &q.node else {
+            panic!("{q:?}")
+        };
+        assert!(matches!(body.node, ExprKind::And(_)));
+    }
+
+    #[test]
+    fn literals_and_crlf() {
+        let p = parse("rule r:\r\n  deny \"a\\\"b\\u{41}\\n\" when now - 15m > user.created_at and ip in ::ffff:10.0.0.0/104\r\n").unwrap();
+        let Item::Rule(r) = &p.items[0] else { panic!() };
+        let Effect::Deny {
+            reason: Some(reason),
+        } = &r.effect.node
+        else {
+            panic!()
+        };
+        assert_eq!(reason.node, "a\"bA\n");
+    }
+}
