@@ -99,6 +99,31 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The direct sub-expressions in evaluation order (a `let`'s body is
+    /// not among them: it lives in [`Policy::lets`]).
+    pub fn children(&self) -> smallvec::SmallVec<[&Expr; 2]> {
+        use ExprKind as K;
+        match &self.kind {
+            K::Const(_) | K::Path(_) | K::Local(_) | K::Let(_) | K::Now => {
+                smallvec::SmallVec::new()
+            }
+            K::Not(a) | K::InNet { needle: a, .. } | K::Matches(a, _) => smallvec::smallvec![&**a],
+            K::And(v) | K::Or(v) | K::Call(_, v) => v.iter().collect(),
+            K::Eq { lhs: a, rhs: b, .. }
+            | K::Order(_, a, b)
+            | K::In {
+                needle: a, list: b, ..
+            }
+            | K::Str(_, a, b)
+            | K::Arith(_, a, b)
+            | K::Quant {
+                list: a, body: b, ..
+            } => smallvec::smallvec![&**a, &**b],
+        }
+    }
+}
+
 /// Checked expressions.
 #[derive(Clone, Debug)]
 pub enum ExprKind {

@@ -355,26 +355,13 @@ impl<'a> Checker<'a> {
 
     /// Nodes in an expression with `let`s expanded (saturating).
     fn size(&self, e: &ir::Expr) -> u64 {
-        use ir::ExprKind as K;
-        let kids: u64 = match &e.kind {
-            K::Const(_) | K::Path(_) | K::Local(_) | K::Now => 0,
-            K::Let(i) => self.let_sizes.get(*i as usize).copied().unwrap_or(1),
-            K::Not(a) | K::InNet { needle: a, .. } | K::Matches(a, _) => self.size(a),
-            K::And(v) | K::Or(v) | K::Call(_, v) => {
-                v.iter().fold(0u64, |s, x| s.saturating_add(self.size(x)))
-            }
-            K::Eq { lhs: a, rhs: b, .. }
-            | K::Order(_, a, b)
-            | K::In {
-                needle: a, list: b, ..
-            }
-            | K::Str(_, a, b)
-            | K::Arith(_, a, b)
-            | K::Quant {
-                list: a, body: b, ..
-            } => self.size(a).saturating_add(self.size(b)),
+        let own = match &e.kind {
+            ir::ExprKind::Let(i) => self.let_sizes.get(*i as usize).copied().unwrap_or(1),
+            _ => 1,
         };
-        kids.saturating_add(1)
+        e.children()
+            .into_iter()
+            .fold(own, |s, x| s.saturating_add(self.size(x)))
     }
 
     fn declare(&mut self, d: &ast::Declare) {

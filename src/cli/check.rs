@@ -28,9 +28,9 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
                 continue;
             }
         };
-        let text = match render::utf8(&name, bytes.clone()) {
+        let text = match render::utf8(&name, bytes) {
             Ok(t) => t,
-            Err(e) => {
+            Err((e, bytes)) => {
                 errors += 1;
                 let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
                 match format {

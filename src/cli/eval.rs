@@ -2,8 +2,8 @@
 
 use super::render::{self, color};
 use super::{explain, files, EvalArgs, EvalFormat, EXIT_REJECTED, EXIT_USAGE};
-use mfapol::eval::{self, Decision};
-use mfapol::ir::{Challenge, Effect, Policy};
+use mfapol::eval;
+use mfapol::ir::Policy;
 use mfapol::source::SourceFile;
 use mfapol::{compile, schema};
 use std::path::Path;
@@ -12,16 +12,8 @@ use std::path::Path;
 /// `Err` carries the exit code.
 pub fn load_policy(path: &Path) -> Result<(Policy, SourceFile), u8> {
     let name = path.display().to_string();
-    let bytes = files::read_bytes(path).map_err(|msg| {
-        errln!("error: {msg}");
-        EXIT_USAGE
-    })?;
+    let text = files::read_text(path, &name)?;
     let color = color();
-    let text = render::utf8(&name, bytes.clone()).map_err(|e| {
-        let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
-        err!("{}", render::render(&src, &e, color));
-        EXIT_REJECTED
-    })?;
     let src = SourceFile::new(name.as_str(), text);
     let compiled = compile(&src, schema::auth0_post_login());
     for d in &compiled.diagnostics {
@@ -78,16 +70,8 @@ fn run_inner(args: &EvalArgs) -> Result<(), u8> {
     } else {
         event_path.display().to_string()
     };
-    let bytes = files::read_bytes(event_path).map_err(|msg| {
-        errln!("error: {msg}");
-        EXIT_USAGE
-    })?;
+    let text = files::read_text(event_path, &name)?;
     let color = color();
-    let text = render::utf8(&name, bytes.clone()).map_err(|e| {
-        let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
-        err!("{}", render::render(&src, &e, color));
-        EXIT_REJECTED
-    })?;
     let event = eval::parse_event(&text).map_err(|e| {
         let src = SourceFile::new(name.as_str(), text.as_str());
         err!("{}", render::render(&src, &e, color));
@@ -104,67 +88,7 @@ fn run_inner(args: &EvalArgs) -> Result<(), u8> {
     let decision = eval::evaluate(&policy, &event, now);
     match format {
         EvalFormat::Json => outln!("{}", decision.to_json(&policy)),
-        EvalFormat::Human => out!("{}", human(&policy, &decision)),
+        EvalFormat::Human => out!("{}", decision.summary(&policy)),
     }
     Ok(())
-}
-
-fn rule_ref(policy: &Policy, i: usize) -> String {
-    match policy.rules.get(i) {
-        Some(r) => format!("{} ({}:{})", r.name, policy.file, r.line),
-        None => String::new(),
-    }
-}
-
-/// The decision, its deciding rule with file:line, the other applying rules and errors.
-pub fn human(policy: &Policy, d: &Decision) -> String {
-    let mut out = String::new();
-    let detail = match &d.effect {
-        Some(Effect::Require(Challenge::Provider {
-            provider,
-            remember_browser,
-        })) => {
-            format!(
-                " (provider {provider}{})",
-                if *remember_browser {
-                    ", remember browser"
-                } else {
-                    ""
-                }
-            )
-        }
-        Some(Effect::Require(Challenge::Factors(fs))) => {
-            let fs: Vec<&str> = fs.iter().map(|f| f.as_ref()).collect();
-            format!(" (factors {})", fs.join(", "))
-        }
-        Some(Effect::Deny { reason: Some(r) }) => format!(" (reason: {r:?})"),
-        _ => String::new(),
-    };
-    out.push_str(&format!("decision: {}{detail}\n", d.kind.as_str()));
-    match (d.deciding, d.by_default) {
-        (Some(i), _) => out.push_str(&format!("deciding rule: {}\n", rule_ref(policy, i))),
-        (None, true) => out.push_str("deciding rule: default (no rule applied)\n"),
-        (None, false) => out.push_str("deciding rule: none (no rule applied and no default)\n"),
-    }
-    let others: Vec<String> = d
-        .applied
-        .iter()
-        .filter(|i| Some(**i) != d.deciding)
-        .map(|i| rule_ref(policy, *i))
-        .collect();
-    if !others.is_empty() {
-        out.push_str(&format!("also applied: {}\n", others.join(", ")));
-    }
-    for e in &d.errors {
-        let path = e
-            .path
-            .as_ref()
-            .map(|p| format!(" [{p}]"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "runtime error in {}{path}: {}\n",
-            e.rule, e.message
-        ));
-    }
-    out
 }

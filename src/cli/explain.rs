@@ -1,7 +1,6 @@
 //! `mfapol eval --explain`: every rule, whether it applied and why, with
 //! the event values each comparison read. The deciding rule comes first.
 
-use super::eval::human as decision_lines;
 use mfapol::eval::{Explanation, RuleTrace, Truth};
 use mfapol::ir::Policy;
 use mfapol::source::SourceFile;
@@ -63,7 +62,7 @@ fn excerpt(src: &SourceFile, span: mfapol::source::Span) -> String {
 
 /// The readable explanation.
 pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
-    let mut out = decision_lines(policy, &ex.decision);
+    let mut out = ex.decision.summary(policy);
     for r in ordered(ex) {
         let Some(rule) = policy.rules.get(r.index) else {
             continue;

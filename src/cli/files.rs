@@ -8,6 +8,11 @@ pub const EXTENSION: &str = "mfapolicy";
 /// Expands paths: files as given, directories searched recursively for
 /// `*.mfapolicy` (sorted, so output is stable). Missing paths are errors.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    collect_ext(paths, EXTENSION)
+}
+
+/// [`collect`] for files with another extension (`mfatest`).
+pub fn collect_ext(paths: &[PathBuf], ext: &str) -> Result<Vec<PathBuf>, String> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -19,7 +24,7 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         let meta = std::fs::metadata(p)
             .map_err(|e| format!("cannot read `{}`: {}", p.display(), io_reason(&e)))?;
         if meta.is_dir() {
-            walk(p, &mut out)?;
+            walk(p, ext, &mut out)?;
         } else {
             out.push(p.clone());
         }
@@ -27,7 +32,7 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| {
             format!(
@@ -49,8 +54,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
             continue;
         };
         if meta.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == EXTENSION) {
+            walk(&p, ext, out)?;
+        } else if p.extension().is_some_and(|e| e == ext) {
             out.push(p);
         }
     }
@@ -66,6 +71,24 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
         return Ok(buf);
     }
     std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))
+}
+
+/// Reads a file (or stdin for `-`) as UTF-8 text. An IO error is printed
+/// and gives exit code 2; text that is not UTF-8 is a located diagnostic
+/// and gives exit code 1.
+pub fn read_text(path: &Path, name: &str) -> Result<String, u8> {
+    let bytes = read_bytes(path).map_err(|msg| {
+        errln!("error: {msg}");
+        super::EXIT_USAGE
+    })?;
+    super::render::utf8(name, bytes).map_err(|(e, bytes)| {
+        let src = mfapol::source::SourceFile::new(name, super::render::lossy(&bytes));
+        err!(
+            "{}",
+            super::render::render(&src, &e, super::render::color())
+        );
+        super::EXIT_REJECTED
+    })
 }
 
 /// An IO error in lowercase words, without Rust's `(os error N)` suffix.

@@ -113,9 +113,9 @@ fn read_and_format(path: &Path, name: &str) -> Result<(String, String), Outcome>
         errln!("error: {msg}");
         Outcome::Io
     })?;
-    let text = match render::utf8(name, bytes.clone()) {
+    let text = match render::utf8(name, bytes) {
         Ok(t) => t,
-        Err(e) => {
+        Err((e, bytes)) => {
             let src = SourceFile::new(name, render::lossy(&bytes));
             err!("{}", render::render(&src, &e, color()));
             return Err(Outcome::Rejected);

@@ -119,14 +119,16 @@ pub fn json(file: &str, text: &str, diag: &dyn Diagnostic) -> serde_json::Value 
     })
 }
 
-/// Decodes UTF-8 or locates the first invalid byte.
-pub fn utf8(file: &str, bytes: Vec<u8>) -> Result<String, CliError> {
+/// Decodes UTF-8 or locates the first invalid byte (handing the bytes back
+/// for rendering the diagnostic against them).
+pub fn utf8(file: &str, bytes: Vec<u8>) -> Result<String, (CliError, Vec<u8>)> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        CliError::InvalidUtf8 {
+        let err = CliError::InvalidUtf8 {
             file: file.to_string(),
             span: SourceSpan::new(at.into(), 1),
-        }
+        };
+        (err, e.into_bytes())
     })
 }
 

@@ -25,7 +25,7 @@ pub fn run(paths: &[PathBuf], format: TestFormat, coverage: bool, now: Option<&s
         Ok(n) => n,
         Err(code) => return code,
     };
-    let suites = match collect(paths) {
+    let suites = match files::collect_ext(paths, testing::EXTENSION) {
         Ok(s) => s,
         Err(msg) => {
             errln!("error: {msg}");
@@ -47,9 +47,9 @@ pub fn run(paths: &[PathBuf], format: TestFormat, coverage: bool, now: Option<&s
                 continue;
             }
         };
-        let text = match render::utf8(&file, bytes.clone()) {
+        let text = match render::utf8(&file, bytes) {
             Ok(t) => t,
-            Err(e) => {
+            Err((e, bytes)) => {
                 let src = SourceFile::new(file.as_str(), render::lossy(&bytes));
                 err!("{}", render::render(&src, &e, color));
                 rejected = true;
@@ -134,57 +134,6 @@ fn load_relative(dir: &Path, rel: &str) -> Result<Loaded, String> {
             text,
         })
         .map_err(|_| format!("`{name}` is not valid UTF-8"))
-}
-
-/// Files as given; directories searched recursively for `*.mfatest`.
-fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p)
-            .map_err(|e| format!("cannot read `{}`: {}", p.display(), files::io_reason(&e)))?;
-        if meta.is_dir() {
-            walk(p, &mut out)?;
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| {
-            format!(
-                "cannot read directory `{}`: {}",
-                dir.display(),
-                files::io_reason(&e)
-            )
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "target" {
-            continue;
-        }
-        // Symlinked directories are not followed, so a loop cannot hang the walk.
-        let Ok(meta) = std::fs::symlink_metadata(&p) else {
-            continue;
-        };
-        if meta.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == testing::EXTENSION) {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// Per policy: rules no case of any suite applied, and whether the default ever decided.

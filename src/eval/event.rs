@@ -76,14 +76,7 @@ pub(crate) fn require_object(text: &str, v: Json) -> Result<Json, EventError> {
     }
     let start = text.len() - text.trim_start().len();
     let (line, column) = crate::source::line_col(text, start);
-    let found = match v {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "a list",
-        Json::Object(_) => "an object",
-    };
+    let found = super::value::json_kind(&v);
     Err(EventError::NotAnObject {
         found,
         line,

@@ -102,37 +102,22 @@ impl Projection {
 /// Adds every event path an expression reads (iteratively over `and`/`or`
 /// lists; nesting is bounded by the parser).
 fn visit(e: &Expr, root: &mut Node) {
-    match &e.kind {
-        K::Path(p) => {
-            if p.root == Root::Event {
-                // Keys up to the first index: an indexed list is kept whole.
-                let keys: Vec<&str> = p
-                    .steps
-                    .iter()
-                    .map_while(|s| match s {
-                        Step::Key(k) => Some(k.as_ref()),
-                        Step::Index(_) => None,
-                    })
-                    .collect();
-                root.insert(&keys);
-            }
+    if let K::Path(p) = &e.kind {
+        if p.root == Root::Event {
+            // Keys up to the first index: an indexed list is kept whole.
+            let keys: Vec<&str> = p
+                .steps
+                .iter()
+                .map_while(|s| match s {
+                    Step::Key(k) => Some(k.as_ref()),
+                    Step::Index(_) => None,
+                })
+                .collect();
+            root.insert(&keys);
         }
-        K::Const(_) | K::Local(_) | K::Let(_) | K::Now => {}
-        K::Not(a) | K::InNet { needle: a, .. } | K::Matches(a, _) => visit(a, root),
-        K::And(v) | K::Or(v) | K::Call(_, v) => v.iter().for_each(|x| visit(x, root)),
-        K::Eq { lhs: a, rhs: b, .. }
-        | K::Order(_, a, b)
-        | K::In {
-            needle: a, list: b, ..
-        }
-        | K::Str(_, a, b)
-        | K::Arith(_, a, b)
-        | K::Quant {
-            list: a, body: b, ..
-        } => {
-            visit(a, root);
-            visit(b, root);
-        }
+    }
+    for x in e.children() {
+        visit(x, root);
     }
 }
 

@@ -230,21 +230,37 @@ pub fn order(a: &Value<'_>, b: &Value<'_>) -> Result<Option<Ordering>, Misfit> {
     })
 }
 
-/// A short, safe rendering of a JSON value for error messages.
-pub fn show_json(j: &Json) -> String {
-    let kind = match j {
+/// The kind of a JSON value, in words.
+pub fn json_kind(j: &Json) -> &'static str {
+    match j {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",
         Json::Number(_) => "a number",
         Json::String(_) => "a string",
         Json::Array(_) => "a list",
         Json::Object(_) => "an object",
-    };
-    let mut text = j.to_string();
-    if text.chars().count() > 40 {
-        text = text.chars().take(37).collect::<String>() + "...";
     }
-    format!("{text} ({kind})")
+}
+
+/// A short, safe rendering of a JSON value for error messages.
+pub fn show_json(j: &Json) -> String {
+    // Bounded work whatever the value's size: containers are not serialized.
+    match j {
+        Json::Array(items) => format!(
+            "a list of {} element{}",
+            items.len(),
+            if items.len() == 1 { "" } else { "s" }
+        ),
+        Json::Object(_) => "an object".to_string(),
+        Json::String(s) if s.chars().count() > 40 => {
+            let head: String = s.chars().take(37).collect();
+            format!(
+                "{}... (a string)",
+                Json::String(head).to_string().trim_end_matches('"')
+            )
+        }
+        other => format!("{other} ({})", json_kind(other)),
+    }
 }
 
 /// A value as JSON, for explanations.

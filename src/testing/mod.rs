@@ -26,13 +26,11 @@
 
 mod error;
 mod expect;
-mod explain;
 mod format;
 mod run;
 mod value;
 
 pub use error::TestError;
-pub use explain::explain;
 pub use format::{parse_suite, Case, Expect, Located, Override, OverrideValue, RuleRef, Suite};
 pub use run::{run_suite, CaseReport, Loaded, Loader, Mismatch, SuiteReport};
 pub use value::{apply, check_override, Seg, Target, Val};

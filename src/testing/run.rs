@@ -392,7 +392,7 @@ fn run_case(
         .filter_map(|i| p.policy.rules.get(*i).map(|r| r.name.to_string()))
         .collect();
     report.by_default = d.by_default;
-    report.explanation = super::explain::explain(&p.policy, &d);
+    report.explanation = d.summary(&p.policy);
     report.trace = Some(trace);
     for e in &case.expects {
         if let Some(m) = compare(&e.value, &d, &p.policy, &report.applied) {

@@ -98,7 +98,7 @@ fn check_agreement(src: &Sources, vs: &[variants::Variant]) -> bool {
 
     let mut tallies = Vec::new();
     let mut required = 0;
-    #[cfg_attr(not(feature = "cedar"), allow(unused_mut))]
+    #[cfg(feature = "cedar")]
     let mut cedar_errors = 0usize;
     #[cfg_attr(not(feature = "cel"), allow(unused_mut))]
     let mut cel_errors = [0usize; 2];
@@ -159,7 +159,7 @@ fn check_agreement(src: &Sources, vs: &[variants::Variant]) -> bool {
     let mut ok = true;
     for t in &tallies {
         let status = if t.disagreements.is_empty() { "agrees".to_string() } else { format!("{} DISAGREEMENTS", t.disagreements.len()) };
-        println!("  {:<34} {:>5} checked, {status}", t.name, t.checked);
+        println!("  {:<38} {:>5} checked, {status}", t.name, t.checked);
         for d in t.disagreements.iter().take(10) {
             println!("      {d}");
         }
