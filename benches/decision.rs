@@ -60,6 +60,9 @@ fn bench_load(c: &mut Criterion) {
         "policies/spec_example.mfapolicy",
     ] {
         let text = std::fs::read_to_string(path).expect("policy");
+        g.bench_function(BenchmarkId::new("parse", path), |b| {
+            b.iter(|| mfapol::syntax::parse(black_box(text.as_str())))
+        });
         g.bench_function(BenchmarkId::new("parse+check", path), |b| {
             b.iter(|| {
                 compile(

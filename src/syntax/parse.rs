@@ -451,22 +451,24 @@ fn primary(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
             }
             Ok((Spanned::new(ExprKind::List(items), span), depth))
         }
-        Rule::call => {
+        Rule::name => {
             let mut inner = pair.into_inner();
-            let name = ident(inner.next().ok_or_else(|| internal(span))?);
+            let id = ident(inner.next().ok_or_else(|| internal(span))?);
+            let Some(args_pair) = inner.next() else {
+                // The pair's span may include the whitespace pest skipped
+                // looking for arguments; the name is the identifier.
+                let span = id.span;
+                return Ok((Spanned::new(ExprKind::Name(id.node), span), 1));
+            };
             let mut args = Vec::new();
             let mut depth = 1;
-            for p in inner {
+            for p in args_pair.into_inner() {
                 let (e, d) = expr(p)?;
                 depth = depth.max(d + 1);
                 args.push(e);
             }
-            Ok((Spanned::new(ExprKind::Call(name, args), span), depth))
+            Ok((Spanned::new(ExprKind::Call(id, args), span), depth))
         }
-        Rule::name => Ok((
-            Spanned::new(ExprKind::Name(Arc::from(pair.as_str())), span),
-            1,
-        )),
         Rule::string => {
             let s = string(pair)?;
             lit(Lit::Str(s.node))
@@ -698,7 +700,7 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             | Rule::kw_false
             | Rule::kw_null
             | Rule::kw_now
-            | Rule::call
+            | Rule::args
             | Rule::name
             | Rule::not_op
             | Rule::quantifier => wants_condition = true,
