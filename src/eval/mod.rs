@@ -112,20 +112,23 @@ fn stronger(policy: &Policy, best: Option<usize>, i: usize) -> bool {
 }
 
 /// The decision without its report: what an identity provider needs per
-/// login. Same kind and deciding rule as [`evaluate`].
+/// login. Same kind and deciding rule as [`evaluate`]; rules that cannot
+/// change the decision are not evaluated, so `errors` counts only the
+/// run-time errors of the rules that were.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Outcome {
     /// The effect.
     pub kind: DecisionKind,
     /// Index of the deciding rule; `None` for the default or no opinion.
     pub deciding: Option<usize>,
-    /// How many run-time errors occurred.
+    /// How many run-time errors occurred in the rules evaluated.
     pub errors: usize,
 }
 
-/// The allocation-free fast path of [`evaluate`]: run-time errors are
-/// counted and their messages never built, no list of applying rules is
-/// kept, and quantifier variables live on the stack.
+/// The allocation-free fast path of [`evaluate`]: rules are tried strongest
+/// effect first and evaluation stops at the first that applies; run-time
+/// errors are counted and their messages never built; quantifier variables
+/// live on the stack.
 pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
     let mut cx = Cx {
         policy,
@@ -137,10 +140,15 @@ pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
         rule: None,
         trace: None,
     };
+    // Strongest effect first: the first applying rule of the strongest
+    // effect decides, so nothing after it can change the decision.
     let mut best = None;
-    for (i, rule) in policy.rules.iter().enumerate() {
-        if cx.applies(rule).0 && stronger(policy, best, i) {
-            best = Some(i);
+    'strength: for strength in [3, 2, 1] {
+        for (i, rule) in policy.rules.iter().enumerate() {
+            if rule.effect.strength() == strength && cx.applies(rule).0 {
+                best = Some(i);
+                break 'strength;
+            }
         }
     }
     let kind = match best
@@ -223,17 +231,26 @@ impl<'a> Cx<'a, '_> {
     /// Whether a rule applies, with the truth of its `when` and `unless`.
     fn applies(&mut self, rule: &'a ir::Rule) -> (bool, Truth, Option<Truth>) {
         let when = self.truth(&rule.when);
-        let unless_t = rule.unless.as_ref().map(|u| self.truth(u));
-        let unless = unless_t.unwrap_or(Truth::False);
-        let applies = match rule.effect {
-            // Fail closed: a raised `when` applies, a raised `unless` does not exempt.
-            ir::Effect::Deny { .. } | ir::Effect::Require(_) => {
-                when != Truth::False && unless != Truth::True
-            }
-            // A skip rule applies only when everything is known.
-            ir::Effect::Skip => when == Truth::True && unless == Truth::False,
+        // Fail closed: a raised `when` applies a require/deny rule, a raised
+        // `unless` does not exempt it; a skip rule needs both evaluated
+        // without error. `unless` is only evaluated when `when` lets the rule
+        // apply, as an `if` would.
+        let strict = matches!(rule.effect, ir::Effect::Skip);
+        let may_apply = if strict {
+            when == Truth::True
+        } else {
+            when != Truth::False
         };
-        (applies, when, unless_t)
+        if !may_apply {
+            return (false, when, None);
+        }
+        let unless = rule.unless.as_ref().map(|u| self.truth(u));
+        let exempt = match unless {
+            None => false,
+            Some(u) if strict => u != Truth::False,
+            Some(u) => u == Truth::True,
+        };
+        (!exempt, when, unless)
     }
 
     /// Records a comparison and the event values it read, when explaining.

@@ -10,8 +10,10 @@
 //!    sampling the rows round-robin so that load from other processes hits
 //!    every row alike; prints medians with min-max and the ratio to mfapol.
 //!
-//! Usage: `mfapol-peers [--samples N] [--sample-ms MS] [--check-only] [--policies DIR]`
-//! (`--policies` reads the four policy files from DIR instead of `policies/`).
+//! Usage: `mfapol-peers [--samples N] [--sample-ms MS] [--check-only] [--policies DIR] [--only TEXT]`
+//! (`--policies` reads the four policy files from DIR instead of `policies/`;
+//! `--only TEXT` times only the rows whose name contains TEXT and skips the
+//! agreement check: it is for profiling, e.g. under `perf record`).
 
 mod engines;
 mod variants;
@@ -32,10 +34,11 @@ struct Args {
     sample_ms: u64,
     check_only: bool,
     policies: Option<PathBuf>,
+    only: Option<String>,
 }
 
 fn args() -> Args {
-    let mut a = Args { samples: 30, sample_ms: 20, check_only: false, policies: None };
+    let mut a = Args { samples: 30, sample_ms: 20, check_only: false, policies: None, only: None };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -44,9 +47,14 @@ fn args() -> Args {
                 a.sample_ms = it.next().and_then(|s| s.parse().ok()).expect("--sample-ms MS")
             }
             "--check-only" => a.check_only = true,
+            "--only" => a.only = Some(it.next().expect("--only TEXT")),
             "--policies" => a.policies = Some(it.next().map(PathBuf::from).expect("--policies DIR")),
+            "-h" | "--help" => {
+                println!("usage: mfapol-peers [--samples N] [--sample-ms MS] [--check-only] [--policies DIR] [--only TEXT]");
+                std::process::exit(0);
+            }
             other => {
-                eprintln!("unknown argument {other}\nusage: peers [--samples N] [--sample-ms MS] [--check-only] [--policies DIR]");
+                eprintln!("unknown argument {other}\nusage: peers [--samples N] [--sample-ms MS] [--check-only] [--policies DIR] [--only TEXT]");
                 std::process::exit(2);
             }
         }
@@ -391,6 +399,12 @@ fn build_rows(src: &Sources, set: &[&variants::Variant]) -> Vec<Row> {
             engines::rego::load_engine(black_box(&s)).get_packages().map_or(0, |p| p.len())
         }));
         let s = src.rego.clone();
+        let empty = regorus::Value::new_object();
+        rows.push(row(Group::Load, "regorus Engine (+ first `eval_rule`, input `{}`)", 1, move || {
+            let mut e = engines::rego::load_engine(black_box(&s));
+            usize::from(engines::rego::engine_decide(&mut e, &empty))
+        }));
+        let s = src.rego.clone();
         rows.push(row(Group::Load, "regorus RVM (+ compile to program)", 1, move || {
             engines::rego::load_program(black_box(&s)).instructions.len()
         }));
@@ -455,7 +469,9 @@ fn main() {
     );
 
     let vs = variants::generate(&bases);
-    if !check_agreement(&src, &vs) {
+    if a.only.is_some() {
+        println!("Agreement check SKIPPED (--only is for profiling).");
+    } else if !check_agreement(&src, &vs) {
         println!("\nEngines disagree: not timing.");
         std::process::exit(1);
     }
@@ -478,6 +494,9 @@ fn main() {
         a.samples, a.sample_ms
     );
     let mut rows = build_rows(&src, &set);
+    if let Some(only) = &a.only {
+        rows.retain(|r| r.name.contains(only.as_str()));
+    }
     let target = Duration::from_millis(a.sample_ms);
     for r in rows.iter_mut() {
         calibrate(r, target);
