@@ -213,6 +213,8 @@ impl Stats {
 
 struct Ctx<'a> {
     policy: &'a Policy,
+    /// For plain events: only what the policy reads (and `user.user_id`).
+    projection: Option<mfapol::eval::Projection>,
     reach: Option<Reach>,
     input: InputKind,
     now: Option<i64>,
@@ -237,7 +239,11 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (String, Stats, u64) {
             continue;
         }
         let mut failed = false;
-        for item in replay::read_line(line, cx.input) {
+        let items = match &cx.projection {
+            Some(p) => replay::read_event_line(line, p),
+            None => replay::read_line(line, cx.input),
+        };
+        for item in items {
             let mut m = Map::new();
             match item {
                 Item::Skipped { log_type, .. } => {
@@ -333,8 +339,14 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
     if let Some(r) = &reach {
         warn_unsupplied(&policy, r);
     }
+    let projection = (input == InputKind::Events).then(|| {
+        let mut p = mfapol::eval::Projection::new(&policy);
+        p.keep(&["user", "user_id"]);
+        p
+    });
     let cx = Ctx {
         policy: &policy,
+        projection,
         reach,
         input,
         now,

@@ -94,6 +94,8 @@ struct Part {
 struct Ctx<'a> {
     old: &'a Policy,
     new: &'a Policy,
+    /// For plain events: what either policy reads, and what the report groups by.
+    projection: Option<mfapol::eval::Projection>,
     input: InputKind,
     now: Option<i64>,
     clock: i64,
@@ -113,7 +115,11 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
             continue;
         }
         let mut failed = false;
-        for item in replay::read_line(line, cx.input) {
+        let items = match &cx.projection {
+            Some(p) => replay::read_event_line(line, p),
+            None => replay::read_line(line, cx.input),
+        };
+        for item in items {
             match item {
                 Item::Skipped { log_type, .. } => *p.skipped.entry(log_type).or_default() += 1,
                 Item::Error {
@@ -387,9 +393,24 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
         batch::warn_unsupplied(&old, ra);
         batch::warn_unsupplied(&new, rb);
     }
+    let projection = (input == InputKind::Events).then(|| {
+        let mut p = mfapol::eval::Projection::new(&old);
+        p.extend(&new);
+        for path in [
+            &["user", "user_id"][..],
+            &["connection", "name"],
+            &["client", "name"],
+            &["client", "client_id"],
+            &["request", "geoip", "countryCode"],
+        ] {
+            p.keep(path);
+        }
+        p
+    });
     let cx = Ctx {
         old: &old,
         new: &new,
+        projection,
         input,
         now,
         clock,

@@ -88,6 +88,19 @@ impl Projection {
         Projection { root }
     }
 
+    /// Also keeps the value at this path (`["user", "user_id"]`), for
+    /// callers that report it beside the decision.
+    pub fn keep(&mut self, keys: &[&str]) {
+        self.root.insert(keys);
+    }
+
+    /// Also keeps everything another policy reads (to decide one event
+    /// with two policies, as `mfapol diff` does).
+    pub fn extend(&mut self, policy: &Policy) {
+        let other = Projection::new(policy);
+        merge(&mut self.root, other.root);
+    }
+
     /// Parses an event, keeping only the projected parts.
     pub fn parse(&self, text: &str) -> Result<Json, EventError> {
         let mut de = serde_json::Deserializer::from_str(text);
@@ -96,6 +109,23 @@ impl Projection {
             .and_then(|v| de.end().map(|()| v))
             .map_err(|e| located(text, &e))?;
         require_object(text, v)
+    }
+}
+
+fn merge(into: &mut Node, from: Node) {
+    match from {
+        Node::Whole => *into = Node::Whole,
+        Node::Keys(keys) => {
+            for (k, child) in keys {
+                match into {
+                    Node::Whole => return,
+                    Node::Keys(mine) => match mine.binary_search_by(|(m, _)| m.as_ref().cmp(&k)) {
+                        Ok(i) => merge(&mut mine[i].1, child),
+                        Err(i) => mine.insert(i, (k, child)),
+                    },
+                }
+            }
+        }
     }
 }
 
@@ -256,6 +286,23 @@ mod tests {
         assert_eq!(
             v,
             serde_json::json!({"connection": {"name": "corp-ad"}, "request": {"ip": "1.2.3.4"}})
+        );
+    }
+
+    #[test]
+    fn keep_and_extend_add_paths() {
+        let (_, mut pr) = projection("require mfa when country == \"US\"\n");
+        let (other, _) =
+            projection("require mfa when connection.strategy == \"ad\" or organization == null\n");
+        pr.keep(&["user", "user_id"]);
+        pr.extend(&other);
+        let v = pr
+            .parse(r#"{"user": {"user_id": "u1", "email": "e"}, "organization": {"name": "o", "id": "i"}, "connection": {"strategy": "ad", "name": "n"}, "request": {"ip": "1.1.1.1", "geoip": {"countryCode": "US", "cityName": "x"}}}"#)
+            .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"user": {"user_id": "u1"}, "organization": {"name": "o", "id": "i"},
+                "connection": {"strategy": "ad"}, "request": {"geoip": {"countryCode": "US"}}})
         );
     }
 

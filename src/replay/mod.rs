@@ -77,6 +77,39 @@ pub enum Item {
     },
 }
 
+/// [`read_line`] for plain events, parsing only what `projection` keeps
+/// (the paths the policy reads): the same decisions, the same errors, and
+/// no tree built for the rest of the event.
+pub fn read_event_line(line: &[u8], projection: &crate::eval::Projection) -> Vec<Item> {
+    let text = match std::str::from_utf8(line) {
+        Ok(t) => t,
+        Err(e) => {
+            return vec![Item::Error {
+                entry: None,
+                message: "invalid JSON: the line is not valid UTF-8".into(),
+                column: e.valid_up_to() + 1,
+            }]
+        }
+    };
+    match projection.parse(text) {
+        Ok(event) => vec![Item::Event {
+            entry: None,
+            event,
+            origin: None,
+        }],
+        Err(crate::eval::EventError::InvalidJson { reason, column, .. }) => vec![Item::Error {
+            entry: None,
+            message: format!("invalid JSON: {reason}"),
+            column,
+        }],
+        Err(crate::eval::EventError::NotAnObject { found, column, .. }) => vec![Item::Error {
+            entry: None,
+            message: format!("the event must be a JSON object, found {found}"),
+            column,
+        }],
+    }
+}
+
 /// Reads one non-blank input line (without its line end).
 pub fn read_line(line: &[u8], input: InputKind) -> Vec<Item> {
     let value: Json = match serde_json::from_slice(line) {
