@@ -883,7 +883,7 @@ impl Checker<'_> {
                 match self.declared(walk, &full) {
                     Some(t) => walk.ty = t,
                     None => {
-                        if walk.declarable {
+                        if walk.declarable && self.schema.metadata_maps.contains(&walk.text) {
                             let help = Some(if is_identifier(&k) {
                                 format!("declare its type to check it: `declare {full}: TYPE` (string, bool, int, ...)")
                             } else {

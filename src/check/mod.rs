@@ -265,7 +265,11 @@ impl<'a> Checker<'a> {
                 Some(ast::Using::Provider(p)) => {
                     let allowed = self.schema.enum_values(self.schema.providers);
                     if !allowed.contains(&p.node) {
-                        let help = help_for_value(&p.node, allowed);
+                        let help = if p.node == "none" {
+                            Some("to turn MFA off for a login, write `skip mfa`".into())
+                        } else {
+                            help_for_value(&p.node, allowed)
+                        };
                         self.err(CheckError::UnknownProvider {
                             provider: p.node.clone(),
                             span: p.span.into(),

@@ -48,8 +48,14 @@ pub enum EventError {
 
 /// Parses an event: valid JSON, an object at the top.
 pub fn parse_event(text: &str) -> Result<Json, EventError> {
+    let text = strip_bom(text);
     let v: Json = serde_json::from_str(text).map_err(|e| located(text, &e))?;
     require_object(text, v)
+}
+
+/// The text without a leading UTF-8 byte order mark (some editors write one).
+pub(crate) fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// A JSON syntax error with its line, column and span.

@@ -103,6 +103,7 @@ impl Projection {
 
     /// Parses an event, keeping only the projected parts.
     pub fn parse(&self, text: &str) -> Result<Json, EventError> {
+        let text = super::event::strip_bom(text);
         let mut de = serde_json::Deserializer::from_str(text);
         let v = Seed(&self.root)
             .deserialize(&mut de)

@@ -127,6 +127,9 @@ pub struct Schema {
     pub providers: Option<EnumId>,
     /// The values `require mfa using factors [...]` accepts.
     pub factors: Option<EnumId>,
+    /// Paths of the metadata maps: reading a key of one that no `declare`
+    /// types is a warning.
+    pub metadata_maps: Vec<String>,
     /// Problems found while reading the schema text (empty for a good schema).
     pub errors: Vec<String>,
 }
@@ -210,6 +213,7 @@ mod tests {
         assert!(s.root.is_some());
         assert_eq!(s.enum_values(s.providers).len(), 4);
         assert_eq!(s.enum_values(s.factors).len(), 7);
+        assert_eq!(s.metadata_maps.len(), 5);
     }
 
     #[test]

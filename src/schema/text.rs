@@ -66,6 +66,9 @@ pub(super) fn read(text: &str) -> Schema {
                     .errors
                     .push(format!("line {}: unknown enum `{name}`", n + 1)),
             },
+            ["metadata", paths @ ..] if !indented => schema
+                .metadata_maps
+                .extend(paths.iter().map(|p| p.to_string())),
             ["shorthand", name, "=", path] => schema.shorthands.push(Shorthand {
                 name: name.to_string(),
                 path: path.split('.').map(String::from).collect(),
