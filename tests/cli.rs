@@ -111,6 +111,43 @@ fn check_warnings_pass_unless_denied() {
         .args(["check", "w.mfapolicy", "--deny-warnings"])
         .assert()
         .code(1);
+    // Only the metadata maps warn: request.query is dynamic without a warning.
+    let dir = scratch(&[(
+        "q.mfapolicy",
+        b"require mfa when request.query.prompt == \"login\"\n",
+    )]);
+    mfapol()
+        .current_dir(&dir)
+        .args(["check", "q.mfapolicy", "--deny-warnings"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_in_policies_and_events() {
+    let dir = scratch(&[
+        (
+            "p.mfapolicy",
+            b"\xef\xbb\xbfrequire mfa when ip == 1.2.3.4\n",
+        ),
+        (
+            "e.json",
+            b"\xef\xbb\xbf{\"request\": {\"ip\": \"1.2.3.4\"}}",
+        ),
+    ]);
+    let out = mfapol()
+        .current_dir(&dir)
+        .args(["eval", "p.mfapolicy", "e.json", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["decision"], "require_mfa");
 }
 
 #[test]
