@@ -4,6 +4,8 @@
 
 mod error;
 mod expr;
+mod ops;
+mod path;
 pub mod suggest;
 
 pub use error::CheckError;

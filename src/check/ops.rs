@@ -1,0 +1,444 @@
+//! Operators: comparison, membership, string tests, `matches`, time
+//! arithmetic; records compared by name; closed value sets.
+
+use super::expr::mk;
+use super::{help_for_value, CheckError, Checker};
+use crate::ir::{self, ArithOp, Const, ExprKind as K, NetSet, OrderOp, Step, StrOp};
+use crate::schema::Type;
+use crate::source::Span;
+use crate::syntax::ast::{self, BinOp};
+use ipnet::IpNet;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// The most bytes a compiled regex may take (guards against huge repetitions).
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+impl Checker<'_> {
+    /// A record compared by name (`connection == "corp-ad"`) becomes a read of its name field.
+    pub(super) fn by_name(&self, x: ir::Expr) -> ir::Expr {
+        let Type::Record(id) = x.ty else { return x };
+        let rec = self.schema.record(id);
+        let (Some(field), K::Path(p)) = (&rec.compare_by, &x.kind) else {
+            return x;
+        };
+        let Some(f) = rec.field(field) else { return x };
+        let mut steps = p.steps.to_vec();
+        steps.push(Step::Key(Arc::from(field.as_str())));
+        let strict = if p.strict == p.steps.len() {
+            p.strict + 1
+        } else {
+            p.strict
+        };
+        let path = ir::Path {
+            root: p.root,
+            steps: steps.into(),
+            text: Arc::from(format!("{}.{field}", p.text)),
+            strict,
+        };
+        mk(K::Path(path), f.ty.clone(), x.span)
+    }
+
+    pub(super) fn binary(
+        &mut self,
+        op: BinOp,
+        op_span: Span,
+        l: &ast::Expr,
+        r: &ast::Expr,
+        span: Span,
+    ) -> Option<ir::Expr> {
+        let lhs = self.expr(l);
+        let rhs = self.expr(r);
+        let (mut lhs, mut rhs) = (lhs?, rhs?);
+        // Records compared by name, against strings or lists of strings.
+        if is_stringish(&rhs.ty) || matches!(&rhs.ty, Type::List(t) if is_stringish(t)) {
+            lhs = self.by_name(lhs);
+        }
+        if is_stringish(&lhs.ty) {
+            rhs = self.by_name(rhs);
+        }
+        // An undeclared key compared with a typed value: suggest that type.
+        self.suggest_declared_type(&lhs, &rhs.ty);
+        self.suggest_declared_type(&rhs, &lhs.ty);
+        let lt = self.schema.display(&lhs.ty).to_string();
+        let rt = self.schema.display(&rhs.ty).to_string();
+        let cannot = |verb: &str| format!("cannot {verb} `{lt}` with `{rt}`");
+        match op {
+            BinOp::Eq | BinOp::Ne => {
+                // A string literal where a timestamp is expected is parsed now.
+                self.coerce_timestamp(&lhs.ty.clone(), &mut rhs)?;
+                self.coerce_timestamp(&rhs.ty.clone(), &mut lhs)?;
+                if !eq_compatible(&lhs.ty, &rhs.ty) {
+                    let help =
+                        quoted_literal_help(&lhs, &rhs).or_else(|| quoted_literal_help(&rhs, &lhs));
+                    self.mismatch(
+                        cannot("compare"),
+                        span,
+                        format!("`{lt}` {} `{rt}`", op.as_str()),
+                        help,
+                    );
+                    return None;
+                }
+                self.closed_set(&lhs, &rhs);
+                self.closed_set(&rhs, &lhs);
+                Some(mk(
+                    K::Eq {
+                        negated: op == BinOp::Ne,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
+                    Type::Bool,
+                    span,
+                ))
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                self.coerce_timestamp(&lhs.ty.clone(), &mut rhs)?;
+                self.coerce_timestamp(&rhs.ty.clone(), &mut lhs)?;
+                if !order_compatible(&lhs.ty, &rhs.ty) {
+                    self.mismatch(
+                        cannot("order"),
+                        span,
+                        format!("`{lt}` {} `{rt}`", op.as_str()),
+                        Some(
+                            "`<`, `<=`, `>` and `>=` work on numbers, timestamps and durations"
+                                .into(),
+                        ),
+                    );
+                    return None;
+                }
+                let o = match op {
+                    BinOp::Lt => OrderOp::Lt,
+                    BinOp::Le => OrderOp::Le,
+                    BinOp::Gt => OrderOp::Gt,
+                    _ => OrderOp::Ge,
+                };
+                Some(mk(
+                    K::Order(o, Box::new(lhs), Box::new(rhs)),
+                    Type::Bool,
+                    span,
+                ))
+            }
+            BinOp::In | BinOp::NotIn => self.membership(op == BinOp::NotIn, lhs, rhs, span),
+            BinOp::Contains if matches!(lhs.ty, Type::List(_)) => {
+                self.membership(false, rhs, lhs, span)
+            }
+            BinOp::StartsWith | BinOp::EndsWith | BinOp::Contains => {
+                let ok = |t: &Type| is_stringish(t) || matches!(t, Type::Dynamic | Type::Null);
+                if !ok(&lhs.ty) || !ok(&rhs.ty) || (lhs.ty == Type::Null && rhs.ty == Type::Null) {
+                    let help = if matches!(op, BinOp::Contains) {
+                        "`contains` works on two strings, or a list and an element"
+                    } else {
+                        "string operators work on strings"
+                    };
+                    self.mismatch(
+                        format!("`{}` cannot apply to `{lt}` and `{rt}`", op.as_str()),
+                        span,
+                        format!("`{lt}` {} `{rt}`", op.as_str()),
+                        Some(help.into()),
+                    );
+                    return None;
+                }
+                let s = match op {
+                    BinOp::StartsWith => StrOp::StartsWith,
+                    BinOp::EndsWith => StrOp::EndsWith,
+                    _ => StrOp::Contains,
+                };
+                Some(mk(
+                    K::Str(s, Box::new(lhs), Box::new(rhs)),
+                    Type::Bool,
+                    span,
+                ))
+            }
+            BinOp::Matches => {
+                if !(is_stringish(&lhs.ty) || matches!(lhs.ty, Type::Dynamic | Type::Null)) {
+                    self.mismatch(
+                        format!("`matches` applies to strings, found `{lt}`"),
+                        lhs.span,
+                        format!("this is `{lt}`"),
+                        None,
+                    );
+                    return None;
+                }
+                let K::Const(Const::Str(pattern)) = &rhs.kind else {
+                    self.err(CheckError::RegexNotLiteral {
+                        span: rhs.span.into(),
+                    });
+                    return None;
+                };
+                match regex::RegexBuilder::new(pattern)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                {
+                    Ok(re) => Some(mk(
+                        K::Matches(Box::new(lhs), Arc::new(re)),
+                        Type::Bool,
+                        span,
+                    )),
+                    Err(e) => {
+                        let reason = regex_reason(&e);
+                        self.err(CheckError::InvalidRegex {
+                            reason,
+                            span: rhs.span.into(),
+                        });
+                        None
+                    }
+                }
+            }
+            BinOp::Add | BinOp::Sub => {
+                let add = op == BinOp::Add;
+                let ty = match (&lhs.ty, &rhs.ty) {
+                    (Type::Timestamp, Type::Duration) => Type::Timestamp,
+                    (Type::Duration, Type::Timestamp) if add => Type::Timestamp,
+                    (Type::Timestamp, Type::Timestamp) if !add => Type::Duration,
+                    (Type::Duration, Type::Duration) => Type::Duration,
+                    _ => {
+                        self.mismatch(
+                            cannot(if add { "add" } else { "subtract" }),
+                            op_span,
+                            format!("`{lt}` {} `{rt}`", op.as_str()),
+                            Some("arithmetic is on time: `timestamp ± duration`, `timestamp - timestamp`, `duration ± duration`".into()),
+                        );
+                        return None;
+                    }
+                };
+                let a = if add { ArithOp::Add } else { ArithOp::Sub };
+                Some(mk(K::Arith(a, Box::new(lhs), Box::new(rhs)), ty, span))
+            }
+        }
+    }
+
+    fn membership(
+        &mut self,
+        negated: bool,
+        needle: ir::Expr,
+        list: ir::Expr,
+        span: Span,
+    ) -> Option<ir::Expr> {
+        let nt = self.schema.display(&needle.ty).to_string();
+        let lt = self.schema.display(&list.ty).to_string();
+        // `ip in 10.0.0.0/8` and `ip in [cidr or ip constants]`: a precompiled set.
+        let set = match &list.kind {
+            K::Const(Const::Cidr(n)) => Some(vec![*n]),
+            K::Const(Const::Ip(a)) => Some(vec![IpNet::from(*a)]),
+            K::Const(Const::List(items)) if matches!(&list.ty, Type::List(t) if matches!(**t, Type::Cidr | Type::Ip)) => {
+                Some(
+                    items
+                        .iter()
+                        .filter_map(|c| match c {
+                            Const::Cidr(n) => Some(*n),
+                            Const::Ip(a) => Some(IpNet::from(*a)),
+                            _ => None,
+                        })
+                        .collect(),
+                )
+            }
+            _ => None,
+        };
+        if let Some(nets) = set {
+            if !matches!(needle.ty, Type::Ip | Type::Dynamic | Type::Null) {
+                self.mismatch(
+                    format!("only an IP address can be `in` a CIDR range, found `{nt}`"),
+                    span,
+                    format!("`{nt}` in `{lt}`"),
+                    None,
+                );
+                return None;
+            }
+            let mut s = NetSet::default();
+            for n in nets {
+                s.insert(n);
+            }
+            return Some(mk(
+                K::InNet {
+                    negated,
+                    needle: Box::new(needle),
+                    set: Arc::new(s),
+                },
+                Type::Bool,
+                span,
+            ));
+        }
+        let ok = match &list.ty {
+            Type::List(elem) => {
+                eq_compatible(&needle.ty, elem)
+                    || (matches!(**elem, Type::Cidr) && matches!(needle.ty, Type::Ip))
+            }
+            Type::Dynamic | Type::Null => true,
+            _ => false,
+        };
+        if !ok {
+            let help = if is_stringish(&list.ty) {
+                Some("to find text inside a string, use `contains`".into())
+            } else {
+                None
+            };
+            self.mismatch(
+                format!("cannot look for `{nt}` in `{lt}`"),
+                span,
+                format!("`{nt}` in `{lt}`"),
+                help,
+            );
+            return None;
+        }
+        // Closed sets: `"gaurdian" in user.multifactor`, `transaction.protocol in [...]`.
+        if let Type::List(elem) = &list.ty {
+            if let (Type::Enum(e), K::Const(Const::Str(s))) = (&**elem, &needle.kind) {
+                self.check_enum_value(*e, s, &list_text(&list), needle.span);
+            }
+        }
+        if let (Type::Enum(e), K::Const(Const::List(items))) = (&needle.ty, &list.kind) {
+            for item in items.iter() {
+                if let Const::Str(s) = item {
+                    self.check_enum_value(*e, s, &list_text(&needle), list.span);
+                }
+            }
+        }
+        Some(mk(
+            K::In {
+                negated,
+                needle: Box::new(needle),
+                list: Box::new(list),
+            },
+            Type::Bool,
+            span,
+        ))
+    }
+
+    /// Comparing a closed-set field with a string literal outside the set.
+    fn closed_set(&mut self, field: &ir::Expr, other: &ir::Expr) {
+        if let (Type::Enum(e), K::Const(Const::Str(s))) = (&field.ty, &other.kind) {
+            self.check_enum_value(*e, s, &list_text(field), other.span);
+        }
+    }
+
+    fn check_enum_value(&mut self, e: crate::schema::EnumId, value: &str, path: &str, span: Span) {
+        let allowed = &self.schema.enum_def(e).values;
+        if allowed.iter().any(|a| a == value) {
+            return;
+        }
+        let help = help_for_value(value, allowed);
+        self.err(CheckError::UnknownValue {
+            value: value.to_string(),
+            path: path.to_string(),
+            span: span.into(),
+            help,
+        });
+    }
+
+    fn coerce_timestamp(&mut self, want: &Type, x: &mut ir::Expr) -> Option<()> {
+        if *want != Type::Timestamp {
+            return Some(());
+        }
+        if let K::Const(Const::Str(s)) = &x.kind {
+            match chrono::DateTime::parse_from_rfc3339(s) {
+                Ok(t) => {
+                    x.kind = K::Const(Const::Timestamp(t.timestamp_millis()));
+                    x.ty = Type::Timestamp;
+                }
+                Err(_) => {
+                    self.err(CheckError::InvalidTimestamp {
+                        text: s.to_string(),
+                        span: x.span.into(),
+                    });
+                    return None;
+                }
+            }
+        }
+        Some(())
+    }
+}
+
+/// Help for `field == "3"`-style mistakes: a quoted literal of the right kind.
+fn quoted_literal_help(field: &ir::Expr, lit: &ir::Expr) -> Option<String> {
+    let K::Const(Const::Str(s)) = &lit.kind else {
+        return match (&field.ty, &lit.kind) {
+            (t, K::Const(_)) if t.is_string() => {
+                Some("strings are written in double quotes: `\"...\"`".into())
+            }
+            _ => None,
+        };
+    };
+    let fits = match field.ty {
+        Type::Int => s.parse::<i64>().is_ok(),
+        Type::Float => s.parse::<f64>().is_ok(),
+        Type::Bool => s.as_ref() == "true" || s.as_ref() == "false",
+        Type::Ip => s.parse::<IpAddr>().is_ok(),
+        Type::Cidr => s.parse::<IpNet>().is_ok(),
+        _ => false,
+    };
+    if fits {
+        return Some(format!("write the value without quotes: `{s}`"));
+    }
+    let what = match field.ty {
+        Type::Int | Type::Float => "a number, e.g. `3`",
+        Type::Bool => "`true` or `false`",
+        Type::Ip => "an unquoted address, e.g. `203.0.113.7`",
+        Type::Cidr => "an unquoted range, e.g. `203.0.113.0/24`",
+        Type::Duration => "a duration, e.g. `15m`",
+        _ => return None,
+    };
+    Some(format!("compare with {what}"))
+}
+
+fn list_text(x: &ir::Expr) -> String {
+    match &x.kind {
+        K::Path(p) => p.text.to_string(),
+        _ => "the value".into(),
+    }
+}
+
+fn is_stringish(t: &Type) -> bool {
+    t.is_string()
+}
+
+/// The common type of two list elements.
+pub(super) fn unify(a: &Type, b: &Type) -> Option<Type> {
+    Some(match (a, b) {
+        _ if a == b => a.clone(),
+        (x, y) if x.is_string() && y.is_string() => Type::String,
+        (Type::Int, Type::Float) | (Type::Float, Type::Int) => Type::Float,
+        (Type::Ip, Type::Cidr) | (Type::Cidr, Type::Ip) => Type::Cidr,
+        (Type::Null, t) | (t, Type::Null) => t.clone(),
+        _ => return None,
+    })
+}
+
+fn eq_compatible(a: &Type, b: &Type) -> bool {
+    match (a, b) {
+        (Type::Null, _) | (_, Type::Null) | (Type::Dynamic, _) | (_, Type::Dynamic) => true,
+        (x, y) if x.is_string() && y.is_string() => true,
+        (x, y) if x.is_number() && y.is_number() => true,
+        (Type::List(x), Type::List(y)) => eq_compatible(x, y),
+        (Type::Record(_) | Type::Map, _) | (_, Type::Record(_) | Type::Map) => false,
+        (x, y) => x == y,
+    }
+}
+
+fn order_compatible(a: &Type, b: &Type) -> bool {
+    let orderable = |t: &Type| {
+        matches!(
+            t,
+            Type::Int | Type::Float | Type::Timestamp | Type::Duration
+        )
+    };
+    match (a, b) {
+        (Type::Dynamic, t) | (t, Type::Dynamic) => {
+            orderable(t) || *t == Type::Dynamic || *t == Type::Null
+        }
+        (Type::Null, t) | (t, Type::Null) => orderable(t),
+        (x, y) if x.is_number() && y.is_number() => true,
+        (x, y) => x == y && orderable(x),
+    }
+}
+
+fn regex_reason(e: &regex::Error) -> String {
+    let text = e.to_string();
+    // The regex crate's message spans several lines; keep its last line.
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches("error: ")
+        .to_string()
+}

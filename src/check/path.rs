@@ -1,0 +1,356 @@
+//! Names and paths: quantifier variables, `let`s, shorthands and the
+//! event's roots, resolved step by step against the schema and the
+//! policy's `declare`s.
+
+use super::expr::mk;
+use super::{CheckError, Checker, LetValue};
+use crate::check::suggest::did_you_mean;
+use crate::ir::{self, ExprKind as K, Root, Step};
+use crate::schema::Type;
+use crate::source::Span;
+use crate::syntax::ast::{self, ExprKind, IndexKey};
+use std::sync::Arc;
+
+/// A path being resolved: where it starts, its steps, its type so far.
+struct Walk {
+    root: Root,
+    steps: Vec<Step>,
+    text: String,
+    ty: Type,
+    /// Whether declared-key lookups apply (paths from the event root).
+    declarable: bool,
+    /// Leading steps through typed structure (see [`ir::Path::strict`]).
+    strict: usize,
+}
+
+impl Checker<'_> {
+    /// Rewrites the help of the undeclared-key warning for `x` (a dynamic
+    /// path) to name the type it is compared with.
+    pub(super) fn suggest_declared_type(&mut self, x: &ir::Expr, other: &Type) {
+        let (K::Path(p), Type::Dynamic) = (&x.kind, &x.ty) else {
+            return;
+        };
+        let ty = match other {
+            Type::Dynamic | Type::Null | Type::Record(_) | Type::Map => return,
+            Type::Enum(_) => "string".to_string(),
+            t => self.schema.display(t).to_string(),
+        };
+        let end = x.span.end as usize;
+        for e in self.errors.iter_mut().rev() {
+            if let CheckError::UndeclaredMetadata { key, span, help } = e {
+                if span.offset() + span.len() == end && is_identifier(key) {
+                    *help = Some(format!(
+                        "declare its type to check it: `declare {}: {ty}`",
+                        p.text
+                    ));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Names and paths: locals, lets, shorthands and the event's roots.
+    pub(super) fn path(&mut self, e: &ast::Expr) -> Option<ir::Expr> {
+        // Flatten `a.b[0].c` into its root name and steps.
+        let mut cur = e;
+        let mut keys: Vec<(StepSyntax, Span)> = Vec::new();
+        loop {
+            match &cur.node {
+                ExprKind::Field(base, name) => {
+                    keys.push((StepSyntax::Field(name.node.clone()), name.span));
+                    cur = base;
+                }
+                ExprKind::Index(base, key) => {
+                    let step = match &key.node {
+                        IndexKey::Int(i) => StepSyntax::Index(*i),
+                        IndexKey::Str(k) => StepSyntax::Field(Arc::from(k.as_str())),
+                    };
+                    keys.push((step, key.span));
+                    cur = base;
+                }
+                _ => break,
+            }
+        }
+        keys.reverse();
+        let ExprKind::Name(root) = &cur.node else {
+            let base = self.expr(cur)?;
+            let found = self.schema.display(&base.ty).to_string();
+            self.mismatch(
+                "fields and indexes can only be read from event paths and variables".into(),
+                e.span,
+                format!("this is `{found}`"),
+                None,
+            );
+            return None;
+        };
+        let mut walk = match self.resolve_root(root, cur.span, !keys.is_empty())? {
+            Resolved::Expr(x) => return Some(x),
+            Resolved::Walk(w) => w,
+        };
+        for (key, span) in keys {
+            self.step(&mut walk, key, span)?;
+        }
+        let ty = walk.ty.clone();
+        let kind = if walk.steps.is_empty() {
+            match walk.root {
+                Root::Local(slot) => K::Local(slot),
+                Root::Event => K::Path(ir::Path {
+                    root: Root::Event,
+                    steps: Box::new([]),
+                    text: Arc::from(walk.text.as_str()),
+                    strict: 0,
+                }),
+            }
+        } else {
+            K::Path(ir::Path {
+                root: walk.root,
+                steps: walk.steps.into(),
+                text: Arc::from(walk.text.as_str()),
+                strict: walk.strict,
+            })
+        };
+        Some(mk(kind, ty, e.span))
+    }
+
+    fn resolve_root(&mut self, name: &Arc<str>, span: Span, has_steps: bool) -> Option<Resolved> {
+        if let Some(slot) = self.locals.iter().rposition(|(n, _)| n == name) {
+            let ty = self.locals[slot].1.clone();
+            return Some(Resolved::Walk(Walk {
+                root: Root::Local(u16::try_from(slot).ok()?),
+                steps: Vec::new(),
+                text: name.to_string(),
+                ty,
+                declarable: false,
+                strict: 0,
+            }));
+        }
+        if let Some(&i) = self.let_index.get(name) {
+            if self.let_stack.contains(&i) {
+                let chain: Vec<String> = self.let_stack
+                    [self.let_stack.iter().position(|x| *x == i).unwrap_or(0)..]
+                    .iter()
+                    .map(|j| self.let_defs[*j].name.node.to_string())
+                    .chain(std::iter::once(name.to_string()))
+                    .collect();
+                self.err(CheckError::LetCycle {
+                    name: name.to_string(),
+                    span: span.into(),
+                    help: Some(format!(
+                        "the definitions form a loop: {}",
+                        chain.join(" -> ")
+                    )),
+                });
+                return None;
+            }
+            let (ty, value, _) = self.check_let(i)?;
+            if has_steps {
+                self.mismatch(
+                    format!("`{name}` is a `let` value; it has no fields"),
+                    span,
+                    "a `let`".into(),
+                    None,
+                );
+                return None;
+            }
+            let kind = match value {
+                LetValue::Const(c) => K::Const(c),
+                LetValue::Index(j) => K::Let(j),
+            };
+            return Some(Resolved::Expr(mk(kind, ty, span)));
+        }
+        let root = self.schema.root?;
+        let mut walk = Walk {
+            root: Root::Event,
+            steps: Vec::new(),
+            text: String::new(),
+            ty: Type::Record(root),
+            declarable: true,
+            strict: 0,
+        };
+        if let Some(sh) = self.schema.shorthand(name) {
+            for seg in sh.path.clone() {
+                self.step(&mut walk, StepSyntax::Field(Arc::from(seg.as_str())), span)?;
+            }
+            // The path keeps its full text (`request.ip`), so errors and
+            // explanations name where the value lives in the event.
+            return Some(Resolved::Walk(walk));
+        }
+        let rec = self.schema.record(root);
+        if rec.field(name).is_some() {
+            self.step(&mut walk, StepSyntax::Field(name.clone()), span)?;
+            return Some(Resolved::Walk(walk));
+        }
+        let mut candidates: Vec<String> = self.locals.iter().map(|(n, _)| n.to_string()).collect();
+        candidates.extend(self.let_index.keys().map(|k| k.to_string()));
+        candidates.extend(self.schema.shorthands.iter().map(|s| s.name.clone()));
+        candidates.extend(
+            rec.fields
+                .iter()
+                .filter(|f| !f.hidden)
+                .map(|f| f.name.clone()),
+        );
+        let help = did_you_mean(name, candidates.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`?"));
+        let help = help.or_else(|| Some(format!("to compare with text, quote it: `\"{name}\"`")));
+        self.err(CheckError::UnknownName {
+            name: name.to_string(),
+            span: span.into(),
+            help,
+        });
+        None
+    }
+
+    fn step(&mut self, walk: &mut Walk, key: StepSyntax, span: Span) -> Option<()> {
+        if walk.strict == walk.steps.len() && walk.ty != Type::Dynamic {
+            walk.strict += 1;
+        }
+        let parent = if walk.text.is_empty() {
+            "event".to_string()
+        } else {
+            walk.text.clone()
+        };
+        let dotted = |w: &Walk, k: &str| {
+            if w.text.is_empty() {
+                k.to_string()
+            } else {
+                format!("{}.{k}", w.text)
+            }
+        };
+        match (&walk.ty, key) {
+            (Type::List(elem), StepSyntax::Index(i)) => {
+                let elem = (**elem).clone();
+                walk.steps
+                    .push(Step::Index(usize::try_from(i).unwrap_or(usize::MAX)));
+                walk.text = format!("{}[{i}]", walk.text);
+                walk.ty = elem;
+                walk.declarable = false;
+            }
+            (Type::Dynamic, StepSyntax::Index(i)) => {
+                walk.steps
+                    .push(Step::Index(usize::try_from(i).unwrap_or(usize::MAX)));
+                walk.text = format!("{}[{i}]", walk.text);
+                walk.declarable = false;
+            }
+            (Type::Record(id), StepSyntax::Field(k)) => {
+                let id = *id;
+                let rec = self.schema.record(id);
+                match rec.field(&k) {
+                    Some(f) if f.hidden => {
+                        self.err(CheckError::HiddenField {
+                            path: dotted(walk, &k),
+                            span: span.into(),
+                        });
+                        return None;
+                    }
+                    Some(f) => walk.ty = f.ty.clone(),
+                    None => {
+                        let full = dotted(walk, &k);
+                        match self.declared(walk, &full) {
+                            Some(t) if rec.open => walk.ty = t,
+                            _ => {
+                                let help = self.field_help(
+                                    id,
+                                    &k,
+                                    if walk.text.is_empty() { "" } else { &walk.text },
+                                );
+                                self.err(CheckError::UnknownField {
+                                    field: k.to_string(),
+                                    parent,
+                                    span: span.into(),
+                                    help,
+                                });
+                                return None;
+                            }
+                        }
+                    }
+                }
+                walk.text = dotted(walk, &k);
+                walk.steps.push(Step::Key(k));
+            }
+            (Type::Map, StepSyntax::Field(k)) => {
+                let full = dotted(walk, &k);
+                match self.declared(walk, &full) {
+                    Some(t) => walk.ty = t,
+                    None => {
+                        if walk.declarable && self.schema.metadata_maps.contains(&walk.text) {
+                            let help = Some(if is_identifier(&k) {
+                                format!("declare its type to check it: `declare {full}: TYPE` (string, bool, int, ...)")
+                            } else {
+                                format!("`{k}` is not a plain name, so it cannot be declared; a typo in it will not be caught")
+                            });
+                            self.err(CheckError::UndeclaredMetadata {
+                                key: k.to_string(),
+                                span: span.into(),
+                                help,
+                            });
+                        }
+                        walk.ty = Type::Dynamic;
+                    }
+                }
+                walk.text = full;
+                walk.steps.push(Step::Key(k));
+            }
+            (Type::Dynamic, StepSyntax::Field(k)) => {
+                let full = dotted(walk, &k);
+                if let Some(t) = self.declared(walk, &full) {
+                    walk.ty = t;
+                }
+                walk.text = full;
+                walk.steps.push(Step::Key(k));
+            }
+            (ty, key) => {
+                let found = self.schema.display(ty).to_string();
+                let (what, help) = match (&key, ty) {
+                    (StepSyntax::Field(_), Type::List(_)) => (
+                        "fields",
+                        Some(format!("`{parent}` is a list: index it (`{parent}[0]`) or use `any x in {parent}: ...`")),
+                    ),
+                    (StepSyntax::Index(_), _) => ("indexes", None),
+                    _ => ("fields", None),
+                };
+                self.mismatch(
+                    format!("`{parent}` is `{found}` and has no {what}"),
+                    span,
+                    format!("`{parent}` is `{found}`"),
+                    help,
+                );
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// The declared type of a path under a map, if any. A path that is a
+    /// prefix of a declared one is `dynamic` without a warning.
+    fn declared(&self, walk: &Walk, full: &str) -> Option<Type> {
+        if !walk.declarable {
+            return None;
+        }
+        if let Some(d) = self.declares.get(full) {
+            return Some(d.ty.clone());
+        }
+        let prefix = format!("{full}.");
+        self.declares
+            .keys()
+            .any(|k| k.starts_with(&prefix))
+            .then_some(Type::Dynamic)
+    }
+}
+
+enum Resolved {
+    Expr(ir::Expr),
+    Walk(Walk),
+}
+
+enum StepSyntax {
+    Field(Arc<str>),
+    Index(i64),
+}
+
+fn is_identifier(k: &str) -> bool {
+    let mut chars = k.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
