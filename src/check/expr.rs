@@ -1,4 +1,5 @@
-//! Typing expressions: names and paths, operators, literals, calls.
+//! Typing expressions: literals, lists, calls, connectives, quantifiers.
+//! Operators are in `ops.rs`, names and paths in `path.rs`.
 
 use super::ops::unify;
 use super::{CheckError, Checker};

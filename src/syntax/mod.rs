@@ -1,6 +1,7 @@
 //! Parsing: text -> [`ast::Policy`].
 
 pub mod ast;
+mod diagnose;
 mod error;
 mod parse;
 
