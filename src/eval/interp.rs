@@ -464,6 +464,15 @@ impl<'a> Cx<'a, '_> {
         if needle.is_null() {
             return Ok(false);
         }
+        // The common case, a string in a list of string constants, compares
+        // in place without building a value per element.
+        if let (Value::Str(s), Value::ConstList(items)) = (needle, list) {
+            if items.iter().all(|c| matches!(c, ir::Const::Str(_))) {
+                return Ok(items
+                    .iter()
+                    .any(|c| matches!(c, ir::Const::Str(t) if t.as_ref() == s.as_ref())));
+            }
+        }
         let n = self.list_len(list_expr, list)?;
         let mut unknown = false;
         for i in 0..n {

@@ -42,6 +42,7 @@ pub enum Value<'a> {
 pub type Misfit = &'static str;
 
 /// Converts a present JSON value to the run-time value of a schema type.
+#[inline]
 pub fn from_json<'a>(v: &'a Json, ty: &'a Type) -> Result<Value<'a>, Misfit> {
     if v.is_null() {
         return Ok(Value::Null);
@@ -103,6 +104,7 @@ pub fn parse_time(s: &str) -> Option<i64> {
 }
 
 /// A constant as a value.
+#[inline]
 pub fn from_const(c: &Const) -> Value<'_> {
     match c {
         Const::Null => Value::Null,

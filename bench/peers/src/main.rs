@@ -12,7 +12,7 @@
 //!
 //! Usage: `mfapol-peers [--samples N] [--sample-ms MS] [--check-only] [--policies DIR] [--only TEXT]`
 //! (`--policies` reads the four policy files from DIR instead of `policies/`;
-//! `--only TEXT` times only the rows whose name contains TEXT and skips the
+//! `--only TEXT` times only the rows whose name contains TEXT (or one of `A|B`) and skips the
 //! agreement check: it is for profiling, e.g. under `perf record`).
 
 mod engines;
@@ -495,7 +495,7 @@ fn main() {
     );
     let mut rows = build_rows(&src, &set);
     if let Some(only) = &a.only {
-        rows.retain(|r| r.name.contains(only.as_str()));
+        rows.retain(|r| only.split('|').any(|o| r.name.contains(o)));
     }
     let target = Duration::from_millis(a.sample_ms);
     for r in rows.iter_mut() {
