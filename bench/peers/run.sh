@@ -16,7 +16,7 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
 {
   echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(rustc -V)"
-  echo "mfapol: $(git -C ../.. rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C ../.. diff --quiet HEAD -- ../../src 2>/dev/null || echo ' + uncommitted changes in src/')"
+  echo "mfapol: $(git -C ../.. rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C ../.. diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted changes in src/')"
   echo "Date: $(date -u +%Y-%m-%dT%H:%MZ)"
 } | tee "$out/$stamp-machine.txt"
 
