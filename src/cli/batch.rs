@@ -239,11 +239,7 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (String, Stats, u64) {
             continue;
         }
         let mut failed = false;
-        let items = match &cx.projection {
-            Some(p) => replay::read_event_line(line, p),
-            None => replay::read_line(line, cx.input),
-        };
-        for item in items {
+        for item in replay::read(line, cx.input, cx.projection.as_ref()) {
             let mut m = Map::new();
             match item {
                 Item::Skipped { log_type, .. } => {

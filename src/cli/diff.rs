@@ -115,11 +115,7 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
             continue;
         }
         let mut failed = false;
-        let items = match &cx.projection {
-            Some(p) => replay::read_event_line(line, p),
-            None => replay::read_line(line, cx.input),
-        };
-        for item in items {
+        for item in replay::read(line, cx.input, cx.projection.as_ref()) {
             match item {
                 Item::Skipped { log_type, .. } => *p.skipped.entry(log_type).or_default() += 1,
                 Item::Error {

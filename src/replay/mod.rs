@@ -77,6 +77,19 @@ pub enum Item {
     },
 }
 
+/// Reads one input line: plain events through `projection` when one is
+/// given (see [`read_event_line`]), everything else with [`read_line`].
+pub fn read(
+    line: &[u8],
+    input: InputKind,
+    projection: Option<&crate::eval::Projection>,
+) -> Vec<Item> {
+    match (input, projection) {
+        (InputKind::Events, Some(p)) => read_event_line(line, p),
+        _ => read_line(line, input),
+    }
+}
+
 /// [`read_line`] for plain events, parsing only what `projection` keeps
 /// (the paths the policy reads): the same decisions, the same errors, and
 /// no tree built for the rest of the event.
