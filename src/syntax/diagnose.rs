@@ -115,7 +115,6 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             | Rule::kw_false
             | Rule::kw_null
             | Rule::kw_now
-            | Rule::args
             | Rule::name
             | Rule::not_op
             | Rule::quantifier => wants_condition = true,
@@ -361,7 +360,20 @@ fn previous_token(text: &str, pos: usize) -> String {
         .rev()
         .collect();
     if word.is_empty() {
-        before.chars().last().map(String::from).unwrap_or_default()
+        // An operator such as `==` or `>=`, else the last character.
+        let ops: String = before
+            .chars()
+            .rev()
+            .take_while(|c| "=!<>".contains(*c))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if ops.is_empty() {
+            before.chars().last().map(String::from).unwrap_or_default()
+        } else {
+            ops
+        }
     } else {
         word
     }

@@ -640,4 +640,43 @@ mod tests {
         };
         assert_eq!(reason.node, "a\"bA\n");
     }
+
+    #[test]
+    fn syntax_errors_say_what_was_expected_where() {
+        let cases = [
+            ("require mfa when\n", "expected a condition after `when`"),
+            ("require mfa when not\n", "expected a condition after `not`"),
+            ("require mfa when x ==\n", "expected a value after `==`"),
+            (
+                "require mfa when ip = 1.2.3.4\n",
+                "expected an operator after `ip`",
+            ),
+            (
+                "let x = [1, 2\n",
+                "expected an operator, `,` or `]` after `2`",
+            ),
+            (
+                "require mfa when (a and b\n",
+                "expected an operator or `)` after `b`",
+            ),
+            (
+                "rule corp require mfa when true\n",
+                "expected `:` after the rule name `corp`",
+            ),
+            ("let x 5\n", "expected `=` after `x`"),
+            (
+                "require mfa using duo when true\n",
+                "expected a provider in quotes (`using \"duo\"`) or `factors [...]`",
+            ),
+            ("require mfa when email == \"abc\n", "unterminated string"),
+        ];
+        for (text, want) in cases {
+            match parse(text) {
+                Err(SyntaxError::Unexpected { message, .. }) => {
+                    assert_eq!(message, want, "{text:?}")
+                }
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+    }
 }
