@@ -84,10 +84,20 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             help: Some("close the string with `\"`; use `\\n` for a line break inside it".into()),
         };
     }
-    if rest.starts_with('\\') || (prev == "\"" && rest.starts_with('\\')) {
+    // A bad escape: the parser stops at the backslash or just after it.
+    let clamped = pos.min(text.len());
+    let esc = if rest.starts_with('\\') {
+        Some(clamped)
+    } else if text[..clamped].ends_with('\\') {
+        Some(clamped - 1)
+    } else {
+        None
+    };
+    if let Some(at) = esc {
+        let escape: String = text[at..].chars().take(2).collect();
         return SyntaxError::InvalidEscape {
-            text: rest.chars().take(2).collect(),
-            span,
+            span: Span::new(at, at + escape.len()).into(),
+            text: escape,
         };
     }
 

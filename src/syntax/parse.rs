@@ -670,6 +670,15 @@ mod tests {
             ),
             ("require mfa when email == \"abc\n", "unterminated string"),
         ];
+        for text in [
+            "require mfa when email matches \"\\d+\"\n",
+            "deny \"a\\qb\" when true\n",
+        ] {
+            assert!(
+                matches!(parse(text), Err(SyntaxError::InvalidEscape { .. })),
+                "{text:?}"
+            );
+        }
         for (text, want) in cases {
             match parse(text) {
                 Err(SyntaxError::Unexpected { message, .. }) => {
