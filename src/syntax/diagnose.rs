@@ -284,9 +284,13 @@ fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
         let Some(end) = previous_token_end(text, before.len()) else {
             break;
         };
+        // The start of the word: just past the last character that is not
+        // part of one (which may be several bytes long).
         let start = text[..end]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         if start == end {
             break;
         }
