@@ -113,7 +113,7 @@ fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| Value::from(n)),
+        any::<i64>().prop_map(Value::from),
         (-1e9f64..1e9).prop_map(|f| serde_json::json!(f)),
         "[a-z0-9:./@-]{0,12}".prop_map(Value::String),
         Just(Value::String("203.0.113.9".into())),
