@@ -109,6 +109,49 @@ fn soup() -> impl Strategy<Value = String> {
         .prop_map(|toks| toks.join(" "))
 }
 
+const SUITE_LINES: &[&str] = &[
+    "policy p.mfapolicy",
+    "policy missing.mfapolicy",
+    "event e.json",
+    "event bad.json",
+    "now 2025-06-01T00:00:00Z",
+    "now yesterday",
+    "case \"a\":",
+    "case b",
+    "case \"a\":",
+    "  set request.ip = 192.0.2.7",
+    "  set ip = 999.1.1.1",
+    "  set user.app_metadata.vip = true",
+    "  set user.identities[0].connection = \"x\"",
+    "  set user.identities[99999999999] = 1",
+    "  set authorization.roles = [\"admin\", 3]",
+    "  set x = json {\"a\": [1",
+    "  unset user.email",
+    "  unset request",
+    "  set transaction.protocol = \"oauth2-refresh-tokn\"",
+    "  set = 1",
+    "  expect require_mfa",
+    "  expect skip_mfa",
+    "  expect deny \"no\"",
+    "  expect none",
+    "  expect rule r",
+    "  expect rule default",
+    "  expect rule line 1",
+    "  expect provider duo",
+    "  expect factors [\"opt\"]",
+    "  expect remember_browser",
+    "  expect applied [r, nope]",
+    "  expect errors",
+    "  expect no errors",
+    "  expect",
+    "sett ip = 1",
+    "# comment",
+    "",
+    "\u{feff}",
+    "é",
+    "\"unterminated",
+];
+
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -180,6 +223,22 @@ proptest! {
         if let Ok(formatted) = mfapol::fmt::format(&text) {
             prop_assert!(mfapol::syntax::parse(&formatted).is_ok(), "{}", formatted);
         }
+    }
+
+    #[test]
+    fn suite_soup_never_panics(lines in proptest::collection::vec(proptest::sample::select(SUITE_LINES), 0..25)) {
+        let text = lines.join("\n");
+        let mut loader = |path: &str| -> Result<mfapol::testing::Loaded, String> {
+            let text = match path {
+                "p.mfapolicy" => "rule r: require mfa when ip in 192.0.2.0/24\ndefault skip mfa\n",
+                "e.json" => "{\"request\": {\"ip\": \"198.51.100.1\"}, \"user\": {\"identities\": []}}",
+                "bad.json" => "[1",
+                _ => return Err(format!("cannot read `{path}`")),
+            };
+            Ok(mfapol::testing::Loaded { name: path.to_string(), text: text.to_string() })
+        };
+        let src = SourceFile::new("s.mfatest", text.as_str());
+        let _ = mfapol::testing::run_suite(&src, &mut loader, schema::auth0_post_login(), 0);
     }
 
     #[test]
