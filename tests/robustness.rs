@@ -180,6 +180,14 @@ fn json_value() -> impl Strategy<Value = Value> {
                         Just("methods".to_string()),
                         Just("authentication".to_string()),
                         Just("organization".to_string()),
+                        Just("type".to_string()),
+                        Just("data".to_string()),
+                        Just("detail".to_string()),
+                        Just("details".to_string()),
+                        Just("prompts".to_string()),
+                        Just("location_info".to_string()),
+                        Just("date".to_string()),
+                        Just("logs".to_string()),
                         "[a-z]{1,6}",
                     ],
                     inner
@@ -239,6 +247,18 @@ proptest! {
         };
         let src = SourceFile::new("s.mfatest", text.as_str());
         let _ = mfapol::testing::run_suite(&src, &mut loader, schema::auth0_post_login(), 0);
+    }
+
+    #[test]
+    fn random_log_lines_never_panic(entry in json_value(), kind in prop_oneof![Just("s"), Just("ssa"), Just("f"), Just("gd_auth_succeed")]) {
+        let mut line = entry;
+        if let Value::Object(m) = &mut line {
+            m.insert("type".into(), Value::String(kind.into()));
+        }
+        for wrapped in [line.clone(), serde_json::json!({"log_id": "1", "data": line.clone()}), serde_json::json!([line.clone(), 1])] {
+            let text = wrapped.to_string();
+            let _ = mfapol::replay::read_line(text.as_bytes(), mfapol::replay::InputKind::Auth0Logs);
+        }
     }
 
     #[test]
