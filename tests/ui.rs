@@ -296,3 +296,15 @@ ui_suite!(
     "policy p.mfapolicy\nevent missing.json\ncase a\n  expect skip_mfa\n"
 );
 ui_suite!(test_undeclared_metadata, "policy p.mfapolicy\nevent e.json\ncase a\n  set user.app_metadata.vpi = true\n  expect skip_mfa\n");
+
+/// A value outside a closed set inside a list literal is underlined alone.
+#[test]
+fn unknown_value_in_a_list_underlines_the_element() {
+    let out = run(
+        b"skip mfa when transaction.protocol in [\"samlp\", \"oauth2-refresh-tokn\"]\n",
+        None,
+        &["check", "policy.mfapolicy"],
+    );
+    assert!(out.contains("mfapol::unknown_value"), "{out}");
+    insta::assert_snapshot!("unknown_value_in_list", out);
+}

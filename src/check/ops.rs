@@ -118,9 +118,13 @@ impl Checker<'_> {
                     span,
                 ))
             }
-            BinOp::In | BinOp::NotIn => self.membership(op == BinOp::NotIn, lhs, rhs, span),
+            BinOp::In | BinOp::NotIn => {
+                let at = element_spans(r);
+                self.membership(op == BinOp::NotIn, lhs, rhs, &at, span)
+            }
             BinOp::Contains if matches!(lhs.ty, Type::List(_)) => {
-                self.membership(false, rhs, lhs, span)
+                let at = element_spans(l);
+                self.membership(false, rhs, lhs, &at, span)
             }
             BinOp::StartsWith | BinOp::EndsWith | BinOp::Contains => {
                 let ok = |t: &Type| is_stringish(t) || matches!(t, Type::Dynamic | Type::Null);
@@ -212,6 +216,7 @@ impl Checker<'_> {
         negated: bool,
         needle: ir::Expr,
         list: ir::Expr,
+        element_spans: &[Span],
         span: Span,
     ) -> Option<ir::Expr> {
         let nt = self.schema.display(&needle.ty).to_string();
@@ -287,9 +292,10 @@ impl Checker<'_> {
             }
         }
         if let (Type::Enum(e), K::Const(Const::List(items))) = (&needle.ty, &list.kind) {
-            for item in items.iter() {
+            for (i, item) in items.iter().enumerate() {
                 if let Const::Str(s) = item {
-                    self.check_enum_value(*e, s, &list_text(&needle), list.span);
+                    let at = element_spans.get(i).copied().unwrap_or(list.span);
+                    self.check_enum_value(*e, s, &list_text(&needle), at);
                 }
             }
         }
@@ -392,6 +398,15 @@ fn is_stringish(t: &Type) -> bool {
 }
 
 /// The common type of two list elements.
+/// The spans of a list literal's elements as written (empty for anything
+/// else), so a bad element is underlined on its own.
+fn element_spans(e: &ast::Expr) -> Vec<Span> {
+    match &e.node {
+        ast::ExprKind::List(items) => items.iter().map(|x| x.span).collect(),
+        _ => Vec::new(),
+    }
+}
+
 pub(super) fn unify(a: &Type, b: &Type) -> Option<Type> {
     Some(match (a, b) {
         _ if a == b => a.clone(),
