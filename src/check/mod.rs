@@ -394,7 +394,7 @@ impl<'a> Checker<'a> {
                         Some(f) => cur = f.ty.clone(),
                         None if rec.open && k > 0 => break,
                         None => {
-                            let help = self.field_help(*id, &seg.node, &so_far);
+                            let help = self.field_help(*id, &seg.node, &so_far, true);
                             self.err(CheckError::UnknownField {
                                 field: seg.node.to_string(),
                                 parent: if so_far.is_empty() {
@@ -504,7 +504,13 @@ impl<'a> Checker<'a> {
 
     /// Help for an unknown field: did-you-mean among the record's fields,
     /// or how to declare an extra attribute of an open record.
-    fn field_help(&self, id: RecordId, field: &str, parent: &str) -> Option<String> {
+    fn field_help(
+        &self,
+        id: RecordId,
+        field: &str,
+        parent: &str,
+        declarable: bool,
+    ) -> Option<String> {
         let rec = self.schema.record(id);
         let names = rec
             .fields
@@ -515,9 +521,13 @@ impl<'a> Checker<'a> {
             return Some(format!("did you mean `{s}`?"));
         }
         if rec.open && !parent.is_empty() {
-            return Some(format!(
-                "if your identity provider adds `{field}`, declare it: `declare {parent}.{field}: string`"
-            ));
+            return Some(if declarable {
+                format!(
+                    "if your identity provider adds `{field}`, declare it: `declare {parent}.{field}: TYPE` (string, list<string>, ...)"
+                )
+            } else {
+                format!("`{field}` is not documented for `{parent}`, and extra attributes of list elements cannot be declared")
+            });
         }
         let mut all: Vec<&str> = rec
             .fields

@@ -252,6 +252,7 @@ impl Checker<'_> {
                                     id,
                                     &k,
                                     if walk.text.is_empty() { "" } else { &walk.text },
+                                    walk.declarable,
                                 );
                                 self.err(CheckError::UnknownField {
                                     field: k.to_string(),
