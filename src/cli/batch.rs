@@ -262,10 +262,7 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (String, Stats, u64) {
                     event,
                     origin,
                 } => {
-                    let now = cx
-                        .now
-                        .or_else(|| origin.as_ref().and_then(|o| o.date_ms))
-                        .unwrap_or(cx.clock);
+                    let now = replay::event_time(cx.now, origin.as_ref(), cx.clock);
                     let d = evaluate(cx.policy, &event, now);
                     st.events += 1;
                     *st.by_decision.entry(d.kind.as_str()).or_default() += 1;

@@ -136,10 +136,7 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
                     event,
                     origin,
                 } => {
-                    let now = cx
-                        .now
-                        .or_else(|| origin.as_ref().and_then(|o| o.date_ms))
-                        .unwrap_or(cx.clock);
+                    let now = replay::event_time(cx.now, origin.as_ref(), cx.clock);
                     let a = evaluate(cx.old, &event, now);
                     let b = evaluate(cx.new, &event, now);
                     p.events += 1;

@@ -47,6 +47,14 @@ pub struct LogOrigin {
     pub date_ms: Option<i64>,
 }
 
+/// The evaluation time of an event: `--now` when given, else its log
+/// entry's date, else the clock.
+pub fn event_time(fixed: Option<i64>, origin: Option<&LogOrigin>, clock: i64) -> i64 {
+    fixed
+        .or_else(|| origin.and_then(|o| o.date_ms))
+        .unwrap_or(clock)
+}
+
 /// One thing found in an input line.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
