@@ -33,11 +33,7 @@ pub fn render(source: &SourceFile, diag: &dyn Diagnostic, color: bool) -> String
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    render_with(
-        NamedSource::new(source.name.as_ref(), source.text.to_string()),
-        diag,
-        theme,
-    )
+    render_with(source.named_source(), diag, theme)
 }
 
 /// Renders against any miette source, with a given theme.
