@@ -467,10 +467,21 @@ impl<'a> Cx<'a, '_> {
         // The common case, a string in a list of string constants, compares
         // in place without building a value per element.
         if let (Value::Str(s), Value::ConstList(items)) = (needle, list) {
-            if items.iter().all(|c| matches!(c, ir::Const::Str(_))) {
-                return Ok(items
-                    .iter()
-                    .any(|c| matches!(c, ir::Const::Str(t) if t.as_ref() == s.as_ref())));
+            // One pass: a match among string constants is a match; anything
+            // else in the list falls back to the general comparison below.
+            let mut only_strings = true;
+            for c in items.iter() {
+                match c {
+                    ir::Const::Str(t) if t.as_ref() == s.as_ref() => return Ok(true),
+                    ir::Const::Str(_) => {}
+                    _ => {
+                        only_strings = false;
+                        break;
+                    }
+                }
+            }
+            if only_strings {
+                return Ok(false);
             }
         }
         let n = self.list_len(list_expr, list)?;
