@@ -321,7 +321,8 @@ impl NetSet {
         }
     }
 
-    /// Whether the address is in the set.
+    /// Whether the address is in the set: the one CIDR matcher, with
+    /// [`net_contains`] its single-network form.
     pub fn contains(&self, ip: IpAddr) -> bool {
         match normalize_ip(ip) {
             IpAddr::V4(a) => {
@@ -360,6 +361,18 @@ pub fn normalize_ip(ip: IpAddr) -> IpAddr {
             None => ip,
         },
         v4 => v4,
+    }
+}
+
+/// Whether a network holds an address, with IPv4-mapped IPv6 addresses and
+/// networks read as IPv4 on both sides, exactly as [`NetSet::contains`] does
+/// for a network literal: a range read from the event matches the same
+/// addresses as the same range written in the policy.
+pub fn net_contains(net: IpNet, ip: IpAddr) -> bool {
+    match (normalize_net(net), normalize_ip(ip)) {
+        (IpNet::V4(n), IpAddr::V4(a)) => n.contains(&a),
+        (IpNet::V6(n), IpAddr::V6(a)) => n.contains(&a),
+        _ => false,
     }
 }
 

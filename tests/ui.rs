@@ -146,12 +146,16 @@ ui!(
     invalid_timestamp,
     "require mfa when user.created_at > \"yesterday\"\n"
 );
-ui!(policy_too_large, &{
+ui!(
+    policy_too_large,
+    "rule nested: require mfa when any a in authentication.methods: any b in authentication.methods: any c in authentication.methods: a.name == c.name\n"
+);
+ui!(let_chain_too_deep, &{
     let mut p = String::from("let a0 = ip in 10.0.0.0/8\n");
-    for i in 1..=24 {
-        p.push_str(&format!("let a{i} = a{} and a{}\n", i - 1, i - 1));
+    for i in 1..=300 {
+        p.push_str(&format!("let a{i} = not a{}\n", i - 1));
     }
-    p.push_str("rule big: require mfa when a24\n");
+    p.push_str("rule deep: require mfa when a300\n");
     p
 });
 

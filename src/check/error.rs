@@ -369,23 +369,40 @@ pub enum CheckError {
         span: SourceSpan,
     },
 
-    /// A rule whose conditions, with `let`s expanded, are too large to evaluate.
-    #[error(
-        "rule `{name}` is too large once its `let`s are expanded ({size} nodes, limit {limit})"
-    )]
+    /// A rule or `let` whose static cost bound is too high to evaluate per login.
+    #[error("`{name}` may take up to {size} evaluation steps per login (the limit is {limit})")]
     #[diagnostic(
         code(mfapol::policy_too_large),
-        help("`let`s that each use an earlier one twice grow exponentially; restructure them")
+        help("each nested `any`/`all` multiplies the work by the length of its list (a list from the event counts as 100): nest at most two quantifiers over lists from the event")
     )]
     TooLarge {
         /// The rule.
         name: String,
-        /// Its expanded size.
+        /// Its static cost bound.
         size: u64,
         /// The limit.
         limit: u64,
         /// Where.
         #[label("too large")]
+        span: SourceSpan,
+    },
+
+    /// A rule or `let` whose evaluation would nest too deeply, counting the
+    /// `let`s it uses.
+    #[error("`{name}` nests {depth} levels deep with the `let`s it uses (the limit is {limit})")]
+    #[diagnostic(
+        code(mfapol::let_chain_too_deep),
+        help("a `let` used inside another adds the depth of its value: make the chain shorter, e.g. join its conditions with `and`/`or` in one `let`")
+    )]
+    TooDeep {
+        /// The rule or `let`.
+        name: String,
+        /// Its evaluation depth.
+        depth: usize,
+        /// The limit.
+        limit: usize,
+        /// Where.
+        #[label("too deep")]
         span: SourceSpan,
     },
 }

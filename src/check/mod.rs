@@ -19,7 +19,19 @@ use std::sync::Arc;
 use suggest::{did_you_mean, one_of};
 
 /// The largest a rule may grow once `let`s are expanded.
-pub const MAX_EXPANDED_SIZE: u64 = 1_000_000;
+pub const MAX_RULE_COST: u64 = 1_000_000;
+
+/// How many elements a list read from the event counts for in the static
+/// cost bound ([`MAX_RULE_COST`]). Auth0's lists (methods, factors, groups)
+/// hold a handful; the run-time budget ([`crate::eval::MAX_STEPS`]) covers
+/// events with longer ones.
+pub const ASSUMED_EVENT_LIST_LEN: u64 = 100;
+
+/// The deepest evaluation a rule or `let` may need: its expression's depth,
+/// with each `let` it uses counted at the depth of its value. Parsing bounds
+/// one expression at [`crate::syntax::MAX_DEPTH`]; this bounds chains of
+/// `let`s, which the interpreter follows in place.
+pub const MAX_EVAL_DEPTH: usize = 2 * crate::syntax::MAX_DEPTH;
 
 /// The outcome of checking one file.
 #[derive(Debug)]
@@ -95,6 +107,8 @@ pub(crate) struct Checker<'a> {
     lines: crate::source::LineIndex,
     /// Expanded size of each entry of `ir_lets`.
     let_sizes: Vec<u64>,
+    /// Evaluation depth of each entry of `ir_lets` (see [`MAX_EVAL_DEPTH`]).
+    let_depths: Vec<usize>,
 }
 
 impl<'a> Checker<'a> {
@@ -114,6 +128,7 @@ impl<'a> Checker<'a> {
             output: None,
             lines: crate::source::LineIndex::new(&source.text),
             let_sizes: Vec::new(),
+            let_depths: Vec::new(),
         }
     }
 
@@ -179,7 +194,9 @@ impl<'a> Checker<'a> {
                 ast::Item::Declare(d) => self.declare(d),
             }
         }
-        for i in 0..self.let_defs.len() {
+        // Dependencies first, so checking a `let` never recurses into
+        // another: a chain of thousands of `let`s cannot overflow the stack.
+        for i in self.let_order() {
             self.check_let(i);
         }
         let mut rules = Vec::new();
@@ -214,12 +231,26 @@ impl<'a> Checker<'a> {
             Some(u) => Some(u?),
             None => None,
         };
-        let size = self.size(&when) + unless.as_ref().map_or(0, |u| self.size(u));
-        if size > MAX_EXPANDED_SIZE {
+        let size = self
+            .size(&when)
+            .saturating_add(unless.as_ref().map_or(0, |u| self.size(u)));
+        let depth = self
+            .depth(&when)
+            .max(unless.as_ref().map_or(0, |u| self.depth(u)));
+        if depth > MAX_EVAL_DEPTH {
+            self.err(CheckError::TooDeep {
+                name: name.to_string(),
+                depth,
+                limit: MAX_EVAL_DEPTH,
+                span: r.span.into(),
+            });
+            return None;
+        }
+        if size > MAX_RULE_COST {
             self.err(CheckError::TooLarge {
                 name: name.to_string(),
                 size,
-                limit: MAX_EXPANDED_SIZE,
+                limit: MAX_RULE_COST,
                 span: r.span.into(),
             });
             return None;
@@ -338,12 +369,34 @@ impl<'a> Checker<'a> {
             return None;
         };
         let size = self.size(&checked);
+        if size > MAX_RULE_COST {
+            self.err(CheckError::TooLarge {
+                name: def.name.node.to_string(),
+                size,
+                limit: MAX_RULE_COST,
+                span: def.span.into(),
+            });
+            self.let_state[i] = LetState::Failed;
+            return None;
+        }
+        let depth = self.depth(&checked);
+        if depth > MAX_EVAL_DEPTH {
+            self.err(CheckError::TooDeep {
+                name: def.name.node.to_string(),
+                depth,
+                limit: MAX_EVAL_DEPTH,
+                span: def.span.into(),
+            });
+            self.let_state[i] = LetState::Failed;
+            return None;
+        }
         let ty = checked.ty.clone();
         let value = match checked.kind {
             ir::ExprKind::Const(c) => LetValue::Const(c),
             _ => {
                 let idx = self.ir_lets.len() as u32;
                 self.let_sizes.push(size);
+                self.let_depths.push(depth);
                 self.ir_lets.push(ir::LetDef {
                     name: def.name.node.clone(),
                     value: checked,
@@ -359,15 +412,163 @@ impl<'a> Checker<'a> {
         Some((ty, value, size))
     }
 
-    /// Nodes in an expression with `let`s expanded (saturating).
-    fn size(&self, e: &ir::Expr) -> u64 {
+    /// How deep the interpreter recurses to evaluate an expression: its
+    /// tree depth, where a `let` counts with the depth of its value (each
+    /// `let` is evaluated once per event, but in place, on first use).
+    fn depth(&self, e: &ir::Expr) -> usize {
         let own = match &e.kind {
-            ir::ExprKind::Let(i) => self.let_sizes.get(*i as usize).copied().unwrap_or(1),
-            _ => 1,
+            ir::ExprKind::Let(i) => self.let_depths.get(*i as usize).copied().unwrap_or(1),
+            _ => 0,
         };
-        e.children()
+        let below = e
+            .children()
             .into_iter()
-            .fold(own, |s, x| s.saturating_add(self.size(x)))
+            .map(|x| self.depth(x))
+            .max()
+            .unwrap_or(0);
+        own.max(below).saturating_add(1)
+    }
+
+    /// The order to check `let`s in: each after the `let`s it refers to.
+    /// Iterative, so a long chain cannot overflow the stack; a loop is
+    /// reported here, at the reference that closes it, and its `let`s fail.
+    fn let_order(&mut self) -> Vec<usize> {
+        let n = self.let_defs.len();
+        let refs: Vec<Vec<(usize, Span)>> = self
+            .let_defs
+            .iter()
+            .map(|d| {
+                let mut out = Vec::new();
+                self.let_refs(&d.value, &mut Vec::new(), &mut out);
+                out
+            })
+            .collect();
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            Open,
+            Done,
+        }
+        let mut mark = vec![Mark::New; n];
+        let mut order = Vec::with_capacity(n);
+        for start in 0..n {
+            if mark[start] != Mark::New {
+                continue;
+            }
+            mark[start] = Mark::Open;
+            // (let, how many of its references are followed)
+            let mut stack = vec![(start, 0usize)];
+            while let Some((i, next)) = stack.last_mut() {
+                let i = *i;
+                let Some(&(j, span)) = refs[i].get(*next) else {
+                    mark[i] = Mark::Done;
+                    order.push(i);
+                    stack.pop();
+                    continue;
+                };
+                *next += 1;
+                match mark[j] {
+                    Mark::New => {
+                        mark[j] = Mark::Open;
+                        stack.push((j, 0));
+                    }
+                    Mark::Open => {
+                        let from = stack.iter().position(|(k, _)| *k == j).unwrap_or(0);
+                        let cycle: Vec<usize> = stack[from..].iter().map(|(k, _)| *k).collect();
+                        self.report_cycle(&cycle, j, span);
+                        for k in cycle {
+                            self.let_state[k] = LetState::Failed;
+                        }
+                    }
+                    Mark::Done => {}
+                }
+            }
+        }
+        order
+    }
+
+    fn report_cycle(&mut self, cycle: &[usize], back: usize, span: Span) {
+        let names: Vec<&str> = cycle
+            .iter()
+            .chain(std::iter::once(&back))
+            .map(|k| &*self.let_defs[*k].name.node)
+            .collect();
+        let chain = if names.len() > 9 {
+            format!(
+                "{} -> ... -> {}",
+                names[..4].join(" -> "),
+                names[names.len() - 4..].join(" -> ")
+            )
+        } else {
+            names.join(" -> ")
+        };
+        let name = self.let_defs[back].name.node.to_string();
+        self.err(CheckError::LetCycle {
+            name,
+            span: span.into(),
+            help: Some(format!("the definitions form a loop: {chain}")),
+        });
+    }
+
+    /// The `let`s an expression refers to, in source order, with where;
+    /// quantifier variables shadow `let`s in their body, as in the checker.
+    fn let_refs(&self, e: &'a ast::Expr, bound: &mut Vec<&'a str>, out: &mut Vec<(usize, Span)>) {
+        use ast::ExprKind as A;
+        match &e.node {
+            A::Lit(_) | A::Now => {}
+            A::Name(n) => {
+                if !bound.contains(&&**n) {
+                    if let Some(&j) = self.let_index.get(n) {
+                        out.push((j, e.span));
+                    }
+                }
+            }
+            A::Field(b, _) | A::Index(b, _) | A::Not(b) => self.let_refs(b, bound, out),
+            A::List(v) | A::And(v) | A::Or(v) | A::Call(_, v) => {
+                for x in v {
+                    self.let_refs(x, bound, out);
+                }
+            }
+            A::Binary(_, a, b) => {
+                self.let_refs(a, bound, out);
+                self.let_refs(b, bound, out);
+            }
+            A::Quant(_, var, list, body) => {
+                self.let_refs(list, bound, out);
+                bound.push(&var.node);
+                self.let_refs(body, bound, out);
+                bound.pop();
+            }
+        }
+    }
+
+    /// A static bound on the evaluation steps of an expression: one per
+    /// node, times the length of the list for a quantifier's body and for
+    /// membership in a list. A list from the event counts as
+    /// [`ASSUMED_EVENT_LIST_LEN`] elements. A `let` counts one step: it is
+    /// evaluated once per event, and its own cost is bounded where it is
+    /// defined.
+    fn size(&self, e: &ir::Expr) -> u64 {
+        use ir::ExprKind as K;
+        let len = |l: &ir::Expr| match &l.kind {
+            K::Const(ir::Const::List(items)) => items.len() as u64,
+            _ => ASSUMED_EVENT_LIST_LEN,
+        };
+        match &e.kind {
+            K::Quant { list, body, .. } => self
+                .size(list)
+                .saturating_add(len(list).saturating_mul(self.size(body).saturating_add(1)))
+                .saturating_add(1),
+            K::In { needle, list, .. } => self
+                .size(needle)
+                .saturating_add(self.size(list))
+                .saturating_add(len(list))
+                .saturating_add(1),
+            _ => e
+                .children()
+                .into_iter()
+                .fold(1, |s, x| s.saturating_add(self.size(x))),
+        }
     }
 
     fn declare(&mut self, d: &ast::Declare) {

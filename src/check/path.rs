@@ -201,7 +201,10 @@ impl Checker<'_> {
     }
 
     fn step(&mut self, walk: &mut Walk, key: StepSyntax, span: Span) -> Option<()> {
-        if walk.strict == walk.steps.len() && walk.ty != Type::Dynamic {
+        // A `dynamic` value on the way to a declared key is structure the
+        // policy declared: a non-object there is a misfit, as in the schema.
+        let typed = walk.ty != Type::Dynamic || self.declared_below(walk);
+        if walk.strict == walk.steps.len() && typed {
             walk.strict += 1;
         }
         let parent = if walk.text.is_empty() {
@@ -319,6 +322,15 @@ impl Checker<'_> {
             }
         }
         Some(())
+    }
+
+    /// Whether some `declare` names a key below the walk's current value.
+    fn declared_below(&self, walk: &Walk) -> bool {
+        walk.declarable
+            && self.declares.keys().any(|k| {
+                k.strip_prefix(walk.text.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
     }
 
     /// The declared type of a path under a map, if any. A path that is a

@@ -18,17 +18,61 @@ pub(super) struct Unknown;
 type R<'a> = Result<Value<'a>, Unknown>;
 
 pub(super) struct Cx<'a, 'e> {
-    pub(super) policy: &'a Policy,
-    pub(super) event: &'a Json,
-    pub(super) now: i64,
-    pub(super) locals: SmallVec<[Value<'a>; 4]>,
+    policy: &'a Policy,
+    event: &'a Json,
+    now: i64,
+    locals: SmallVec<[Value<'a>; 4]>,
+    /// Each `let`'s value once evaluated (a `let` sees no quantifier
+    /// variable, so its value is the same wherever it is used).
+    lets: SmallVec<[Option<R<'a>>; 4]>,
+    /// Evaluation steps taken for this event (see [`MAX_STEPS`]).
+    steps: u64,
     /// Where run-time errors go; `None` on the fast path, which only counts them.
-    pub(super) errors: Option<&'e mut Vec<RuntimeError>>,
+    errors: Option<&'e mut Vec<RuntimeError>>,
     pub(super) error_count: usize,
     /// The rule being evaluated, for error records.
-    pub(super) rule: Option<Arc<str>>,
+    rule: Option<Arc<str>>,
     /// Where comparisons are recorded when explaining; `None` on the fast path.
     pub(super) trace: Option<&'e mut Vec<Check>>,
+}
+
+/// The most evaluation steps (conditions, values and list elements visited)
+/// one event may take. A policy that checks clean stays far below it (see
+/// [`crate::check::MAX_RULE_COST`]); an event that would take more raises a
+/// run-time error, which fails closed, so a login is decided in bounded time.
+pub const MAX_STEPS: u64 = 4_000_000;
+
+impl<'a, 'e> Cx<'a, 'e> {
+    pub(super) fn new(
+        policy: &'a Policy,
+        event: &'a Json,
+        now: i64,
+        errors: Option<&'e mut Vec<RuntimeError>>,
+        trace: Option<&'e mut Vec<Check>>,
+    ) -> Self {
+        Cx {
+            policy,
+            event,
+            now,
+            locals: smallvec::smallvec![Value::Null; policy.max_locals],
+            lets: smallvec::smallvec![None; policy.lets.len()],
+            steps: 0,
+            errors,
+            error_count: 0,
+            rule: None,
+            trace,
+        }
+    }
+
+    /// Starts a rule. When errors and checks are recorded per rule, `let`
+    /// values are evaluated again for each rule, so each rule's report
+    /// shows what its `let`s read and raised.
+    pub(super) fn start_rule(&mut self, name: &Arc<str>) {
+        self.rule = Some(name.clone());
+        if self.errors.is_some() || self.trace.is_some() {
+            self.lets.iter_mut().for_each(|v| *v = None);
+        }
+    }
 }
 
 impl<'a> Cx<'a, '_> {
@@ -96,8 +140,35 @@ impl<'a> Cx<'a, '_> {
         Unknown
     }
 
+    /// Counts one step; past the budget, a run-time error.
+    #[inline]
+    fn step(&mut self, e: &Expr) -> Result<(), Unknown> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(self.fail(
+                || format!("evaluation took more than {MAX_STEPS} steps for this event"),
+                None,
+                e.span,
+            ));
+        }
+        Ok(())
+    }
+
+    /// An inconsistency between the checker and the interpreter: a bug,
+    /// which raises (and so fails closed) rather than reading as null.
+    fn internal(&mut self, e: &Expr, what: &'static str) -> Unknown {
+        self.fail(
+            || format!("internal error: {what}; this is a bug in mfapol"),
+            None,
+            e.span,
+        )
+    }
+
     /// The truth of a condition.
     fn truth(&mut self, e: &'a Expr) -> Truth {
+        if self.step(e).is_err() {
+            return Truth::Unknown;
+        }
         match &e.kind {
             K::Not(x) => match self.truth(x) {
                 Truth::True => Truth::False,
@@ -193,8 +264,12 @@ impl<'a> Cx<'a, '_> {
                 Ok(v) => v,
                 Err(Unknown) => return Truth::Unknown,
             };
-            if let Some(slot) = self.locals.get_mut(slot as usize) {
-                *slot = item;
+            match self.locals.get_mut(slot as usize) {
+                Some(s) => *s = item,
+                None => {
+                    self.internal(body, "a quantifier variable has no slot");
+                    return Truth::Unknown;
+                }
             }
             let t = self.truth(body);
             match if all { not(t) } else { t } {
@@ -257,19 +332,16 @@ impl<'a> Cx<'a, '_> {
     }
 
     fn eval(&mut self, e: &'a Expr) -> R<'a> {
+        self.step(e)?;
         match &e.kind {
             K::Const(c) => Ok(from_const(c)),
             K::Now => Ok(Value::Time(self.now)),
             K::Path(p) => self.read(p, &e.ty, e),
-            K::Local(slot) => Ok(self
-                .locals
-                .get(*slot as usize)
-                .cloned()
-                .unwrap_or(Value::Null)),
-            K::Let(i) => match self.policy.lets.get(*i as usize) {
-                Some(l) => self.eval(&l.value),
-                None => Ok(Value::Null),
+            K::Local(slot) => match self.locals.get(*slot as usize) {
+                Some(v) => Ok(v.clone()),
+                None => Err(self.internal(e, "a quantifier variable has no slot")),
             },
+            K::Let(i) => self.let_value(e, *i as usize),
             K::Not(_) | K::And(_) | K::Or(_) | K::Quant { .. } => match self.truth(e) {
                 Truth::True => Ok(Value::Bool(true)),
                 Truth::False => Ok(Value::Bool(false)),
@@ -378,17 +450,50 @@ impl<'a> Cx<'a, '_> {
                 let a = self.eval(lhs);
                 let b = self.eval(rhs);
                 let (a, b) = (a?, b?);
-                let sign = if *op == ArithOp::Add { 1 } else { -1 };
-                Ok(match (a, b) {
-                    (Value::Time(t), Value::Dur(d)) => Value::Time(t.saturating_add(sign * d)),
-                    (Value::Dur(d), Value::Time(t)) => Value::Time(t.saturating_add(d)),
-                    (Value::Time(x), Value::Time(y)) => Value::Dur(x.saturating_sub(y)),
-                    (Value::Dur(x), Value::Dur(y)) => Value::Dur(x.saturating_add(sign * y)),
-                    _ => Value::Null,
+                let add = *op == ArithOp::Add;
+                let r = match (a, b) {
+                    (Value::Time(t), Value::Dur(d)) if add => t.checked_add(d).map(Value::Time),
+                    (Value::Time(t), Value::Dur(d)) => t.checked_sub(d).map(Value::Time),
+                    (Value::Dur(d), Value::Time(t)) => t.checked_add(d).map(Value::Time),
+                    (Value::Time(x), Value::Time(y)) => x.checked_sub(y).map(Value::Dur),
+                    (Value::Dur(x), Value::Dur(y)) if add => x.checked_add(y).map(Value::Dur),
+                    (Value::Dur(x), Value::Dur(y)) => x.checked_sub(y).map(Value::Dur),
+                    _ => Some(Value::Null),
+                };
+                // Never wrap or saturate: a clamped time could make `now -
+                // grace > created_at` true or false wrongly. Raising fails closed.
+                r.ok_or_else(|| {
+                    self.fail(
+                        || "time arithmetic is out of range".to_string(),
+                        path_text(lhs).or_else(|| path_text(rhs)),
+                        e.span,
+                    )
                 })
             }
             K::Call(f, args) => self.call(*f, args),
         }
+    }
+
+    /// A `let`'s value: evaluated on first use, then reused.
+    fn let_value(&mut self, e: &Expr, i: usize) -> R<'a> {
+        match self.lets.get(i) {
+            Some(Some(Ok(v))) => return Ok(v.clone()),
+            Some(Some(Err(Unknown))) => {
+                self.error_count += 1;
+                return Err(Unknown);
+            }
+            Some(None) => {}
+            None => return Err(self.internal(e, "a `let` is missing")),
+        }
+        let policy = self.policy;
+        let Some(def) = policy.lets.get(i) else {
+            return Err(self.internal(e, "a `let` is missing"));
+        };
+        let v = self.eval(&def.value);
+        if let Some(slot) = self.lets.get_mut(i) {
+            *slot = Some(v.clone());
+        }
+        v
     }
 
     /// Returns a comparison's result, recording it when explaining.
@@ -401,7 +506,11 @@ impl<'a> Cx<'a, '_> {
 
     fn call(&mut self, f: Func, args: &'a [Expr]) -> R<'a> {
         let Some(arg) = args.first() else {
-            return Ok(Value::Null);
+            return Err(self.fail(
+                || "internal error: a call has no argument; this is a bug in mfapol".into(),
+                None,
+                crate::source::Span::default(),
+            ));
         };
         match f {
             Func::Exists => {
@@ -484,31 +593,21 @@ impl<'a> Cx<'a, '_> {
                 return Ok(false);
             }
         }
+        // The same rule as `any e in LIST: e == X`: elements in order, and
+        // one that misfits its type raises, even if a later one matches.
         let n = self.list_len(list_expr, list)?;
-        let mut unknown = false;
         for i in 0..n {
-            let item = match self.list_item(list_expr, list, i) {
-                Ok(v) => v,
-                Err(Unknown) => {
-                    unknown = true;
-                    continue;
-                }
-            };
+            self.step(list_expr)?;
+            let item = self.list_item(list_expr, list, i)?;
             let hit = match (needle, &item) {
-                (Value::Ip(a), Value::Cidr(net)) => {
-                    net.contains(&ir::normalize_ip(*a)) || net.contains(a)
-                }
+                (Value::Ip(a), Value::Cidr(net)) => ir::net_contains(*net, *a),
                 _ => equal(needle, &item),
             };
             if hit {
                 return Ok(true);
             }
         }
-        if unknown {
-            Err(Unknown)
-        } else {
-            Ok(false)
-        }
+        Ok(false)
     }
 
     /// The raw JSON at a path: `None` when absent, `Err` when the event's

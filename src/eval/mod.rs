@@ -25,6 +25,7 @@ pub use value::Value;
 
 use crate::ir::Policy;
 use interp::Cx;
+pub use interp::MAX_STEPS;
 use serde_json::Value as Json;
 
 /// A three-valued truth.
@@ -64,18 +65,15 @@ fn run(
     let mut best: Option<usize> = None;
     let mut checks = Vec::new();
     {
-        let mut cx = Cx {
+        let mut cx = Cx::new(
             policy,
             event,
-            now: now_ms,
-            locals: smallvec::smallvec![Value::Null; policy.max_locals],
-            errors: Some(&mut errors),
-            error_count: 0,
-            rule: None,
-            trace: traces.is_some().then_some(&mut checks),
-        };
+            now_ms,
+            Some(&mut errors),
+            traces.is_some().then_some(&mut checks),
+        );
         for (i, rule) in policy.rules.iter().enumerate() {
-            cx.rule = Some(rule.name.clone());
+            cx.start_rule(&rule.name);
             let (applies, when, unless) = cx.applies(rule);
             if let (Some(t), Some(checks)) = (traces.as_deref_mut(), cx.trace.as_deref_mut()) {
                 t.push(RuleTrace {
@@ -122,16 +120,7 @@ pub struct Outcome {
 /// errors are counted and their messages never built; quantifier variables
 /// live on the stack.
 pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
-    let mut cx = Cx {
-        policy,
-        event,
-        now: now_ms,
-        locals: smallvec::smallvec![Value::Null; policy.max_locals],
-        errors: None,
-        error_count: 0,
-        rule: None,
-        trace: None,
-    };
+    let mut cx = Cx::new(policy, event, now_ms, None, None);
     // Strongest effect first: the first applying rule of the strongest
     // effect decides, so nothing after it can change the decision.
     let mut best = None;

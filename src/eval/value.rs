@@ -41,6 +41,9 @@ pub enum Value<'a> {
 /// Why a JSON value does not fit its schema type.
 pub type Misfit = &'static str;
 
+/// The largest duration in milliseconds read from an event (2^53).
+const MAX_EXACT_MS: f64 = 9_007_199_254_740_992.0;
+
 /// Converts a present JSON value to the run-time value of a schema type.
 #[inline]
 pub fn from_json<'a>(v: &'a Json, ty: &'a Type) -> Result<Value<'a>, Misfit> {
@@ -67,9 +70,13 @@ pub fn from_json<'a>(v: &'a Json, ty: &'a Type) -> Result<Value<'a>, Misfit> {
         Type::Timestamp => Value::Time(
             parse_time(v.as_str().ok_or("a timestamp")?).ok_or("an ISO 8601 timestamp")?,
         ),
+        // A number of seconds whose milliseconds fit in 2^53 (±285,000
+        // years): a larger one is a misfit, never clamped to the i64 range.
         Type::Duration => Value::Dur(
             v.as_f64()
-                .map(|s| (s * 1000.0) as i64)
+                .map(|s| s * 1000.0)
+                .filter(|ms| ms.abs() <= MAX_EXACT_MS)
+                .map(|ms| ms as i64)
                 .ok_or("a number of seconds")?,
         ),
         Type::List(elem) => Value::JsonList(v.as_array().ok_or("a list")?, elem),

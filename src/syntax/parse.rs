@@ -48,6 +48,7 @@ pub fn parse(text: &str) -> Result<Policy, SyntaxError> {
     let Some(policy) = pairs.next() else {
         return Ok(Policy::default());
     };
+    check_nesting(policy.clone())?;
     for pair in policy.into_inner() {
         match pair.as_rule() {
             Rule::EOI => {}
@@ -75,7 +76,10 @@ pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
     }
     let mut pairs = pairs;
     match pairs.next() {
-        Some(p) => Ok(expr(p)?.0),
+        Some(p) => {
+            check_nesting(p.clone())?;
+            Ok(expr(p)?.0)
+        }
         None => Err(SyntaxError::Unexpected {
             message: "expected an expression".into(),
             span: Span::new(0, 0).into(),
@@ -347,17 +351,24 @@ fn expr(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
         .parse(pairs)
 }
 
+/// Joins two operands of one `and`/`or` chain. The chain so far (the left
+/// operand) is extended in place, so an n-operand chain is built in O(n).
 fn flatten(lhs: Expr, rhs: Expr, same: impl Fn(&ExprKind) -> bool) -> Vec<Expr> {
-    let mut out = Vec::new();
-    for e in [lhs, rhs] {
-        if same(&e.node) {
-            match e.node {
-                ExprKind::Or(v) | ExprKind::And(v) => out.extend(v),
-                other => out.push(Spanned::new(other, e.span)),
-            }
-        } else {
-            out.push(e);
+    let mut out = if same(&lhs.node) {
+        match lhs.node {
+            ExprKind::Or(v) | ExprKind::And(v) => v,
+            other => vec![Spanned::new(other, lhs.span)],
         }
+    } else {
+        vec![lhs]
+    };
+    if same(&rhs.node) {
+        match rhs.node {
+            ExprKind::Or(v) | ExprKind::And(v) => out.extend(v),
+            other => out.push(Spanned::new(other, rhs.span)),
+        }
+    } else {
+        out.push(rhs);
     }
     out
 }
@@ -491,7 +502,10 @@ fn primary(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
                 "h" => 3600,
                 _ => 86400,
             };
-            match num.parse::<i64>().ok().and_then(|n| n.checked_mul(mult)) {
+            // Seconds, and milliseconds (as evaluation holds durations)
+            // must both fit: an out-of-range literal is an error, never clamped.
+            let secs = num.parse::<i64>().ok().and_then(|n| n.checked_mul(mult));
+            match secs.filter(|s| s.checked_mul(1000).is_some()) {
                 Some(secs) => lit(Lit::Duration(secs)),
                 None => Err(SyntaxError::NumberOutOfRange {
                     text: t.to_string(),
@@ -541,11 +555,93 @@ pub(super) fn internal(span: Span) -> SyntaxError {
     }
 }
 
+/// Binding powers of the operators as [`PRATT`] assigns them (one level per
+/// `.op` call, loosest first). Kept beside the table so the two agree; the
+/// unit test `nesting_precedences_match_the_pratt_table` checks them.
+fn binding_power(rule: Rule) -> Option<(bool, u8)> {
+    Some(match rule {
+        Rule::quantifier => (true, 1),
+        Rule::or_op => (false, 2),
+        Rule::and_op => (false, 3),
+        Rule::not_op => (true, 4),
+        Rule::eq_op
+        | Rule::ne_op
+        | Rule::lt_op
+        | Rule::le_op
+        | Rule::gt_op
+        | Rule::ge_op
+        | Rule::in_op
+        | Rule::not_in_op
+        | Rule::starts_with_op
+        | Rule::ends_with_op
+        | Rule::contains_op
+        | Rule::matches_op => (false, 5),
+        Rule::add_op | Rule::sub_op => (false, 6),
+        _ => return None,
+    })
+}
+
+/// Refuses a parse tree whose folding would nest deeper than [`MAX_DEPTH`],
+/// before anything recursive runs over it. Iterative: it replays the Pratt
+/// parser's recursion on each flat `expr` sequence with an explicit stack
+/// (one frame per pending prefix or infix operator, as pest's `PrattParser`
+/// recurses), so alternations such as `not a == not b == ...` and quantifier
+/// chains are counted, and adds the nesting of lists, calls and types.
+fn check_nesting(root: Pair<'_, Rule>) -> Result<(), SyntaxError> {
+    let too_deep = |span: Span| SyntaxError::TooDeep {
+        limit: MAX_DEPTH,
+        span: span.into(),
+    };
+    let mut work: Vec<(Pair<'_, Rule>, usize)> = vec![(root, 0)];
+    while let Some((pair, base)) = work.pop() {
+        match pair.as_rule() {
+            Rule::expr => {
+                // Right binding powers of the open frames; the bottom one is
+                // the call for the whole expression.
+                let mut frames: Vec<u8> = vec![0];
+                for p in pair.into_inner() {
+                    let span = span_of(&p);
+                    match binding_power(p.as_rule()) {
+                        Some((true, power)) => {
+                            // A quantifier's list operand nests where it stands.
+                            work.push((p, base + frames.len() - 1));
+                            frames.push(power - 1);
+                        }
+                        Some((false, power)) => {
+                            while frames.last().is_some_and(|&rbp| rbp >= power) {
+                                frames.pop();
+                            }
+                            frames.push(power);
+                        }
+                        None => work.push((p, base + frames.len() - 1)),
+                    }
+                    // The bottom frame is the expression itself, not a level.
+                    if base + frames.len() - 1 > MAX_DEPTH {
+                        return Err(too_deep(span));
+                    }
+                }
+            }
+            rule => {
+                let step = usize::from(matches!(rule, Rule::list | Rule::args | Rule::list_type));
+                let depth = base + step;
+                if depth > MAX_DEPTH {
+                    return Err(too_deep(span_of(&pair)));
+                }
+                for c in pair.into_inner() {
+                    work.push((c, depth));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Refuses bracket nesting deeper than [`MAX_DEPTH`] before pest, whose
 /// recursive descent would otherwise recurse once per level.
 fn check_bracket_depth(text: &str) -> Result<(), SyntaxError> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
+    let mut type_depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -576,6 +672,19 @@ fn check_bracket_depth(text: &str) -> Result<(), SyntaxError> {
                     });
                 }
             }
+            b'<' if follows_list_word(bytes, i) => {
+                // `list<...>` in a type: pest's rule for it recurses per level.
+                // Counted apart from brackets, so a `>` in an expression
+                // cannot hide a bracket.
+                type_depth += 1;
+                if type_depth > MAX_DEPTH {
+                    return Err(SyntaxError::TooDeep {
+                        limit: MAX_DEPTH,
+                        span: Span::new(i, i + 1).into(),
+                    });
+                }
+            }
+            b'>' if type_depth > 0 && closes_type(bytes, i) => type_depth -= 1,
             b'(' | b'[' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -591,6 +700,28 @@ fn check_bracket_depth(text: &str) -> Result<(), SyntaxError> {
         i += 1;
     }
     Ok(())
+}
+
+/// Whether the `<` at `i` follows the word `list` (spaces allowed between).
+fn follows_list_word(bytes: &[u8], i: usize) -> bool {
+    let before = bytes.get(..i).unwrap_or_default();
+    let word = before.trim_ascii_end();
+    word.ends_with(b"list")
+        && !word
+            .len()
+            .checked_sub(5)
+            .and_then(|j| word.get(j))
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
+}
+
+/// Whether the `>` at `i` closes a type: the previous non-space byte is part
+/// of a type (a name, `>` or `?`), not an operator such as `=` or `-`.
+fn closes_type(bytes: &[u8], i: usize) -> bool {
+    let before = bytes.get(..i).unwrap_or_default().trim_ascii_end();
+    before
+        .last()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'>' | b'?'))
+        && bytes.get(i + 1) != Some(&b'=')
 }
 
 #[cfg(test)]
