@@ -2,6 +2,12 @@
 //! a local slot or a `let`, every type known, every regex compiled, every
 //! address parsed. Nothing unresolved reaches evaluation.
 
+#![deny(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
+
 use crate::schema::Type;
 use crate::source::Span;
 use ipnet::IpNet;
@@ -311,11 +317,11 @@ impl NetSet {
     pub fn insert(&mut self, net: IpNet) {
         match normalize_net(net) {
             IpNet::V4(n) => {
-                let mask = mask32(n.prefix_len());
+                let mask = u32::from(n.netmask());
                 self.v4.push((u32::from(n.network()) & mask, mask));
             }
             IpNet::V6(n) => {
-                let mask = mask128(n.prefix_len());
+                let mask = u128::from(n.netmask());
                 self.v6.push((u128::from(n.network()) & mask, mask));
             }
         }
@@ -334,22 +340,6 @@ impl NetSet {
                 self.v6.iter().any(|(net, mask)| a & mask == *net)
             }
         }
-    }
-}
-
-fn mask32(len: u8) -> u32 {
-    if len == 0 {
-        0
-    } else {
-        u32::MAX << (32 - u32::from(len.min(32)))
-    }
-}
-
-fn mask128(len: u8) -> u128 {
-    if len == 0 {
-        0
-    } else {
-        u128::MAX << (128 - u32::from(len.min(128)))
     }
 }
 
@@ -381,7 +371,8 @@ pub fn normalize_net(net: IpNet) -> IpNet {
     if let IpNet::V6(n) = net {
         if n.prefix_len() >= 96 {
             if let Some(v4) = n.network().to_ipv4_mapped() {
-                if let Ok(v4net) = ipnet::Ipv4Net::new(v4, n.prefix_len() - 96) {
+                let len = n.prefix_len().saturating_sub(96);
+                if let Ok(v4net) = ipnet::Ipv4Net::new(v4, len) {
                     return IpNet::V4(v4net);
                 }
             }

@@ -77,9 +77,9 @@ impl Decision {
         applied: Vec<usize>,
         errors: Vec<RuntimeError>,
     ) -> Self {
-        let (kind, effect, by_default) = match best {
-            Some(i) => {
-                let e = &policy.rules[i].effect;
+        let (kind, effect, by_default) = match best.and_then(|i| policy.rules.get(i)) {
+            Some(rule) => {
+                let e = &rule.effect;
                 (DecisionKind::of(e), Some(e.clone()), false)
             }
             None => match &policy.default {

@@ -80,7 +80,7 @@ pub(crate) fn require_object(text: &str, v: Json) -> Result<Json, EventError> {
     if v.is_object() {
         return Ok(v);
     }
-    let start = text.len() - text.trim_start().len();
+    let start = text.len().saturating_sub(text.trim_start().len());
     let (line, column) = crate::source::line_col(text, start);
     let found = super::value::json_kind(&v);
     Err(EventError::NotAnObject {
@@ -92,17 +92,17 @@ pub(crate) fn require_object(text: &str, v: Json) -> Result<Json, EventError> {
 }
 
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut off = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
+    let mut off: usize = 0;
+    for (l, n) in text.split_inclusive('\n').zip(1..) {
+        if n == line {
             let col_bytes: usize = l
                 .chars()
                 .take(column.saturating_sub(1))
                 .map(char::len_utf8)
                 .sum();
-            return (off + col_bytes).min(text.len());
+            return off.saturating_add(col_bytes).min(text.len());
         }
-        off += l.len();
+        off = off.saturating_add(l.len());
     }
     text.len()
 }

@@ -128,7 +128,7 @@ impl<'a> Cx<'a, '_> {
         path: Option<Arc<str>>,
         span: crate::source::Span,
     ) -> Unknown {
-        self.error_count += 1;
+        self.error_count = self.error_count.saturating_add(1);
         if let Some(errors) = self.errors.as_deref_mut() {
             errors.push(RuntimeError {
                 rule: self.rule.clone().unwrap_or_else(|| Arc::from("")),
@@ -143,7 +143,7 @@ impl<'a> Cx<'a, '_> {
     /// Counts one step; past the budget, a run-time error.
     #[inline]
     fn step(&mut self, e: &Expr) -> Result<(), Unknown> {
-        self.steps += 1;
+        self.steps = self.steps.saturating_add(1);
         if self.steps > MAX_STEPS {
             return Err(self.fail(
                 || format!("evaluation took more than {MAX_STEPS} steps for this event"),
@@ -479,7 +479,7 @@ impl<'a> Cx<'a, '_> {
         match self.lets.get(i) {
             Some(Some(Ok(v))) => return Ok(v.clone()),
             Some(Some(Err(Unknown))) => {
-                self.error_count += 1;
+                self.error_count = self.error_count.saturating_add(1);
                 return Err(Unknown);
             }
             Some(None) => {}

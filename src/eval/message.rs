@@ -32,7 +32,7 @@ pub(super) fn prefix_text(p: &ir::Path, i: usize) -> String {
         return "event".into();
     }
     let mut out = String::new();
-    for s in &p.steps[..i] {
+    for s in p.steps.iter().take(i) {
         match s {
             Step::Key(k) => {
                 if !out.is_empty() {

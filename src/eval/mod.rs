@@ -9,6 +9,12 @@
 //! does not exempt it; a `skip` rule whose `when` or `unless` raises does
 //! not apply. So an error can only make a decision stronger.
 
+#![deny(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
+
 mod decision;
 mod event;
 mod interp;
@@ -98,7 +104,8 @@ fn run(
 /// Whether rule `i` beats the best so far: strictly stronger, so among
 /// equals the first in source order stays the deciding rule.
 fn stronger(policy: &Policy, best: Option<usize>, i: usize) -> bool {
-    best.is_none_or(|b| policy.rules[i].effect.strength() > policy.rules[b].effect.strength())
+    let strength = |j: usize| policy.rules.get(j).map(|r| r.effect.strength());
+    best.is_none_or(|b| strength(i) > strength(b))
 }
 
 /// The decision without its report: what an identity provider needs per
@@ -133,7 +140,8 @@ pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
         }
     }
     let kind = match best
-        .map(|i| &policy.rules[i].effect)
+        .and_then(|i| policy.rules.get(i))
+        .map(|r| &r.effect)
         .or(policy.default.as_ref())
     {
         Some(e) => DecisionKind::of(e),

@@ -32,7 +32,8 @@ impl Node {
             Node::Keys(keys) => keys
                 .binary_search_by(|(k, _)| k.as_ref().cmp(key))
                 .ok()
-                .map(|i| &keys[i].1),
+                .and_then(|i| keys.get(i))
+                .map(|(_, node)| node),
         }
     }
 
@@ -61,7 +62,9 @@ impl Node {
                 i
             }
         };
-        children[i].1.insert(rest);
+        if let Some((_, child)) = children.get_mut(i) {
+            child.insert(rest);
+        }
     }
 }
 
@@ -121,7 +124,11 @@ fn merge(into: &mut Node, from: Node) {
                 match into {
                     Node::Whole => return,
                     Node::Keys(mine) => match mine.binary_search_by(|(m, _)| m.as_ref().cmp(&k)) {
-                        Ok(i) => merge(&mut mine[i].1, child),
+                        Ok(i) => {
+                            if let Some((_, m)) = mine.get_mut(i) {
+                                merge(m, child);
+                            }
+                        }
                         Err(i) => mine.insert(i, (k, child)),
                     },
                 }

@@ -46,6 +46,10 @@ const MAX_EXACT_MS: f64 = 9_007_199_254_740_992.0;
 
 /// Converts a present JSON value to the run-time value of a schema type.
 #[inline]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "both casts are of whole numbers checked to be below 2^53 in magnitude"
+)]
 pub fn from_json<'a>(v: &'a Json, ty: &'a Type) -> Result<Value<'a>, Misfit> {
     if v.is_null() {
         return Ok(Value::Null);
