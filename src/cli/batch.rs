@@ -7,7 +7,7 @@ use mfapol::ir::Policy;
 use mfapol::replay::{self, lines, InputKind, Item, Reach};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -347,9 +347,7 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
     };
     let mut total = Stats::default();
     let mut progress = Progress::new(size);
-    let stdout = std::io::stdout();
-    let mut sink = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut closed = false;
+    let mut sink = super::output::Sink::new();
     let read = lines::map_ordered(
         reader,
         jobs(a.jobs),
@@ -358,17 +356,15 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
         |(text, st, bytes)| {
             total.merge(st);
             progress.advance(bytes);
-            if sink.write_all(text.as_bytes()).is_err() {
-                closed = true;
-            }
-            !closed
+            sink.write(text.as_bytes())
         },
     );
     progress.finish();
-    if a.summary && a.format == EvalFormat::Json && !closed {
-        let _ = writeln!(sink, "{}", json!({ "summary": summary_json(&total) }));
+    if a.summary && a.format == EvalFormat::Json {
+        let line = format!("{}\n", json!({ "summary": summary_json(&total) }));
+        sink.write(line.as_bytes());
     }
-    let _ = sink.flush();
+    sink.flush();
     drop(sink);
     if let Err(e) = read {
         errln!(
