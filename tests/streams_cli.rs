@@ -121,3 +121,59 @@ fn a_closed_pipe_ends_quietly() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }
+
+// ---------------------------------------------------------------- fmt
+
+#[cfg(unix)]
+#[test]
+fn fmt_replaces_the_file_atomically_keeping_mode_and_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch(&[("real.mfapolicy", b"default    skip mfa\n")]);
+    let real = dir.join("real.mfapolicy");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o604)).unwrap();
+    std::os::unix::fs::symlink("real.mfapolicy", dir.join("link.mfapolicy")).unwrap();
+    let o = mfapol()
+        .current_dir(&dir)
+        .args(["fmt", "link.mfapolicy"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "default skip mfa\n");
+    let link = std::fs::symlink_metadata(dir.join("link.mfapolicy")).unwrap();
+    assert!(link.file_type().is_symlink());
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o604);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["link.mfapolicy", "real.mfapolicy"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn fmt_never_replaces_a_special_file_named_explicitly() {
+    // `/dev/null` reads as an empty policy, which is canonical: nothing to
+    // write. A FIFO with text in it must be refused, not renamed over.
+    let dir = scratch(&[]);
+    let fifo = dir.join("f.mfapolicy");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, "default    skip mfa\n"))
+    };
+    let o = mfapol().args(["fmt"]).arg(&fifo).output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}

@@ -97,10 +97,13 @@ fn format_file(path: &Path, check: bool) -> Outcome {
         outln!("{name}");
         return Outcome::Changed;
     }
-    match std::fs::write(path, formatted) {
+    match files::write_atomic(path, formatted.as_bytes()) {
         Ok(()) => Outcome::Changed,
         Err(e) => {
-            errln!("error: cannot write `{name}`: {}", files::io_reason(&e));
+            errln!(
+                "error: cannot write `{name}`: {}; the file is unchanged",
+                files::io_reason(&e)
+            );
             Outcome::Io
         }
     }
