@@ -177,3 +177,149 @@ fn fmt_never_replaces_a_special_file_named_explicitly() {
         .file_type()
         .is_fifo());
 }
+
+// ---------------------------------------------------------------- one validation
+
+#[test]
+fn eval_batch_and_diff_reject_the_same_events() {
+    let deep = format!("{{\"x\": {}{}}}", "[".repeat(200), "]".repeat(200));
+    let classes = [
+        ("deep unread subtree", deep.as_str()),
+        ("lone surrogate", r#"{"x": "\ud800"}"#),
+        ("lone surrogate in a key", r#"{"x": {"\udc00": 1}}"#),
+        ("number out of range", r#"{"x": [1e400]}"#),
+    ];
+    let policy = b"require mfa when country == \"US\"\n";
+    for (what, event) in classes {
+        let dir = scratch(&[
+            ("p.mfapolicy", policy),
+            ("e.json", event.as_bytes()),
+            ("e.ndjson", format!("{event}\n").as_bytes()),
+        ]);
+        let single = mfapol()
+            .current_dir(&dir)
+            .args(["eval", "p.mfapolicy", "e.json", "--now", "2025-01-01T00:00:00Z"])
+            .output()
+            .unwrap();
+        assert_eq!(single.status.code(), Some(1), "{what}: eval");
+        let batch = mfapol()
+            .current_dir(&dir)
+            .args(["eval", "p.mfapolicy", "e.ndjson", "--now", "2025-01-01T00:00:00Z"])
+            .output()
+            .unwrap();
+        assert_eq!(batch.status.code(), Some(1), "{what}: batch {}", stdout(&batch));
+        let rec: serde_json::Value = serde_json::from_str(stdout(&batch).trim()).unwrap();
+        assert!(rec.get("error").is_some(), "{what}: batch record {rec}");
+        assert!(rec.get("decision").is_none(), "{what}: batch decided {rec}");
+        let diff = mfapol()
+            .current_dir(&dir)
+            .args(["diff", "p.mfapolicy", "p.mfapolicy", "e.ndjson", "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(diff.status.code(), Some(1), "{what}: diff {}", stderr(&diff));
+        let rep: serde_json::Value = serde_json::from_str(stdout(&diff).trim()).unwrap();
+        assert_eq!(rep["events"], 0, "{what}: diff evaluated it: {rep}");
+        assert_eq!(rep["failed_lines"], 1, "{what}: {rep}");
+    }
+}
+
+// ---------------------------------------------------------------- limits
+
+const MIB16: usize = 16 << 20;
+
+/// An NDJSON input whose second line is one byte over the 16 MiB limit.
+fn with_long_line() -> Vec<u8> {
+    let ev = r#"{"user": {"user_id": "u1"}}"#;
+    let mut v = Vec::with_capacity(MIB16 + 200);
+    v.extend_from_slice(ev.as_bytes());
+    v.push(b'\n');
+    v.extend_from_slice(b"{\"x\": \"");
+    v.resize(v.len() + MIB16 - 8, b'a');
+    v.extend_from_slice(b"\"}\n");
+    v.extend_from_slice(ev.as_bytes());
+    v.push(b'\n');
+    v
+}
+
+#[test]
+fn an_over_long_batch_line_is_an_error_record_and_reading_resumes() {
+    let dir = scratch(&[("p.mfapolicy", b"default require mfa\n")]);
+    let o = mfapol()
+        .current_dir(&dir)
+        .args(["eval", "p.mfapolicy", "-", "--ndjson", "--now", "2025-01-01T00:00:00Z"])
+        .write_stdin(with_long_line())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let recs: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 3);
+    assert_eq!(recs[0]["decision"], "require_mfa");
+    assert_eq!(recs[1]["line"], 2);
+    assert!(recs[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("longer than 16 MiB"));
+    assert!(recs[1].get("decision").is_none());
+    assert_eq!(recs[2]["line"], 3);
+    assert_eq!(recs[2]["decision"], "require_mfa");
+}
+
+#[test]
+fn an_over_long_diff_line_is_a_failed_line() {
+    let dir = scratch(&[
+        ("a.mfapolicy", b"default require mfa\n"),
+        ("b.mfapolicy", b"default skip mfa\n"),
+    ]);
+    let o = mfapol()
+        .current_dir(&dir)
+        .args(["diff", "a.mfapolicy", "b.mfapolicy", "-", "--format", "json"])
+        .args(["--now", "2025-01-01T00:00:00Z"])
+        .write_stdin(with_long_line())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let rep: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(rep["events"], 2);
+    assert_eq!(rep["failed_lines"], 1);
+    assert_eq!(rep["errors"][0]["line"], 2);
+}
+
+#[test]
+fn whole_file_reads_are_capped() {
+    let big = vec![b' '; MIB16 + 1];
+    let dir = scratch(&[
+        ("p.mfapolicy", b"default require mfa\n"),
+        ("big.mfapolicy", &big),
+        ("big.json", &big),
+    ]);
+    for args in [
+        &["check", "big.mfapolicy"][..],
+        &["eval", "big.mfapolicy", "-"],
+        &["eval", "p.mfapolicy", "big.json"],
+        &["fmt", "big.mfapolicy"],
+    ] {
+        let o = mfapol()
+            .current_dir(&dir)
+            .args(args)
+            .write_stdin("{}")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("larger than 16 MiB"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    let o = mfapol()
+        .current_dir(&dir)
+        .args(["eval", "p.mfapolicy", "-"])
+        .write_stdin(big)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read standard input: it is larger than 16 MiB"));
+}

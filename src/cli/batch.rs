@@ -234,12 +234,16 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (String, Stats, u64) {
     let mut st = Stats::default();
     for (no, line) in chunk.lines() {
         st.lines += 1;
-        if lines::is_blank(line) {
-            st.blank += 1;
-            continue;
-        }
+        let items = match line {
+            Ok(l) if lines::is_blank(l) => {
+                st.blank += 1;
+                continue;
+            }
+            Ok(l) => replay::read(l, cx.input, cx.projection.as_ref()),
+            Err(long) => vec![Item::from(long)],
+        };
         let mut failed = false;
-        for item in replay::read(line, cx.input, cx.projection.as_ref()) {
+        for item in items {
             let mut m = Map::new();
             match item {
                 Item::Skipped { log_type, .. } => {

@@ -110,12 +110,16 @@ fn text_at(ev: &Json, ptr: &str) -> Option<String> {
 fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
     let mut p = Part::default();
     for (no, line) in chunk.lines() {
-        if lines::is_blank(line) {
-            p.blank += 1;
-            continue;
-        }
+        let items = match line {
+            Ok(l) if lines::is_blank(l) => {
+                p.blank += 1;
+                continue;
+            }
+            Ok(l) => replay::read(l, cx.input, cx.projection.as_ref()),
+            Err(long) => vec![Item::from(long)],
+        };
         let mut failed = false;
-        for item in replay::read(line, cx.input, cx.projection.as_ref()) {
+        for item in items {
             match item {
                 Item::Skipped { log_type, .. } => *p.skipped.entry(log_type).or_default() += 1,
                 Item::Error {

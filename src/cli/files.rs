@@ -62,15 +62,38 @@ fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a file (or stdin for `-`) as bytes.
+/// The largest policy, test suite or single event file mfapol reads whole:
+/// 16 MiB, the same as the longest line of batch input.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads a file (or stdin for `-`) as bytes, at most [`MAX_FILE_BYTES`]:
+/// a larger input is refused without reading the rest of it.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
-    if path.as_os_str() == "-" {
+    use std::io::Read as _;
+    let (shown, read) = if path.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| format!("cannot read standard input: {}", io_reason(&e)))?;
-        return Ok(buf);
+        let read = std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map(|_| buf);
+        ("standard input".to_string(), read)
+    } else {
+        let shown = format!("`{}`", path.display());
+        let read = std::fs::File::open(path).and_then(|f| {
+            let mut buf = Vec::new();
+            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf).map(|_| buf)
+        });
+        (shown, read)
+    };
+    let buf = read.map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "cannot read {shown}: it is larger than {} MiB, the limit for a policy, test suite or event",
+            MAX_FILE_BYTES >> 20
+        ));
     }
-    std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))
+    Ok(buf)
 }
 
 /// Reads a file (or stdin for `-`) as UTF-8 text. An IO error is printed
