@@ -74,7 +74,7 @@ fn every_stdout_write_error_is_exit_2_with_a_message() {
         ("events.ndjson", format!("{}\n", EVENT_01.replace('\n', " ")).as_bytes()),
         (
             "t.mfatest",
-            b"policy: p.mfapolicy\ncase \"x\":\n  event: e.json\n  expect: require mfa\n",
+            b"policy p.mfapolicy\nevent e.json\nnow 2025-06-02T09:00:00Z\n\ncase \"x\":\n  expect deny\n",
         ),
         ("warn.mfapolicy", b"require mfa when ip in 10.1.2.3/8\n"),
     ]);
@@ -322,4 +322,79 @@ fn whole_file_reads_are_capped() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot read standard input: it is larger than 16 MiB"));
+}
+
+// ---------------------------------------------------------------- empty gates
+
+#[test]
+fn gates_that_checked_nothing_fail() {
+    let dir = scratch(&[
+        ("p.mfapolicy", b"default skip mfa\n"),
+        ("empty/README", b"no policies here\n"),
+        ("t.mfatest", b"policy p.mfapolicy\nevent e.json\n"),
+        ("e.json", b"{}"),
+        ("blank.ndjson", b"\n   \n"),
+    ]);
+    let run = |args: &[&str]| {
+        let o = mfapol().current_dir(&dir).args(args).output().unwrap();
+        (o.status.code(), stderr(&o))
+    };
+    let (code, err) = run(&["check", "empty", "--deny-warnings"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("nothing was checked"), "{err}");
+    for f in ["json", "sarif", "github"] {
+        let (code, err) = run(&["check", "empty", "--deny-warnings", "--format", f]);
+        assert_eq!(code, Some(1), "{f}: {err}");
+    }
+    // Without --deny-warnings it stays a warning.
+    let (code, err) = run(&["check", "empty"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("warning: no .mfapolicy files found"), "{err}");
+
+    let (code, err) = run(&["test", "t.mfatest"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("`t.mfatest` has no cases: nothing was tested"), "{err}");
+
+    for gate in ["weaker", "changed"] {
+        let (code, err) = run(&[
+            "diff",
+            "p.mfapolicy",
+            "p.mfapolicy",
+            "blank.ndjson",
+            "--fail-on",
+            gate,
+        ]);
+        assert_eq!(code, Some(1), "{gate}: {err}");
+        assert!(
+            err.contains(&format!("no event was evaluated, so `--fail-on {gate}` checked nothing")),
+            "{err}"
+        );
+    }
+    // Without a gate, an empty diff is just a report.
+    let (code, err) = run(&["diff", "p.mfapolicy", "p.mfapolicy", "blank.ndjson"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn diff_fail_on_changed() {
+    let dir = scratch(&[
+        ("a.mfapolicy", b"default skip mfa\n"),
+        ("b.mfapolicy", b"default deny\n"),
+        ("e.ndjson", b"{}\n{}\n"),
+    ]);
+    let o = mfapol()
+        .current_dir(&dir)
+        .args(["diff", "a.mfapolicy", "b.mfapolicy", "e.ndjson", "--fail-on", "changed"])
+        .args(["--now", "2025-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error: 2 events get a different decision under `b.mfapolicy`"));
+    let o = mfapol()
+        .current_dir(&dir)
+        .args(["diff", "a.mfapolicy", "a.mfapolicy", "e.ndjson", "--fail-on", "changed"])
+        .args(["--now", "2025-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

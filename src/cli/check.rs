@@ -70,14 +70,18 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" },
             );
-            if n == 0 {
-                errln!("warning: no .mfapolicy files found");
-            }
         }
+    }
+    let nothing = files.is_empty();
+    if nothing && deny_warnings {
+        // A CI gate that checked nothing must not pass.
+        errln!("error: no .mfapolicy files found: nothing was checked");
+    } else if nothing {
+        errln!("warning: no .mfapolicy files found: nothing was checked");
     }
     if io_failed {
         EXIT_USAGE
-    } else if errors > 0 || (deny_warnings && warnings > 0) {
+    } else if errors > 0 || (deny_warnings && (warnings > 0 || nothing)) {
         EXIT_REJECTED
     } else {
         0

@@ -479,6 +479,30 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
         err!("{rest}");
         code = EXIT_REJECTED;
     }
+    if a.fail_on == Some(FailOn::Changed) && report.changed > 0 {
+        errln!(
+            "error: {} {} a different decision under `{}`",
+            thousands(report.changed),
+            if report.changed == 1 {
+                "event gets"
+            } else {
+                "events get"
+            },
+            a.new.display()
+        );
+        code = EXIT_REJECTED;
+    }
+    if let (Some(gate), 0) = (a.fail_on, report.events) {
+        // A gate that saw no event checked nothing: say so, and fail.
+        errln!(
+            "error: no event was evaluated, so `--fail-on {}` checked nothing",
+            match gate {
+                FailOn::Weaker => "weaker",
+                FailOn::Changed => "changed",
+            }
+        );
+        code = EXIT_REJECTED;
+    }
     if report.failed_lines > 0 {
         errln!(
             "error: {} line{} could not be read",

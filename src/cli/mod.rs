@@ -87,6 +87,8 @@ pub enum InputFormat {
 pub enum FailOn {
     /// any event gets a weaker decision (deny > require_mfa > skip_mfa = none)
     Weaker,
+    /// any event gets a different decision
+    Changed,
 }
 
 #[derive(clap::Args, Debug)]

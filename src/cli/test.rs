@@ -85,6 +85,11 @@ pub fn run(paths: &[PathBuf], format: TestFormat, coverage: bool, now: Option<&s
         }
         io_error |= r.report.has_io_error();
         rejected |= r.report.has_errors();
+        if r.report.cases.is_empty() && !r.report.has_errors() {
+            // A suite without cases passes vacuously: a CI gate must not.
+            errln!("error: `{}` has no cases: nothing was tested", r.file);
+            rejected = true;
+        }
     }
     let passed: usize = ran.iter().map(|r| r.report.passed()).sum();
     let failed: usize = ran.iter().map(|r| r.report.failed()).sum();
