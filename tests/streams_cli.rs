@@ -398,3 +398,96 @@ fn diff_fail_on_changed() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+// ---------------------------------------------------------------- escaping
+
+/// No raw control or bidi character reaches human or github output.
+fn assert_clean(what: &str, text: &str) {
+    for c in text.chars() {
+        let bad = matches!(c, '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+            | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        assert!(!bad, "{what}: raw {:?} in {text}", c);
+    }
+}
+
+const HOSTILE_USER: &str = "evil\nline 1  none -> deny  (rule a -> b)\r\u{1b}[2J\u{202e}\u{85}";
+
+#[test]
+fn diff_report_escapes_event_strings() {
+    let ev = serde_json::json!({
+        "user": {"user_id": HOSTILE_USER},
+        "connection": {"name": "c\n::error file=x::forged"},
+        "client": {"name": "\u{1b}]8;;http://x\u{7}link"},
+        "request": {"geoip": {"countryCode": "U\u{2066}S"}}
+    });
+    let dir = scratch(&[
+        ("a.mfapolicy", b"default skip mfa\n"),
+        ("b.mfapolicy", b"default deny\n"),
+        ("e.ndjson", format!("{ev}\n").as_bytes()),
+    ]);
+    let o = mfapol()
+        .current_dir(&dir)
+        .args(["diff", "a.mfapolicy", "b.mfapolicy", "e.ndjson", "--fail-on", "changed"])
+        .args(["--now", "2025-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert_clean("diff stdout", &out.replace('\n', " "));
+    assert_clean("diff stderr", &stderr(&o).replace('\n', " "));
+    // One changed-event line, with the newline shown as `\n`.
+    assert!(out.contains("evil\\nline 1  none -> deny"), "{out}");
+    assert_eq!(out.matches("none -> deny  (rule").count(), 1, "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("::error")), "{out}");
+}
+
+#[test]
+fn eval_explain_and_test_output_escape_event_and_file_strings() {
+    let policy = "rule r: deny when user.user_id == \"x\u{202e}y\" or user.user_id starts_with \"z\"\n";
+    let ev = serde_json::json!({"user": {"user_id": HOSTILE_USER}});
+    let dir = scratch(&[
+        ("p.mfapolicy", policy.as_bytes()),
+        ("e.json", ev.to_string().as_bytes()),
+        (
+            "t.mfatest",
+            format!(
+                "policy p.mfapolicy\nevent e.json\nnow 2025-01-01T00:00:00Z\n\ncase \"a\u{1b}[31m\u{202e}b\":\n  expect deny\n"
+            )
+            .as_bytes(),
+        ),
+    ]);
+    for args in [
+        &["eval", "p.mfapolicy", "e.json", "--explain"][..],
+        &["eval", "p.mfapolicy", "e.json"],
+        &["test", "t.mfatest"],
+    ] {
+        let o = mfapol()
+            .current_dir(&dir)
+            .args(args)
+            .args(["--now", "2025-01-01T00:00:00Z"])
+            .output()
+            .unwrap();
+        assert_clean(&format!("{args:?}"), &stdout(&o).replace('\n', " "));
+    }
+    let o = mfapol()
+        .current_dir(&dir)
+        .args(["eval", "p.mfapolicy", "e.json", "--explain"])
+        .args(["--now", "2025-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("\\u{202e}"), "{}", stdout(&o));
+}
+
+#[test]
+fn github_annotations_escape_file_derived_text() {
+    // A file name is file-derived text too.
+    let name = "p\u{202e}\u{1b}[2J.mfapolicy";
+    let dir = scratch(&[(name, b"require mfa when\n")]);
+    let o = mfapol()
+        .current_dir(&dir)
+        .args(["check", name, "--format", "github"])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(!out.is_empty());
+    assert_clean("github", &out.replace('\n', " "));
+}

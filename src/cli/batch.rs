@@ -405,7 +405,11 @@ fn by_type(m: &BTreeMap<String, u64>) -> String {
         .map(|(k, n)| {
             format!(
                 "{} {}",
-                if k.is_empty() { "(no type)" } else { k },
+                if k.is_empty() {
+                    "(no type)".into()
+                } else {
+                    super::escape::escape(k)
+                },
                 thousands(**n)
             )
         })
@@ -433,6 +437,10 @@ fn table(out: &mut String, title: &str, rows: Vec<(String, u64)>) {
     out.push('\n');
     let mut rows = rows;
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let rows: Vec<(String, u64)> = rows
+        .into_iter()
+        .map(|(k, n)| (super::escape::escape(&k).into_owned(), n))
+        .collect();
     let w = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, n) in rows {
         out.push_str(&format!("  {k:<w$}  {:>9}\n", thousands(n)));

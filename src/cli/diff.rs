@@ -1,6 +1,7 @@
 //! `mfapol diff OLD NEW EVENTS`: how decisions move between two policies.
 
 use super::batch::{self, thousands};
+use super::escape::escape;
 use super::{eval, DiffArgs, EvalFormat, FailOn, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::eval::{evaluate, DecisionKind};
 use mfapol::ir::Policy;
@@ -55,11 +56,11 @@ impl Row {
         format!(
             "line {}{entry}  {}  {} -> {}  (rule {} -> {})",
             self.line,
-            self.user.as_deref().unwrap_or("(no user)"),
+            escape(self.user.as_deref().unwrap_or("(no user)")),
             self.old.as_str(),
             self.new.as_str(),
-            self.old_rule.as_deref().unwrap_or("(none)"),
-            self.new_rule.as_deref().unwrap_or("(none)"),
+            escape(self.old_rule.as_deref().unwrap_or("(none)")),
+            escape(self.new_rule.as_deref().unwrap_or("(none)")),
         ) + if self.depends_on_missing {
             "  [depends on fields logs lack]"
         } else {
@@ -301,7 +302,8 @@ fn human(r: &Report, limit: usize) -> String {
                 .map(|(k, n)| format!("{}: {}", arrow(&k), thousands(n)))
                 .collect();
             out.push_str(&format!(
-                "  {key}: {} ({})\n",
+                "  {}: {} ({})\n",
+                escape(key),
                 thousands(total),
                 parts.join(", ")
             ));
@@ -445,7 +447,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
                     "error: line {}{entry}, column {}: {}",
                     e.line,
                     e.column,
-                    e.message
+                    escape(&e.message)
                 );
             }
         }
@@ -464,7 +466,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
             } else {
                 "events get"
             },
-            a.new.display()
+            escape(&a.new.display().to_string())
         );
         for row in &report.weaker_listed {
             errln!("  {}", row.human());
@@ -488,7 +490,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
             } else {
                 "events get"
             },
-            a.new.display()
+            escape(&a.new.display().to_string())
         );
         code = EXIT_REJECTED;
     }

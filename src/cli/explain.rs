@@ -1,6 +1,7 @@
 //! `mfapol eval --explain`: every rule, whether it applied and why, with
 //! the event values each comparison read. The deciding rule comes first.
 
+use super::escape::escape;
 use mfapol::eval::{Explanation, RuleTrace, Truth};
 use mfapol::ir::Policy;
 use mfapol::source::SourceFile;
@@ -60,6 +61,11 @@ fn excerpt(src: &SourceFile, span: mfapol::source::Span) -> String {
         .join(" ")
 }
 
+/// [`excerpt`] for people: control and bidi characters escaped.
+fn shown(src: &SourceFile, span: mfapol::source::Span) -> String {
+    escape(&excerpt(src, span)).into_owned()
+}
+
 /// The readable explanation.
 pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
     let mut out = ex.decision.summary(policy);
@@ -74,13 +80,17 @@ pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
         };
         out.push_str(&format!(
             "\nrule {} ({}:{}): {status}: {}\n",
-            rule.name,
-            policy.file,
+            escape(&rule.name),
+            escape(&policy.file),
             rule.line,
             why(policy, r)
         ));
         for c in &r.checks {
-            let values: Vec<String> = c.values.iter().map(|(p, v)| format!("{p} = {v}")).collect();
+            let values: Vec<String> = c
+                .values
+                .iter()
+                .map(|(p, v)| format!("{} = {}", escape(p), escape(&v.to_string())))
+                .collect();
             let values = if values.is_empty() {
                 String::new()
             } else {
@@ -89,16 +99,16 @@ pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
             out.push_str(&format!(
                 "  {} {}{values}\n",
                 mark(c.truth),
-                excerpt(src, c.span)
+                shown(src, c.span)
             ));
         }
         for e in ex.decision.errors.iter().filter(|e| e.rule == rule.name) {
             let (line, col) = src.line_col(e.span.start);
             out.push_str(&format!(
                 "  ? {}    [run-time error at {}:{line}:{col}: {}]\n",
-                excerpt(src, e.span),
-                policy.file,
-                e.message
+                shown(src, e.span),
+                escape(&policy.file),
+                escape(&e.message)
             ));
         }
     }

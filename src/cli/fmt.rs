@@ -94,7 +94,7 @@ fn format_file(path: &Path, check: bool) -> Outcome {
         return Outcome::Same;
     }
     if check {
-        outln!("{name}");
+        outln!("{}", super::escape::escape(&name));
         return Outcome::Changed;
     }
     match files::write_atomic(path, formatted.as_bytes()) {

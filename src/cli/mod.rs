@@ -21,6 +21,7 @@ mod batch;
 mod check;
 mod ci;
 mod diff;
+mod escape;
 mod eval;
 mod explain;
 mod files;

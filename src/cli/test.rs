@@ -1,6 +1,7 @@
 //! `mfapol test [PATH...]`: run `.mfatest` suites, one line per case, a
 //! closing `N passed, M failed`; JSON or JUnit XML for CI.
 
+use super::escape::escape;
 use super::render::{self, color};
 use super::{files, TestFormat, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::schema;
@@ -87,7 +88,10 @@ pub fn run(paths: &[PathBuf], format: TestFormat, coverage: bool, now: Option<&s
         rejected |= r.report.has_errors();
         if r.report.cases.is_empty() && !r.report.has_errors() {
             // A suite without cases passes vacuously: a CI gate must not.
-            errln!("error: `{}` has no cases: nothing was tested", r.file);
+            errln!(
+                "error: `{}` has no cases: nothing was tested",
+                escape(&r.file)
+            );
             rejected = true;
         }
     }
@@ -211,21 +215,22 @@ fn trace_text(r: &Ran, c: &CaseReport) -> String {
 fn human(ran: &[Ran], cov: &[Coverage], coverage: bool) {
     for r in ran {
         for c in &r.report.cases {
+            let (file, name) = (escape(&r.file), escape(&c.name));
             if c.passed() {
-                outln!("ok   {}: {}", r.file, c.name);
+                outln!("ok   {file}: {name}");
                 continue;
             }
-            outln!("FAIL {}: {} (line {})", r.file, c.name, c.line);
+            outln!("FAIL {file}: {name} (line {})", c.line);
             for l in failure_lines(c) {
-                outln!("     {l}");
+                outln!("     {}", escape(&l));
             }
             if c.trace.is_some() {
                 outln!("     explanation:");
-                for l in trace_text(r, c).lines() {
+                for l in trace_text(r, c).split('\n') {
                     if l.trim().is_empty() {
                         outln!();
                     } else {
-                        outln!("       {l}");
+                        outln!("       {}", escape(l));
                     }
                 }
             }
@@ -236,20 +241,23 @@ fn human(ran: &[Ran], cov: &[Coverage], coverage: bool) {
             if c.uncovered.is_empty() {
                 outln!(
                     "coverage: {}: every rule ({}) applied in some case",
-                    c.policy,
+                    escape(&c.policy),
                     c.rules
                 );
             } else {
                 outln!(
                     "coverage: {}: {} of {} rules never applied: {}",
-                    c.policy,
+                    escape(&c.policy),
                     c.uncovered.len(),
                     c.rules,
                     c.uncovered.join(", ")
                 );
             }
             if c.default_unused {
-                outln!("coverage: {}: the default never decided", c.policy);
+                outln!(
+                    "coverage: {}: the default never decided",
+                    escape(&c.policy)
+                );
             }
         }
     }
