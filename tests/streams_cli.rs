@@ -491,3 +491,41 @@ fn github_annotations_escape_file_derived_text() {
     assert!(!out.is_empty());
     assert_clean("github", &out.replace('\n', " "));
 }
+
+// ---------------------------------------------------------------- line ends
+
+#[test]
+fn cr_only_line_ends_name_rules_and_locate_diagnostics_alike() {
+    for eol in ["\r", "\n", "\r\n"] {
+        let policy = format!("default skip mfa{eol}{eol}require mfa when true{eol}");
+        let bad = format!("default skip mfa{eol}{eol}rule r: deny when user.nosuch == 1{eol}");
+        let dir = scratch(&[
+            ("p.mfapolicy", policy.as_bytes()),
+            ("bad.mfapolicy", bad.as_bytes()),
+            ("e.json", b"{}"),
+        ]);
+        let o = mfapol()
+            .current_dir(&dir)
+            .args(["eval", "p.mfapolicy", "e.json", "--format", "json"])
+            .args(["--now", "2025-01-01T00:00:00Z"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["rule"], "line 3", "{eol:?}");
+        let o = mfapol()
+            .current_dir(&dir)
+            .args(["check", "bad.mfapolicy", "--format", "json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!((&v[0]["line"], &v[0]["column"]), (&3.into(), &24.into()), "{eol:?}");
+        let o = mfapol()
+            .current_dir(&dir)
+            .args(["check", "bad.mfapolicy"])
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert!(err.contains("[bad.mfapolicy:3:24]"), "{eol:?}: {err}");
+        assert!(err.contains(" 3 │ rule r: deny when user.nosuch == 1\n"), "{eol:?}: {err}");
+    }
+}

@@ -35,7 +35,7 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
                 let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
                 match format {
                     CheckFormat::Human => err!("{}", render::render(&src, &e, color)),
-                    _ => json_out.push(render::json(&name, &src.text, &e)),
+                    _ => json_out.push(render::json(&name, &src, &e)),
                 }
                 continue;
             }
@@ -50,7 +50,7 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
             }
             match format {
                 CheckFormat::Human => err!("{}", render::render(&src, d, color)),
-                _ => json_out.push(render::json(&name, &src.text, d)),
+                _ => json_out.push(render::json(&name, &src, d)),
             }
         }
     }

@@ -277,12 +277,12 @@ fn json_report(
                 .report
                 .diagnostics
                 .iter()
-                .map(|d| render::json(&r.file, &r.source.text, d))
+                .map(|d| render::json(&r.file, &r.source, d))
                 .chain(r.report.policy_source.iter().flat_map(|src| {
                     r.report
                         .policy_diagnostics
                         .iter()
-                        .map(|d| render::json(&src.name, &src.text, d))
+                        .map(|d| render::json(&src.name, src, d))
                 }))
                 .collect();
             let cases: Vec<serde_json::Value> = r
