@@ -103,7 +103,10 @@ fn every_stdout_write_error_is_exit_2_with_a_message() {
             err.contains("error: cannot write to standard output: no space left on device"),
             "{args:?}: {err}"
         );
-        assert!(!err.contains("panicked") && !err.contains("internal error"), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("internal error"),
+            "{args:?}: {err}"
+        );
     }
 }
 
@@ -138,7 +141,10 @@ fn fmt_replaces_the_file_atomically_keeping_mode_and_symlink() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(&real).unwrap(), "default skip mfa\n");
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap(),
+        "default skip mfa\n"
+    );
     let link = std::fs::symlink_metadata(dir.join("link.mfapolicy")).unwrap();
     assert!(link.file_type().is_symlink());
     let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
@@ -198,25 +204,54 @@ fn eval_batch_and_diff_reject_the_same_events() {
         ]);
         let single = mfapol()
             .current_dir(&dir)
-            .args(["eval", "p.mfapolicy", "e.json", "--now", "2025-01-01T00:00:00Z"])
+            .args([
+                "eval",
+                "p.mfapolicy",
+                "e.json",
+                "--now",
+                "2025-01-01T00:00:00Z",
+            ])
             .output()
             .unwrap();
         assert_eq!(single.status.code(), Some(1), "{what}: eval");
         let batch = mfapol()
             .current_dir(&dir)
-            .args(["eval", "p.mfapolicy", "e.ndjson", "--now", "2025-01-01T00:00:00Z"])
+            .args([
+                "eval",
+                "p.mfapolicy",
+                "e.ndjson",
+                "--now",
+                "2025-01-01T00:00:00Z",
+            ])
             .output()
             .unwrap();
-        assert_eq!(batch.status.code(), Some(1), "{what}: batch {}", stdout(&batch));
+        assert_eq!(
+            batch.status.code(),
+            Some(1),
+            "{what}: batch {}",
+            stdout(&batch)
+        );
         let rec: serde_json::Value = serde_json::from_str(stdout(&batch).trim()).unwrap();
         assert!(rec.get("error").is_some(), "{what}: batch record {rec}");
         assert!(rec.get("decision").is_none(), "{what}: batch decided {rec}");
         let diff = mfapol()
             .current_dir(&dir)
-            .args(["diff", "p.mfapolicy", "p.mfapolicy", "e.ndjson", "--format", "json"])
+            .args([
+                "diff",
+                "p.mfapolicy",
+                "p.mfapolicy",
+                "e.ndjson",
+                "--format",
+                "json",
+            ])
             .output()
             .unwrap();
-        assert_eq!(diff.status.code(), Some(1), "{what}: diff {}", stderr(&diff));
+        assert_eq!(
+            diff.status.code(),
+            Some(1),
+            "{what}: diff {}",
+            stderr(&diff)
+        );
         let rep: serde_json::Value = serde_json::from_str(stdout(&diff).trim()).unwrap();
         assert_eq!(rep["events"], 0, "{what}: diff evaluated it: {rep}");
         assert_eq!(rep["failed_lines"], 1, "{what}: {rep}");
@@ -246,7 +281,14 @@ fn an_over_long_batch_line_is_an_error_record_and_reading_resumes() {
     let dir = scratch(&[("p.mfapolicy", b"default require mfa\n")]);
     let o = mfapol()
         .current_dir(&dir)
-        .args(["eval", "p.mfapolicy", "-", "--ndjson", "--now", "2025-01-01T00:00:00Z"])
+        .args([
+            "eval",
+            "p.mfapolicy",
+            "-",
+            "--ndjson",
+            "--now",
+            "2025-01-01T00:00:00Z",
+        ])
         .write_stdin(with_long_line())
         .output()
         .unwrap();
@@ -275,7 +317,14 @@ fn an_over_long_diff_line_is_a_failed_line() {
     ]);
     let o = mfapol()
         .current_dir(&dir)
-        .args(["diff", "a.mfapolicy", "b.mfapolicy", "-", "--format", "json"])
+        .args([
+            "diff",
+            "a.mfapolicy",
+            "b.mfapolicy",
+            "-",
+            "--format",
+            "json",
+        ])
         .args(["--now", "2025-01-01T00:00:00Z"])
         .write_stdin(with_long_line())
         .output()
@@ -353,7 +402,10 @@ fn gates_that_checked_nothing_fail() {
 
     let (code, err) = run(&["test", "t.mfatest"]);
     assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("`t.mfatest` has no cases: nothing was tested"), "{err}");
+    assert!(
+        err.contains("`t.mfatest` has no cases: nothing was tested"),
+        "{err}"
+    );
 
     for gate in ["weaker", "changed"] {
         let (code, err) = run(&[
@@ -366,7 +418,9 @@ fn gates_that_checked_nothing_fail() {
         ]);
         assert_eq!(code, Some(1), "{gate}: {err}");
         assert!(
-            err.contains(&format!("no event was evaluated, so `--fail-on {gate}` checked nothing")),
+            err.contains(&format!(
+                "no event was evaluated, so `--fail-on {gate}` checked nothing"
+            )),
             "{err}"
         );
     }
@@ -384,7 +438,14 @@ fn diff_fail_on_changed() {
     ]);
     let o = mfapol()
         .current_dir(&dir)
-        .args(["diff", "a.mfapolicy", "b.mfapolicy", "e.ndjson", "--fail-on", "changed"])
+        .args([
+            "diff",
+            "a.mfapolicy",
+            "b.mfapolicy",
+            "e.ndjson",
+            "--fail-on",
+            "changed",
+        ])
         .args(["--now", "2025-01-01T00:00:00Z"])
         .output()
         .unwrap();
@@ -392,7 +453,14 @@ fn diff_fail_on_changed() {
     assert!(stderr(&o).contains("error: 2 events get a different decision under `b.mfapolicy`"));
     let o = mfapol()
         .current_dir(&dir)
-        .args(["diff", "a.mfapolicy", "a.mfapolicy", "e.ndjson", "--fail-on", "changed"])
+        .args([
+            "diff",
+            "a.mfapolicy",
+            "a.mfapolicy",
+            "e.ndjson",
+            "--fail-on",
+            "changed",
+        ])
         .args(["--now", "2025-01-01T00:00:00Z"])
         .output()
         .unwrap();
@@ -427,7 +495,14 @@ fn diff_report_escapes_event_strings() {
     ]);
     let o = mfapol()
         .current_dir(&dir)
-        .args(["diff", "a.mfapolicy", "b.mfapolicy", "e.ndjson", "--fail-on", "changed"])
+        .args([
+            "diff",
+            "a.mfapolicy",
+            "b.mfapolicy",
+            "e.ndjson",
+            "--fail-on",
+            "changed",
+        ])
         .args(["--now", "2025-01-01T00:00:00Z"])
         .output()
         .unwrap();
@@ -442,7 +517,8 @@ fn diff_report_escapes_event_strings() {
 
 #[test]
 fn eval_explain_and_test_output_escape_event_and_file_strings() {
-    let policy = "rule r: deny when user.user_id == \"x\u{202e}y\" or user.user_id starts_with \"z\"\n";
+    let policy =
+        "rule r: deny when user.user_id == \"x\u{202e}y\" or user.user_id starts_with \"z\"\n";
     let ev = serde_json::json!({"user": {"user_id": HOSTILE_USER}});
     let dir = scratch(&[
         ("p.mfapolicy", policy.as_bytes()),
@@ -518,7 +594,11 @@ fn cr_only_line_ends_name_rules_and_locate_diagnostics_alike() {
             .output()
             .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!((&v[0]["line"], &v[0]["column"]), (&3.into(), &24.into()), "{eol:?}");
+        assert_eq!(
+            (&v[0]["line"], &v[0]["column"]),
+            (&3.into(), &24.into()),
+            "{eol:?}"
+        );
         let o = mfapol()
             .current_dir(&dir)
             .args(["check", "bad.mfapolicy"])
@@ -526,6 +606,78 @@ fn cr_only_line_ends_name_rules_and_locate_diagnostics_alike() {
             .unwrap();
         let err = stderr(&o);
         assert!(err.contains("[bad.mfapolicy:3:24]"), "{eol:?}: {err}");
-        assert!(err.contains(" 3 │ rule r: deny when user.nosuch == 1\n"), "{eol:?}: {err}");
+        assert!(
+            err.contains(" 3 │ rule r: deny when user.nosuch == 1\n"),
+            "{eol:?}: {err}"
+        );
     }
+}
+
+// ---------------------------------------------------------------- special files
+
+#[cfg(unix)]
+fn mkfifo(p: &Path) {
+    assert!(std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .unwrap()
+        .success());
+}
+
+/// Runs with a timeout, so a regression blocks one test, not the suite.
+#[cfg(unix)]
+fn run_bounded(dir: &Path, args: &[&str]) -> std::process::Output {
+    mfapol()
+        .current_dir(dir)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn directory_walks_skip_fifos() {
+    let dir = scratch(&[
+        ("pol/ok.mfapolicy", b"default skip mfa\n"),
+        ("pol/p.mfapolicy", b"default skip mfa\n"),
+        (
+            "pol/t.mfatest",
+            b"policy p.mfapolicy\nevent e.json\n\ncase \"a\":\n  expect skip_mfa\n",
+        ),
+        ("pol/e.json", b"{}"),
+    ]);
+    mkfifo(&dir.join("pol/x.mfapolicy"));
+    mkfifo(&dir.join("pol/y.mfatest"));
+    for args in [
+        &["check", "pol"][..],
+        &["fmt", "--check", "pol"],
+        &["test", "pol"],
+    ] {
+        let o = run_bounded(&dir, args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    }
+    let o = run_bounded(&dir, &["check", "pol"]);
+    assert!(stdout(&o).starts_with("2 files checked"), "{}", stdout(&o));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_suite_naming_a_fifo_is_refused_with_a_diagnostic() {
+    let dir = scratch(&[
+        ("p.mfapolicy", b"default skip mfa\n"),
+        (
+            "t.mfatest",
+            b"policy p.mfapolicy\nevent e.json\n\ncase \"a\":\n  expect skip_mfa\n",
+        ),
+    ]);
+    mkfifo(&dir.join("e.json"));
+    let o = run_bounded(&dir, &["test", "t.mfatest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("mfapol::test_io"), "{err}");
+    assert!(
+        err.contains("cannot read `e.json`: not a regular file"),
+        "{err}"
+    );
 }

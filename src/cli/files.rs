@@ -55,7 +55,7 @@ fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) -> Result<(), String> {
         };
         if meta.is_dir() {
             walk(&p, ext, out)?;
-        } else if p.extension().is_some_and(|e| e == ext) {
+        } else if p.extension().is_some_and(|e| e == ext) && is_regular(&p, &meta) {
             out.push(p);
         }
     }
@@ -65,6 +65,15 @@ fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) -> Result<(), String> {
 /// The largest policy, test suite or single event file mfapol reads whole:
 /// 16 MiB, the same as the longest line of batch input.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Whether a walked entry is a regular file, or a symlink to one. FIFOs,
+/// sockets and devices found by a directory walk are skipped: reading a
+/// FIFO blocks until something writes to it. Named explicitly on the command
+/// line, they are read.
+fn is_regular(p: &Path, meta: &std::fs::Metadata) -> bool {
+    meta.is_file()
+        || (meta.file_type().is_symlink() && std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+}
 
 /// Reads a file (or stdin for `-`) as bytes, at most [`MAX_FILE_BYTES`]:
 /// a larger input is refused without reading the rest of it.
@@ -82,7 +91,9 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
         let shown = format!("`{}`", path.display());
         let read = std::fs::File::open(path).and_then(|f| {
             let mut buf = Vec::new();
-            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf).map(|_| buf)
+            f.take(MAX_FILE_BYTES + 1)
+                .read_to_end(&mut buf)
+                .map(|_| buf)
         });
         (shown, read)
     };
@@ -218,10 +229,7 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "mfapol-files-{}-{name}",
-            std::process::id()
-        ));
+        let dir = std::env::temp_dir().join(format!("mfapol-files-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir

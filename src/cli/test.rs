@@ -136,6 +136,11 @@ fn load_relative(dir: &Path, rel: &str) -> Result<Loaded, String> {
     let path = dir.join(rel);
     let shown = path.display().to_string();
     let name = shown.strip_prefix("./").unwrap_or(&shown).to_string();
+    // Named by a suite, not on the command line: a FIFO or device could
+    // block the run forever, so only regular files are read.
+    if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+        return Err(format!("cannot read `{name}`: not a regular file"));
+    }
     let bytes = files::read_bytes(&path)?;
     String::from_utf8(bytes)
         .map(|text| Loaded {
@@ -254,10 +259,7 @@ fn human(ran: &[Ran], cov: &[Coverage], coverage: bool) {
                 );
             }
             if c.default_unused {
-                outln!(
-                    "coverage: {}: the default never decided",
-                    escape(&c.policy)
-                );
+                outln!("coverage: {}: the default never decided", escape(&c.policy));
             }
         }
     }
