@@ -681,3 +681,39 @@ fn a_suite_naming_a_fifo_is_refused_with_a_diagnostic() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------- explain
+
+#[test]
+fn explain_stores_bounded_values() {
+    let big = "a".repeat(2_000_000);
+    let roles: Vec<String> = (0..50_000).map(|i| format!("r{i}")).collect();
+    let ev = serde_json::json!({"user": {"email": big, "app_metadata": {"roles": roles}}});
+    let policy = "declare user.app_metadata.roles: list<string>\n\
+        rule a: require mfa when email ends_with \"@x\" or email starts_with \"b\"\n\
+        rule b: require mfa when \"admin\" in user.app_metadata.roles\n";
+    let dir = scratch(&[
+        ("p.mfapolicy", policy.as_bytes()),
+        ("e.json", ev.to_string().as_bytes()),
+    ]);
+    for format in ["json", "human"] {
+        let o = mfapol()
+            .current_dir(&dir)
+            .args([
+                "eval",
+                "p.mfapolicy",
+                "e.json",
+                "--explain",
+                "--format",
+                format,
+            ])
+            .args(["--now", "2025-01-01T00:00:00Z"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.len() < 20_000, "{format}: {} bytes", out.len());
+        assert!(out.contains("… (2000000 chars)"), "{out}");
+        assert!(out.contains("… 49992 more"), "{out}");
+    }
+}
