@@ -717,3 +717,41 @@ fn explain_stores_bounded_values() {
         assert!(out.contains("… 49992 more"), "{out}");
     }
 }
+
+#[test]
+fn explain_json_shows_the_check_that_raised_and_error_spans() {
+    let policy = "declare user.app_metadata.level: int\n\
+        rule vip: skip mfa when user.app_metadata.level > 3\n\
+        rule r: require mfa when email ends_with \"@corp\"\n\
+        default require mfa\n";
+    let ev = r#"{"user": {"email": "a@corp", "app_metadata": {"level": "high"}}}"#;
+    let dir = scratch(&[
+        ("rt.mfapolicy", policy.as_bytes()),
+        ("rt.json", ev.as_bytes()),
+    ]);
+    let o = mfapol()
+        .current_dir(&dir)
+        .args([
+            "eval",
+            "rt.mfapolicy",
+            "rt.json",
+            "--explain",
+            "--format",
+            "json",
+        ])
+        .args(["--now", "2025-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["errors"][0]["line"], 2);
+    assert_eq!(v["errors"][0]["column"], 25);
+    let vip = v["explain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "vip")
+        .unwrap();
+    assert_eq!(vip["checks"][0]["result"], "error");
+    insta::assert_snapshot!(serde_json::to_string_pretty(&v).unwrap());
+}

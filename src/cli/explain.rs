@@ -132,7 +132,7 @@ pub fn json(policy: &Policy, src: &SourceFile, ex: &Explanation) -> serde_json::
         .into_iter()
         .filter_map(|r| {
             let rule = policy.rules.get(r.index)?;
-            let checks: Vec<serde_json::Value> = r
+            let mut checks: Vec<serde_json::Value> = r
                 .checks
                 .iter()
                 .map(|c| {
@@ -151,6 +151,19 @@ pub fn json(policy: &Policy, src: &SourceFile, ex: &Explanation) -> serde_json::
                     })
                 })
                 .collect();
+            // The check that raised a run-time error, as the human form
+            // shows it (`? expr [run-time error at ...]`).
+            for e in ex.decision.errors.iter().filter(|e| e.rule == rule.name) {
+                let (line, column) = src.line_col(e.span.start);
+                checks.push(json!({
+                    "expr": excerpt(src, e.span),
+                    "result": Truth::Unknown.as_str(),
+                    "line": line,
+                    "column": column,
+                    "values": {},
+                    "error": e.message,
+                }));
+            }
             Some(json!({
                 "rule": rule.name.as_ref(),
                 "line": rule.line,
@@ -162,6 +175,20 @@ pub fn json(policy: &Policy, src: &SourceFile, ex: &Explanation) -> serde_json::
         })
         .collect();
     if let serde_json::Value::Object(m) = &mut v {
+        // Each run-time error with its source span, as the human form has it.
+        if let Some(serde_json::Value::Array(errs)) = m.get_mut("errors") {
+            for (j, e) in errs.iter_mut().zip(&ex.decision.errors) {
+                if let serde_json::Value::Object(o) = j {
+                    let (line, column) = src.line_col(e.span.start);
+                    let (end_line, end_column) = src.line_col(e.span.end);
+                    o.insert("line".into(), json!(line));
+                    o.insert("column".into(), json!(column));
+                    o.insert("end_line".into(), json!(end_line));
+                    o.insert("end_column".into(), json!(end_column));
+                    o.insert("expr".into(), json!(excerpt(src, e.span)));
+                }
+            }
+        }
         m.insert("explain".into(), serde_json::Value::Array(rules));
     }
     v
