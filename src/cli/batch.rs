@@ -7,7 +7,7 @@ use mfapol::ir::Policy;
 use mfapol::replay::{self, lines, InputKind, Item, Reach};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -234,12 +234,16 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (String, Stats, u64) {
     let mut st = Stats::default();
     for (no, line) in chunk.lines() {
         st.lines += 1;
-        if lines::is_blank(line) {
-            st.blank += 1;
-            continue;
-        }
+        let items = match line {
+            Ok(l) if lines::is_blank(l) => {
+                st.blank += 1;
+                continue;
+            }
+            Ok(l) => replay::read(l, cx.input, cx.projection.as_ref()),
+            Err(long) => vec![Item::from(long)],
+        };
         let mut failed = false;
-        for item in replay::read(line, cx.input, cx.projection.as_ref()) {
+        for item in items {
             let mut m = Map::new();
             match item {
                 Item::Skipped { log_type, .. } => {
@@ -347,9 +351,7 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
     };
     let mut total = Stats::default();
     let mut progress = Progress::new(size);
-    let stdout = std::io::stdout();
-    let mut sink = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut closed = false;
+    let mut sink = super::output::Sink::new();
     let read = lines::map_ordered(
         reader,
         jobs(a.jobs),
@@ -358,17 +360,15 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
         |(text, st, bytes)| {
             total.merge(st);
             progress.advance(bytes);
-            if sink.write_all(text.as_bytes()).is_err() {
-                closed = true;
-            }
-            !closed
+            sink.write(text.as_bytes())
         },
     );
     progress.finish();
-    if a.summary && a.format == EvalFormat::Json && !closed {
-        let _ = writeln!(sink, "{}", json!({ "summary": summary_json(&total) }));
+    if a.summary && a.format == EvalFormat::Json {
+        let line = format!("{}\n", json!({ "summary": summary_json(&total) }));
+        sink.write(line.as_bytes());
     }
-    let _ = sink.flush();
+    sink.flush();
     drop(sink);
     if let Err(e) = read {
         errln!(
@@ -405,7 +405,11 @@ fn by_type(m: &BTreeMap<String, u64>) -> String {
         .map(|(k, n)| {
             format!(
                 "{} {}",
-                if k.is_empty() { "(no type)" } else { k },
+                if k.is_empty() {
+                    "(no type)".into()
+                } else {
+                    super::escape::escape(k)
+                },
                 thousands(**n)
             )
         })
@@ -433,6 +437,10 @@ fn table(out: &mut String, title: &str, rows: Vec<(String, u64)>) {
     out.push('\n');
     let mut rows = rows;
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let rows: Vec<(String, u64)> = rows
+        .into_iter()
+        .map(|(k, n)| (super::escape::escape(&k).into_owned(), n))
+        .collect();
     let w = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, n) in rows {
         out.push_str(&format!("  {k:<w$}  {:>9}\n", thousands(n)));

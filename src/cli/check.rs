@@ -35,7 +35,7 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
                 let src = SourceFile::new(name.as_str(), render::lossy(&bytes));
                 match format {
                     CheckFormat::Human => err!("{}", render::render(&src, &e, color)),
-                    _ => json_out.push(render::json(&name, &src.text, &e)),
+                    _ => json_out.push(render::json(&name, &src, &e)),
                 }
                 continue;
             }
@@ -50,7 +50,7 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
             }
             match format {
                 CheckFormat::Human => err!("{}", render::render(&src, d, color)),
-                _ => json_out.push(render::json(&name, &src.text, d)),
+                _ => json_out.push(render::json(&name, &src, d)),
             }
         }
     }
@@ -70,14 +70,18 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" },
             );
-            if n == 0 {
-                errln!("warning: no .mfapolicy files found");
-            }
         }
+    }
+    let nothing = files.is_empty();
+    if nothing && deny_warnings {
+        // A CI gate that checked nothing must not pass.
+        errln!("error: no .mfapolicy files found: nothing was checked");
+    } else if nothing {
+        errln!("warning: no .mfapolicy files found: nothing was checked");
     }
     if io_failed {
         EXIT_USAGE
-    } else if errors > 0 || (deny_warnings && warnings > 0) {
+    } else if errors > 0 || (deny_warnings && (warnings > 0 || nothing)) {
         EXIT_REJECTED
     } else {
         0

@@ -15,8 +15,20 @@ fn num(d: &Value, k: &str) -> u64 {
     field(d, k).as_u64().unwrap_or(1).max(1)
 }
 
-/// Escaping of workflow-command data and property values.
+/// Escaping of workflow-command data and property values: control and
+/// bidi characters other than line breaks as `\u{..}` (GitHub shows the
+/// text in logs and annotations), then the workflow-command encoding.
 fn escape_data(s: &str) -> String {
+    let s: String = s
+        .split('\n')
+        .map(|l| {
+            l.split('\r')
+                .map(|p| super::escape::escape(p).into_owned())
+                .collect::<Vec<_>>()
+                .join("\r")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
@@ -128,6 +140,13 @@ mod tests {
         assert_eq!(
             github(&d),
             "::warning file=a%2Cb.mfapolicy,line=2,col=3,endLine=2,endColumn=9,title=mfapol%3A%3Ahost_bits_set::50%25 off%0Anow"
+        );
+        // Raw ANSI and bidi characters never reach the log.
+        let d = json!({"file": "x\u{1b}[2J.mfapolicy", "line": 1, "column": 1, "end_line": 1, "end_column": 2,
+            "severity": "error", "code": "mfapol::unknown_field", "message": "`a\u{202e}b`\r\n::error::x", "help": null});
+        assert_eq!(
+            github(&d),
+            "::error file=x\\u{1b}[2J.mfapolicy,line=1,col=1,endLine=1,endColumn=2,title=mfapol%3A%3Aunknown_field::`a\\u{202e}b`%0D%0A::error::x"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! `mfapol diff OLD NEW EVENTS`: how decisions move between two policies.
 
 use super::batch::{self, thousands};
+use super::escape::escape;
 use super::{eval, DiffArgs, EvalFormat, FailOn, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::eval::{evaluate, DecisionKind};
 use mfapol::ir::Policy;
@@ -55,11 +56,11 @@ impl Row {
         format!(
             "line {}{entry}  {}  {} -> {}  (rule {} -> {})",
             self.line,
-            self.user.as_deref().unwrap_or("(no user)"),
+            escape(self.user.as_deref().unwrap_or("(no user)")),
             self.old.as_str(),
             self.new.as_str(),
-            self.old_rule.as_deref().unwrap_or("(none)"),
-            self.new_rule.as_deref().unwrap_or("(none)"),
+            escape(self.old_rule.as_deref().unwrap_or("(none)")),
+            escape(self.new_rule.as_deref().unwrap_or("(none)")),
         ) + if self.depends_on_missing {
             "  [depends on fields logs lack]"
         } else {
@@ -110,12 +111,16 @@ fn text_at(ev: &Json, ptr: &str) -> Option<String> {
 fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
     let mut p = Part::default();
     for (no, line) in chunk.lines() {
-        if lines::is_blank(line) {
-            p.blank += 1;
-            continue;
-        }
+        let items = match line {
+            Ok(l) if lines::is_blank(l) => {
+                p.blank += 1;
+                continue;
+            }
+            Ok(l) => replay::read(l, cx.input, cx.projection.as_ref()),
+            Err(long) => vec![Item::from(long)],
+        };
         let mut failed = false;
-        for item in replay::read(line, cx.input, cx.projection.as_ref()) {
+        for item in items {
             match item {
                 Item::Skipped { log_type, .. } => *p.skipped.entry(log_type).or_default() += 1,
                 Item::Error {
@@ -297,7 +302,8 @@ fn human(r: &Report, limit: usize) -> String {
                 .map(|(k, n)| format!("{}: {}", arrow(&k), thousands(n)))
                 .collect();
             out.push_str(&format!(
-                "  {key}: {} ({})\n",
+                "  {}: {} ({})\n",
+                escape(key),
                 thousands(total),
                 parts.join(", ")
             ));
@@ -441,7 +447,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
                     "error: line {}{entry}, column {}: {}",
                     e.line,
                     e.column,
-                    e.message
+                    escape(&e.message)
                 );
             }
         }
@@ -460,7 +466,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
             } else {
                 "events get"
             },
-            a.new.display()
+            escape(&a.new.display().to_string())
         );
         for row in &report.weaker_listed {
             errln!("  {}", row.human());
@@ -473,6 +479,30 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
             a.limit,
         );
         err!("{rest}");
+        code = EXIT_REJECTED;
+    }
+    if a.fail_on == Some(FailOn::Changed) && report.changed > 0 {
+        errln!(
+            "error: {} {} a different decision under `{}`",
+            thousands(report.changed),
+            if report.changed == 1 {
+                "event gets"
+            } else {
+                "events get"
+            },
+            escape(&a.new.display().to_string())
+        );
+        code = EXIT_REJECTED;
+    }
+    if let (Some(gate), 0) = (a.fail_on, report.events) {
+        // A gate that saw no event checked nothing: say so, and fail.
+        errln!(
+            "error: no event was evaluated, so `--fail-on {}` checked nothing",
+            match gate {
+                FailOn::Weaker => "weaker",
+                FailOn::Changed => "changed",
+            }
+        );
         code = EXIT_REJECTED;
     }
     if report.failed_lines > 0 {

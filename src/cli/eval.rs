@@ -1,5 +1,6 @@
 //! `mfapol eval POLICY EVENT`: one decision, and why.
 
+use super::escape::escape_lines;
 use super::render::{self, color};
 use super::{explain, files, EvalArgs, EvalFormat, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::eval;
@@ -81,14 +82,14 @@ fn run_inner(args: &EvalArgs) -> Result<(), u8> {
         let ex = eval::explain(&policy, &event, now);
         match format {
             EvalFormat::Json => outln!("{}", explain::json(&policy, &src, &ex)),
-            EvalFormat::Human => out!("{}", explain::human(&policy, &src, &ex)),
+            EvalFormat::Human => out!("{}", escape_lines(&explain::human(&policy, &src, &ex))),
         }
         return Ok(());
     }
     let decision = eval::evaluate(&policy, &event, now);
     match format {
         EvalFormat::Json => outln!("{}", decision.to_json(&policy)),
-        EvalFormat::Human => out!("{}", decision.summary(&policy)),
+        EvalFormat::Human => out!("{}", escape_lines(&decision.summary(&policy))),
     }
     Ok(())
 }

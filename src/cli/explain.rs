@@ -1,6 +1,7 @@
 //! `mfapol eval --explain`: every rule, whether it applied and why, with
 //! the event values each comparison read. The deciding rule comes first.
 
+use super::escape::escape;
 use mfapol::eval::{Explanation, RuleTrace, Truth};
 use mfapol::ir::Policy;
 use mfapol::source::SourceFile;
@@ -60,6 +61,11 @@ fn excerpt(src: &SourceFile, span: mfapol::source::Span) -> String {
         .join(" ")
 }
 
+/// [`excerpt`] for people: control and bidi characters escaped.
+fn shown(src: &SourceFile, span: mfapol::source::Span) -> String {
+    escape(&excerpt(src, span)).into_owned()
+}
+
 /// The readable explanation.
 pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
     let mut out = ex.decision.summary(policy);
@@ -74,13 +80,17 @@ pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
         };
         out.push_str(&format!(
             "\nrule {} ({}:{}): {status}: {}\n",
-            rule.name,
-            policy.file,
+            escape(&rule.name),
+            escape(&policy.file),
             rule.line,
             why(policy, r)
         ));
         for c in &r.checks {
-            let values: Vec<String> = c.values.iter().map(|(p, v)| format!("{p} = {v}")).collect();
+            let values: Vec<String> = c
+                .values
+                .iter()
+                .map(|(p, v)| format!("{} = {}", escape(p), escape(&v.to_string())))
+                .collect();
             let values = if values.is_empty() {
                 String::new()
             } else {
@@ -89,16 +99,16 @@ pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
             out.push_str(&format!(
                 "  {} {}{values}\n",
                 mark(c.truth),
-                excerpt(src, c.span)
+                shown(src, c.span)
             ));
         }
         for e in ex.decision.errors.iter().filter(|e| e.rule == rule.name) {
             let (line, col) = src.line_col(e.span.start);
             out.push_str(&format!(
                 "  ? {}    [run-time error at {}:{line}:{col}: {}]\n",
-                excerpt(src, e.span),
-                policy.file,
-                e.message
+                shown(src, e.span),
+                escape(&policy.file),
+                escape(&e.message)
             ));
         }
     }
@@ -122,7 +132,7 @@ pub fn json(policy: &Policy, src: &SourceFile, ex: &Explanation) -> serde_json::
         .into_iter()
         .filter_map(|r| {
             let rule = policy.rules.get(r.index)?;
-            let checks: Vec<serde_json::Value> = r
+            let mut checks: Vec<serde_json::Value> = r
                 .checks
                 .iter()
                 .map(|c| {
@@ -141,6 +151,19 @@ pub fn json(policy: &Policy, src: &SourceFile, ex: &Explanation) -> serde_json::
                     })
                 })
                 .collect();
+            // The check that raised a run-time error, as the human form
+            // shows it (`? expr [run-time error at ...]`).
+            for e in ex.decision.errors.iter().filter(|e| e.rule == rule.name) {
+                let (line, column) = src.line_col(e.span.start);
+                checks.push(json!({
+                    "expr": excerpt(src, e.span),
+                    "result": Truth::Unknown.as_str(),
+                    "line": line,
+                    "column": column,
+                    "values": {},
+                    "error": e.message,
+                }));
+            }
             Some(json!({
                 "rule": rule.name.as_ref(),
                 "line": rule.line,
@@ -152,6 +175,20 @@ pub fn json(policy: &Policy, src: &SourceFile, ex: &Explanation) -> serde_json::
         })
         .collect();
     if let serde_json::Value::Object(m) = &mut v {
+        // Each run-time error with its source span, as the human form has it.
+        if let Some(serde_json::Value::Array(errs)) = m.get_mut("errors") {
+            for (j, e) in errs.iter_mut().zip(&ex.decision.errors) {
+                if let serde_json::Value::Object(o) = j {
+                    let (line, column) = src.line_col(e.span.start);
+                    let (end_line, end_column) = src.line_col(e.span.end);
+                    o.insert("line".into(), json!(line));
+                    o.insert("column".into(), json!(column));
+                    o.insert("end_line".into(), json!(end_line));
+                    o.insert("end_column".into(), json!(end_column));
+                    o.insert("expr".into(), json!(excerpt(src, e.span)));
+                }
+            }
+        }
         m.insert("explain".into(), serde_json::Value::Array(rules));
     }
     v

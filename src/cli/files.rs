@@ -55,22 +55,56 @@ fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) -> Result<(), String> {
         };
         if meta.is_dir() {
             walk(&p, ext, out)?;
-        } else if p.extension().is_some_and(|e| e == ext) {
+        } else if p.extension().is_some_and(|e| e == ext) && is_regular(&p, &meta) {
             out.push(p);
         }
     }
     Ok(())
 }
 
-/// Reads a file (or stdin for `-`) as bytes.
+/// The largest policy, test suite or single event file mfapol reads whole:
+/// 16 MiB, the same as the longest line of batch input.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Whether a walked entry is a regular file, or a symlink to one. FIFOs,
+/// sockets and devices found by a directory walk are skipped: reading a
+/// FIFO blocks until something writes to it. Named explicitly on the command
+/// line, they are read.
+fn is_regular(p: &Path, meta: &std::fs::Metadata) -> bool {
+    meta.is_file()
+        || (meta.file_type().is_symlink() && std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+}
+
+/// Reads a file (or stdin for `-`) as bytes, at most [`MAX_FILE_BYTES`]:
+/// a larger input is refused without reading the rest of it.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
-    if path.as_os_str() == "-" {
+    use std::io::Read as _;
+    let (shown, read) = if path.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| format!("cannot read standard input: {}", io_reason(&e)))?;
-        return Ok(buf);
+        let read = std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map(|_| buf);
+        ("standard input".to_string(), read)
+    } else {
+        let shown = format!("`{}`", path.display());
+        let read = std::fs::File::open(path).and_then(|f| {
+            let mut buf = Vec::new();
+            f.take(MAX_FILE_BYTES + 1)
+                .read_to_end(&mut buf)
+                .map(|_| buf)
+        });
+        (shown, read)
+    };
+    let buf = read.map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "cannot read {shown}: it is larger than {} MiB, the limit for a policy, test suite or event",
+            MAX_FILE_BYTES >> 20
+        ));
     }
-    std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))
+    Ok(buf)
 }
 
 /// Reads a file (or stdin for `-`) as UTF-8 text. An IO error is printed
@@ -105,5 +139,151 @@ pub fn io_reason(e: &std::io::Error) -> String {
                 None => s.to_lowercase(),
             }
         }
+    }
+}
+
+/// Replaces a file's contents atomically: the text goes to a temporary file
+/// in the same directory, which is synced and renamed over the target, so
+/// a full disk or a kill leaves either the old file or the new one, never a
+/// truncated one. The file keeps its mode (and owner, where permitted); a
+/// symlink is kept and the file it points to is replaced.
+pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, data, |f, d| std::io::Write::write_all(f, d))
+}
+
+/// [`write_atomic`] with the write step given, so tests can make it fail.
+pub fn write_atomic_with(
+    path: &Path,
+    data: &[u8],
+    write: impl FnOnce(&mut std::fs::File, &[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let target = std::fs::canonicalize(path)?;
+    let meta = std::fs::metadata(&target)?;
+    if !meta.is_file() {
+        // Renaming over a device or a FIFO would replace it with a file.
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let dir = target
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (tmp, mut file) = create_temp(&dir, &name)?;
+    let done = (|| {
+        write(&mut file, data)?;
+        file.set_permissions(meta.permissions())?;
+        keep_owner(&file, &meta);
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, &target)
+    })();
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return done;
+    }
+    // The rename is durable once the directory is synced; not every
+    // platform can open a directory, so this is best effort.
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// A new file `.NAME.mfapol-PID-N.tmp` in `dir`, never an existing one.
+fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let mut last = None;
+    for n in 0..100u32 {
+        let tmp = dir.join(format!(".{name}.mfapol-{}-{n}.tmp", std::process::id()));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        match opts.open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary file name is free")))
+}
+
+/// Gives the new file the old file's owner and group; only the superuser
+/// (or the owner, for the group) may, so failure is not an error.
+#[cfg(unix)]
+fn keep_owner(file: &std::fs::File, meta: &std::fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) {}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("mfapol-files-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_original_and_no_temporary_file() {
+        let dir = scratch("fail");
+        let p = dir.join("p.mfapolicy");
+        std::fs::write(&p, "deny when true\n").unwrap();
+        // A disk that fills up after a few bytes.
+        let err = write_atomic_with(&p, b"deny when tr", |f, d| {
+            std::io::Write::write_all(f, d.get(..4).unwrap_or(d))?;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "no space left on device",
+            ))
+        })
+        .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "deny when true\n");
+        assert_eq!(entries(&dir), vec!["p.mfapolicy".to_string()]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn mode_and_symlinks_are_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("keep");
+        let real = dir.join("real.mfapolicy");
+        std::fs::write(&real, "old\n").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.join("link.mfapolicy");
+        std::os::unix::fs::symlink("real.mfapolicy", &link).unwrap();
+        write_atomic(&link, b"new\n").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new\n");
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        assert_eq!(
+            entries(&dir),
+            vec!["link.mfapolicy".to_string(), "real.mfapolicy".to_string()]
+        );
     }
 }

@@ -94,13 +94,16 @@ fn format_file(path: &Path, check: bool) -> Outcome {
         return Outcome::Same;
     }
     if check {
-        outln!("{name}");
+        outln!("{}", super::escape::escape(&name));
         return Outcome::Changed;
     }
-    match std::fs::write(path, formatted) {
+    match files::write_atomic(path, formatted.as_bytes()) {
         Ok(()) => Outcome::Changed,
         Err(e) => {
-            errln!("error: cannot write `{name}`: {}", files::io_reason(&e));
+            errln!(
+                "error: cannot write `{name}`: {}; the file is unchanged",
+                files::io_reason(&e)
+            );
             Outcome::Io
         }
     }

@@ -1,12 +1,14 @@
 //! Argument parsing (clap), dispatch and exit codes.
 
-// Output helpers that ignore write errors: a closed pipe (`mfapol ... | head`)
-// must end the program quietly, not panic.
+// Stdout goes through `output`, which keeps the first write error for
+// `output::finish` (exit 2 with a message; a closed pipe ends quietly).
+// Diagnostics on stderr ignore write errors: there is nowhere left to report them.
 macro_rules! outln {
-    ($($t:tt)*) => {{ use std::io::Write as _; let _ = writeln!(std::io::stdout(), $($t)*); }};
+    () => {{ $crate::cli::output::print(format_args!("\n")); }};
+    ($($t:tt)*) => {{ $crate::cli::output::print(format_args!("{}\n", format_args!($($t)*))); }};
 }
 macro_rules! out {
-    ($($t:tt)*) => {{ use std::io::Write as _; let _ = write!(std::io::stdout(), $($t)*); }};
+    ($($t:tt)*) => {{ $crate::cli::output::print(format_args!($($t)*)); }};
 }
 macro_rules! errln {
     ($($t:tt)*) => {{ use std::io::Write as _; let _ = writeln!(std::io::stderr(), $($t)*); }};
@@ -19,10 +21,12 @@ mod batch;
 mod check;
 mod ci;
 mod diff;
+mod escape;
 mod eval;
 mod explain;
 mod files;
 mod fmt;
+mod output;
 mod render;
 mod test;
 
@@ -84,6 +88,8 @@ pub enum InputFormat {
 pub enum FailOn {
     /// any event gets a weaker decision (deny > require_mfa > skip_mfa = none)
     Weaker,
+    /// any event gets a different decision
+    Changed,
 }
 
 #[derive(clap::Args, Debug)]
@@ -208,8 +214,14 @@ pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            if let Err(w) = e.print() {
+                // Help and version go to stdout; usage errors to stderr.
+                if !e.use_stderr() {
+                    output::record(w);
+                }
+            }
+            return ExitCode::from(output::finish(code));
         }
     };
     let code = match cli.command {
@@ -217,8 +229,11 @@ pub fn run() -> ExitCode {
         Command::Eval(a) => eval::run(&a),
         Command::Fmt(a) => fmt::run(&a.paths, a.check),
         Command::Completions { shell } => {
+            // Into a buffer: clap_complete panics when its writer fails.
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "mfapol", &mut std::io::stdout());
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "mfapol", &mut buf);
+            output::bytes(&buf);
             0
         }
         Command::Diff(a) => diff::run(&a),
@@ -228,7 +243,7 @@ pub fn run() -> ExitCode {
             let mut buf = Vec::new();
             match clap_mangen::Man::new(cmd).render(&mut buf) {
                 Ok(()) => {
-                    out!("{}", String::from_utf8_lossy(&buf));
+                    output::bytes(&buf);
                     0
                 }
                 Err(e) => {
@@ -238,7 +253,7 @@ pub fn run() -> ExitCode {
             }
         }
     };
-    ExitCode::from(code)
+    ExitCode::from(output::finish(code))
 }
 
 /// A bug in mfapol is not the user's fault: say so, and ask for a report.

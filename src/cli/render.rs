@@ -1,7 +1,7 @@
 //! Rendering diagnostics: miette graphics for people, JSON for machines.
 
-use mfapol::source::{line_col, SourceFile};
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
+use mfapol::source::SourceFile;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, SourceSpan};
 use serde_json::json;
 use std::io::IsTerminal;
 use thiserror::Error;
@@ -37,8 +37,8 @@ pub fn render(source: &SourceFile, diag: &dyn Diagnostic, color: bool) -> String
 }
 
 /// Renders against any miette source, with a given theme.
-pub fn render_with(
-    src: NamedSource<String>,
+pub fn render_with<S: miette::SourceCode>(
+    src: S,
     diag: &dyn Diagnostic,
     theme: GraphicalTheme,
 ) -> String {
@@ -52,26 +52,26 @@ pub fn render_with(
 }
 
 /// Attaches a source to a borrowed diagnostic for rendering.
-struct WithSource<'a> {
+struct WithSource<'a, S> {
     inner: &'a dyn Diagnostic,
-    src: NamedSource<String>,
+    src: S,
 }
 
-impl std::fmt::Debug for WithSource<'_> {
+impl<S> std::fmt::Debug for WithSource<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(self.inner, f)
     }
 }
 
-impl std::fmt::Display for WithSource<'_> {
+impl<S> std::fmt::Display for WithSource<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(self.inner, f)
     }
 }
 
-impl std::error::Error for WithSource<'_> {}
+impl<S> std::error::Error for WithSource<'_, S> {}
 
-impl Diagnostic for WithSource<'_> {
+impl<S: miette::SourceCode> Diagnostic for WithSource<'_, S> {
     fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
         self.inner.code()
     }
@@ -90,13 +90,14 @@ impl Diagnostic for WithSource<'_> {
 }
 
 /// One diagnostic in the documented JSON shape of `check --format json`.
-pub fn json(file: &str, text: &str, diag: &dyn Diagnostic) -> serde_json::Value {
+pub fn json(file: &str, src: &SourceFile, diag: &dyn Diagnostic) -> serde_json::Value {
     let (start, len) = diag
         .labels()
         .and_then(|mut l| l.next())
         .map_or((0, 0), |l| (l.offset(), l.len()));
-    let (line, column) = line_col(text, start);
-    let (end_line, end_column) = line_col(text, start + len);
+    let index = src.lines();
+    let (line, column) = index.line_col(&src.text, start);
+    let (end_line, end_column) = index.line_col(&src.text, start.saturating_add(len));
     let severity = match diag.severity() {
         Some(miette::Severity::Warning) => "warning",
         Some(miette::Severity::Advice) => "advice",

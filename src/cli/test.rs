@@ -1,6 +1,7 @@
 //! `mfapol test [PATH...]`: run `.mfatest` suites, one line per case, a
 //! closing `N passed, M failed`; JSON or JUnit XML for CI.
 
+use super::escape::escape;
 use super::render::{self, color};
 use super::{files, TestFormat, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::schema;
@@ -85,6 +86,14 @@ pub fn run(paths: &[PathBuf], format: TestFormat, coverage: bool, now: Option<&s
         }
         io_error |= r.report.has_io_error();
         rejected |= r.report.has_errors();
+        if r.report.cases.is_empty() && !r.report.has_errors() {
+            // A suite without cases passes vacuously: a CI gate must not.
+            errln!(
+                "error: `{}` has no cases: nothing was tested",
+                escape(&r.file)
+            );
+            rejected = true;
+        }
     }
     let passed: usize = ran.iter().map(|r| r.report.passed()).sum();
     let failed: usize = ran.iter().map(|r| r.report.failed()).sum();
@@ -127,6 +136,11 @@ fn load_relative(dir: &Path, rel: &str) -> Result<Loaded, String> {
     let path = dir.join(rel);
     let shown = path.display().to_string();
     let name = shown.strip_prefix("./").unwrap_or(&shown).to_string();
+    // Named by a suite, not on the command line: a FIFO or device could
+    // block the run forever, so only regular files are read.
+    if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+        return Err(format!("cannot read `{name}`: not a regular file"));
+    }
     let bytes = files::read_bytes(&path)?;
     String::from_utf8(bytes)
         .map(|text| Loaded {
@@ -206,21 +220,22 @@ fn trace_text(r: &Ran, c: &CaseReport) -> String {
 fn human(ran: &[Ran], cov: &[Coverage], coverage: bool) {
     for r in ran {
         for c in &r.report.cases {
+            let (file, name) = (escape(&r.file), escape(&c.name));
             if c.passed() {
-                outln!("ok   {}: {}", r.file, c.name);
+                outln!("ok   {file}: {name}");
                 continue;
             }
-            outln!("FAIL {}: {} (line {})", r.file, c.name, c.line);
+            outln!("FAIL {file}: {name} (line {})", c.line);
             for l in failure_lines(c) {
-                outln!("     {l}");
+                outln!("     {}", escape(&l));
             }
             if c.trace.is_some() {
                 outln!("     explanation:");
-                for l in trace_text(r, c).lines() {
+                for l in trace_text(r, c).split('\n') {
                     if l.trim().is_empty() {
                         outln!();
                     } else {
-                        outln!("       {l}");
+                        outln!("       {}", escape(l));
                     }
                 }
             }
@@ -231,20 +246,20 @@ fn human(ran: &[Ran], cov: &[Coverage], coverage: bool) {
             if c.uncovered.is_empty() {
                 outln!(
                     "coverage: {}: every rule ({}) applied in some case",
-                    c.policy,
+                    escape(&c.policy),
                     c.rules
                 );
             } else {
                 outln!(
                     "coverage: {}: {} of {} rules never applied: {}",
-                    c.policy,
+                    escape(&c.policy),
                     c.uncovered.len(),
                     c.rules,
                     c.uncovered.join(", ")
                 );
             }
             if c.default_unused {
-                outln!("coverage: {}: the default never decided", c.policy);
+                outln!("coverage: {}: the default never decided", escape(&c.policy));
             }
         }
     }
@@ -264,12 +279,12 @@ fn json_report(
                 .report
                 .diagnostics
                 .iter()
-                .map(|d| render::json(&r.file, &r.source.text, d))
+                .map(|d| render::json(&r.file, &r.source, d))
                 .chain(r.report.policy_source.iter().flat_map(|src| {
                     r.report
                         .policy_diagnostics
                         .iter()
-                        .map(|d| render::json(&src.name, &src.text, d))
+                        .map(|d| render::json(&src.name, src, d))
                 }))
                 .collect();
             let cases: Vec<serde_json::Value> = r

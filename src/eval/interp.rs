@@ -2,7 +2,7 @@
 //! event JSON. Public entry points are in the parent module.
 
 use super::message::{describe, describe_item, path_text, prefix_text};
-use super::value::{self, equal, from_const, from_json, order, parse_ip, show_json, Value};
+use super::value::{equal, from_const, from_json, order, parse_ip, show_json, Value};
 use super::{Check, RuntimeError, Truth, MAX_CHECKS_PER_RULE};
 use crate::ir::{self, ArithOp, Expr, ExprKind as K, Func, OrderOp, Policy, Root, Step, StrOp};
 use crate::schema::Type;
@@ -111,7 +111,7 @@ impl<'a> Cx<'a, '_> {
         }
         let values = operands
             .iter()
-            .filter_map(|(x, v)| path_text(x).map(|p| (p, value::to_json(v))))
+            .filter_map(|(x, v)| path_text(x).map(|p| (p, super::trace::stored(v))))
             .collect();
         trace.push(Check {
             span: e.span,

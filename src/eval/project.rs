@@ -3,14 +3,15 @@
 //! A [`Projection`] is built once per checked policy from the paths its
 //! rules read. Parsing an event with it validates the whole text as JSON
 //! (same errors, same positions as [`super::parse_event`]) but builds only
-//! the objects on those paths: every other subtree is skipped with
-//! `serde::de::IgnoredAny`, which allocates nothing. The result is a sparse
+//! the objects on those paths: every other subtree is validated as the full
+//! parse validates it (depth, escapes, number range) and dropped without
+//! allocating. The result is a sparse
 //! event on which the interpreter makes exactly the decision it makes on
 //! the full one (tested by property tests against `parse_event`).
 
 use super::event::{located, require_object, EventError};
 use crate::ir::{Expr, ExprKind as K, Policy, Root, Step};
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value as Json};
 use std::borrow::Cow;
 use std::fmt;
@@ -193,7 +194,7 @@ impl<'de> Visitor<'de> for Projecting<'_> {
                     out.insert(key.into_owned(), v);
                 }
                 None => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value_seed(Validate)?;
                 }
             }
         }
@@ -234,6 +235,70 @@ impl<'de> Visitor<'de> for Projecting<'_> {
 
     fn visit_none<E>(self) -> Result<Json, E> {
         Ok(Json::Null)
+    }
+}
+
+/// Skips a value the policy does not read, but validates it exactly as the
+/// full parse does: `serde::de::IgnoredAny` lets serde_json skip without
+/// checking the nesting limit, surrogate escapes or number range, so the fast
+/// path accepted events that `parse_event` rejects. Through
+/// `deserialize_any`, serde_json counts depth and decodes strings (into its
+/// scratch buffer) and numbers, and nothing is allocated per value.
+struct Validate;
+
+impl<'de> DeserializeSeed<'de> for Validate {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(Validate)
+    }
+}
+
+impl<'de> Visitor<'de> for Validate {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(Validate)?.is_some() {
+            map.next_value_seed(Validate)?;
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Validate)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
     }
 }
 
@@ -326,6 +391,14 @@ mod tests {
             "[1]",
             "{} x",
             "{\"request\": {\"geoip\": [}}",
+            // Unread subtrees are validated like read ones: too deep, a
+            // lone surrogate (in a value and in a key), a number out of range.
+            format!("{{\"x\": {}{}}}", "[".repeat(200), "]".repeat(200)).as_str(),
+            format!("{{\"x\": {}1{}}}", "{\"a\":".repeat(130), "}".repeat(130)).as_str(),
+            "{\"x\": \"\\ud800\"}",
+            "{\"x\": {\"\\udc00\": 1}}",
+            "{\"x\": [1e400]}",
+            "{\"x\": -1e400}",
         ] {
             assert_eq!(
                 pr.parse(bad).err(),

@@ -18,6 +18,29 @@ pub const CHUNK_BYTES: usize = 1 << 20;
 /// At most this many worker threads, whatever is asked.
 pub const MAX_JOBS: usize = 64;
 
+/// The longest input line, without its line end: 16 MiB. A longer line is
+/// not kept in memory: it becomes a [`TooLong`] error for that line and
+/// reading resumes after its next line break.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// A line longer than [`MAX_LINE_BYTES`], skipped unread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooLong {
+    /// The limit it exceeded, in bytes.
+    pub limit: usize,
+}
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the line is longer than {} MiB ({} bytes); it was skipped",
+            self.limit >> 20,
+            self.limit
+        )
+    }
+}
+
 /// Consecutive lines of the input.
 #[derive(Clone, Debug, Default)]
 pub struct Chunk {
@@ -27,16 +50,28 @@ pub struct Chunk {
     pub first_line: u64,
     data: Vec<u8>,
     ends: Vec<usize>,
+    /// Per line: whether it was too long (its bytes are not in `data`).
+    long: Vec<bool>,
+    /// The line limit it was read with.
+    limit: usize,
+    /// Bytes of input read (line ends and skipped lines included).
+    read: u64,
 }
 
 impl Chunk {
-    /// The lines with their 1-based numbers, without `\n` or `\r\n`.
-    pub fn lines(&self) -> impl Iterator<Item = (u64, &[u8])> + '_ {
+    /// The lines with their 1-based numbers, without `\n` or `\r\n`; a
+    /// line over the limit is a [`TooLong`] error instead.
+    pub fn lines(&self) -> impl Iterator<Item = (u64, Result<&[u8], TooLong>)> + '_ {
         let mut start = 0;
         self.ends.iter().enumerate().map(move |(i, &end)| {
             let line = self.data.get(start..end).unwrap_or_default();
             start = end;
-            (self.first_line + i as u64, trim_eol(line))
+            let no = self.first_line + i as u64;
+            if self.long.get(i).copied().unwrap_or(false) {
+                (no, Err(TooLong { limit: self.limit }))
+            } else {
+                (no, Ok(trim_eol(line)))
+            }
         })
     }
 
@@ -50,10 +85,60 @@ impl Chunk {
         self.ends.is_empty()
     }
 
-    /// How many bytes of input it holds (line ends included).
+    /// How many bytes of input it covers (line ends and skipped over-long
+    /// lines included).
     pub fn bytes(&self) -> u64 {
-        self.data.len() as u64
+        self.read
     }
+}
+
+/// Appends one line (with its line end) to `buf`, or nothing when its text
+/// is longer than `limit` bytes: then the rest of it is read and dropped
+/// without being buffered. Returns the bytes consumed (0 at the end of the
+/// input) and whether the line was too long.
+fn read_line_capped<R: BufRead + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<(u64, bool)> {
+    let start = buf.len();
+    // The text plus `\r\n`.
+    let room = limit.saturating_add(2);
+    let mut consumed: u64 = 0;
+    let mut long = false;
+    loop {
+        let avail = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            break;
+        }
+        let (n, end) = match avail.iter().position(|b| *b == b'\n') {
+            Some(i) => (i.saturating_add(1), true),
+            None => (avail.len(), false),
+        };
+        if !long {
+            let have = buf.len().saturating_sub(start);
+            if have.saturating_add(n) > room {
+                long = true;
+                buf.truncate(start);
+            } else {
+                buf.extend_from_slice(avail.get(..n).unwrap_or_default());
+            }
+        }
+        reader.consume(n);
+        consumed = consumed.saturating_add(n as u64);
+        if end {
+            break;
+        }
+    }
+    if !long && trim_eol(buf.get(start..).unwrap_or_default()).len() > limit {
+        long = true;
+        buf.truncate(start);
+    }
+    Ok((consumed, long))
 }
 
 fn trim_eol(line: &[u8]) -> &[u8] {
@@ -74,17 +159,31 @@ pub fn read_chunk<R: BufRead + ?Sized>(
     first_line: u64,
     max_lines: usize,
 ) -> io::Result<Option<Chunk>> {
+    read_chunk_capped(reader, seq, first_line, max_lines, MAX_LINE_BYTES)
+}
+
+/// [`read_chunk`] with a line limit of `limit` bytes.
+pub fn read_chunk_capped<R: BufRead + ?Sized>(
+    reader: &mut R,
+    seq: u64,
+    first_line: u64,
+    max_lines: usize,
+    limit: usize,
+) -> io::Result<Option<Chunk>> {
     let mut chunk = Chunk {
         seq,
         first_line,
+        limit,
         ..Chunk::default()
     };
     while chunk.ends.len() < max_lines.max(1) && chunk.data.len() < CHUNK_BYTES {
-        let n = reader.read_until(b'\n', &mut chunk.data)?;
+        let (n, long) = read_line_capped(reader, &mut chunk.data, limit)?;
         if n == 0 {
             break;
         }
+        chunk.read = chunk.read.saturating_add(n);
         chunk.ends.push(chunk.data.len());
+        chunk.long.push(long);
     }
     Ok(if chunk.ends.is_empty() {
         None
@@ -194,11 +293,37 @@ mod tests {
         let mut r = text.as_bytes();
         let c1 = read_chunk(&mut r, 0, 1, 2).unwrap().unwrap();
         let got: Vec<_> = c1.lines().collect();
-        assert_eq!(got, vec![(1, &b"a"[..]), (2, &b""[..])]);
+        assert_eq!(got, vec![(1, Ok(&b"a"[..])), (2, Ok(&b""[..]))]);
         let c2 = read_chunk(&mut r, 1, 3, 2).unwrap().unwrap();
         let got: Vec<_> = c2.lines().collect();
-        assert_eq!(got, vec![(3, &b"b"[..]), (4, &b"c"[..])]);
+        assert_eq!(got, vec![(3, Ok(&b"b"[..])), (4, Ok(&b"c"[..]))]);
         assert!(read_chunk(&mut r, 2, 5, 2).unwrap().is_none());
+    }
+
+    #[test]
+    fn over_long_lines_are_errors_and_reading_resumes_at_the_next_line() {
+        // A small limit and a reader that hands out 3 bytes at a time, so
+        // lines cross buffer refills.
+        let text = "1234\n12345\r\n123456\n1234\r\n\n123456789";
+        let mut r = std::io::BufReader::with_capacity(3, text.as_bytes());
+        let c = read_chunk_capped(&mut r, 0, 1, 100, 5).unwrap().unwrap();
+        let long = Err(TooLong { limit: 5 });
+        let got: Vec<_> = c.lines().collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Ok(&b"1234"[..])),
+                (2, Ok(&b"12345"[..])),
+                (3, long),
+                (4, Ok(&b"1234"[..])),
+                (5, Ok(&b""[..])),
+                (6, long),
+            ]
+        );
+        assert_eq!(c.bytes(), text.len() as u64);
+        // Nothing of the skipped lines is kept.
+        assert_eq!(c.data.len(), "1234\n12345\r\n1234\r\n\n".len());
+        assert!(read_chunk_capped(&mut r, 1, 7, 100, 5).unwrap().is_none());
     }
 
     #[test]
@@ -222,7 +347,7 @@ mod tests {
                 }
                 c.lines()
                     .map(|(no, l)| {
-                        let v: u64 = std::str::from_utf8(l).unwrap().parse().unwrap();
+                        let v: u64 = std::str::from_utf8(l.unwrap()).unwrap().parse().unwrap();
                         assert_eq!(v, no);
                         v
                     })

@@ -85,6 +85,18 @@ pub enum Item {
     },
 }
 
+impl From<lines::TooLong> for Item {
+    /// A line over the limit is an error record for that line, like a bad
+    /// event: it is counted as failed, and nothing is decided for it.
+    fn from(t: lines::TooLong) -> Item {
+        Item::Error {
+            entry: None,
+            message: t.to_string(),
+            column: t.limit.saturating_add(1),
+        }
+    }
+}
+
 /// Reads one input line: plain events through `projection` when one is
 /// given (see [`read_event_line`]), everything else with [`read_line`].
 pub fn read(
