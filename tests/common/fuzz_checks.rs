@@ -47,9 +47,12 @@ fn shipped() -> &'static [Policy] {
         POLICIES
             .iter()
             .map(|t| {
-                compile(&SourceFile::new("p.mfapolicy", *t), schema::auth0_post_login())
-                    .policy
-                    .expect("shipped policies check")
+                compile(
+                    &SourceFile::new("p.mfapolicy", *t),
+                    schema::auth0_post_login(),
+                )
+                .policy
+                .expect("shipped policies check")
             })
             .collect()
     })
@@ -68,7 +71,11 @@ fn events() -> &'static [Value] {
 }
 
 fn compile_text(text: &str) -> Option<Policy> {
-    compile(&SourceFile::new("f.mfapolicy", text), schema::auth0_post_login()).policy
+    compile(
+        &SourceFile::new("f.mfapolicy", text),
+        schema::auth0_post_login(),
+    )
+    .policy
 }
 
 /// `evaluate`, `decide` and `explain` make the same decision.
@@ -77,8 +84,14 @@ fn paths_agree(p: &Policy, e: &Value, now: i64) -> (eval::DecisionKind, Option<u
     let fast = eval::decide(p, e, now);
     let explained = eval::explain(p, e, now);
     assert_eq!(full.kind, fast.kind, "evaluate and decide disagree");
-    assert_eq!(full.deciding, fast.deciding, "evaluate and decide pick different rules");
-    assert_eq!(full.kind, explained.decision.kind, "evaluate and explain disagree");
+    assert_eq!(
+        full.deciding, fast.deciding,
+        "evaluate and decide pick different rules"
+    );
+    assert_eq!(
+        full.kind, explained.decision.kind,
+        "evaluate and explain disagree"
+    );
     assert_eq!(full.deciding, explained.decision.deciding);
     (full.kind, full.deciding)
 }
@@ -94,7 +107,11 @@ pub fn policy_text(data: &[u8]) {
         let twice = mfapol::fmt::format(&once).expect("formatted output parses");
         assert_eq!(once, twice, "fmt is not idempotent");
         let again = compile_text(&once);
-        assert_eq!(policy.is_some(), again.is_some(), "fmt changed whether the policy checks");
+        assert_eq!(
+            policy.is_some(),
+            again.is_some(),
+            "fmt changed whether the policy checks"
+        );
         if let (Some(a), Some(b)) = (&policy, &again) {
             for e in events() {
                 assert_eq!(
