@@ -278,3 +278,40 @@ fn strongest_effect_and_deciding_rule() {
     let (got, rule, _) = case("skip mfa when true\ndeny when true\n", &e);
     assert_eq!((got.as_str(), rule.as_deref()), ("deny", Some("line 2")));
 }
+
+/// A `let` is lexically scoped: one that holds a quantifier, used inside
+/// another quantifier's body, must not disturb the outer variable (it once
+/// shared slot 0 with it, so `x` read the method object and the rule never
+/// applied: a weaker decision than the policy says).
+#[test]
+fn let_with_a_quantifier_inside_a_quantifier_keeps_the_outer_variable() {
+    let event = json!({
+        "authorization": {"roles": ["admin"]},
+        "authentication": {"methods": [{"name": "mfa"}]}
+    });
+    let head = "let recent = any m in authentication.methods: m.name == \"mfa\"\n";
+    let rows = [
+        (
+            "rule r: require mfa when any x in roles: recent and x == \"admin\"",
+            "require_mfa",
+            0,
+        ),
+        (
+            "rule r: require mfa when any x in roles: x == \"admin\" and recent",
+            "require_mfa",
+            0,
+        ),
+        (
+            "rule r: deny when all x in roles: recent and x == \"admin\"",
+            "deny",
+            0,
+        ),
+    ];
+    let rows: Vec<(String, &str, usize)> = rows
+        .iter()
+        .map(|(p, d, e)| (format!("{head}{p}"), *d, *e))
+        .collect();
+    let rows: Vec<(&str, &str, usize)> =
+        rows.iter().map(|(p, d, e)| (p.as_str(), *d, *e)).collect();
+    check(&rows, &event);
+}

@@ -489,7 +489,15 @@ impl<'a> Cx<'a, '_> {
         let Some(def) = policy.lets.get(i) else {
             return Err(self.internal(e, "a `let` is missing"));
         };
+        // A `let` sees no quantifier variable, but its own quantifiers use
+        // slots numbered from 0: give it fresh slots so that it cannot
+        // overwrite the variables of a quantifier it is used inside.
+        let outer = std::mem::replace(
+            &mut self.locals,
+            smallvec::smallvec![Value::Null; policy.max_locals],
+        );
         let v = self.eval(&def.value);
+        self.locals = outer;
         if let Some(slot) = self.lets.get_mut(i) {
             *slot = Some(v.clone());
         }
