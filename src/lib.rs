@@ -24,9 +24,41 @@
 //! assert_eq!(decision.kind, eval::DecisionKind::RequireMfa);
 //! ```
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+// Library code must not panic on hostile input (issue 7): no unchecked
+// indexing, no arithmetic that can overflow, no silently truncating casts.
+// A site proven safe carries an `#[expect]` with its reason.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
+// Unit tests may index: a panic there is a failed test. The library itself
+// is still linted by the non-test build (`cargo clippy --all-targets` runs
+// both).
+#![cfg_attr(
+    test,
+    allow(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::cast_possible_truncation
+    )
+)]
 
+// Not yet converted: the checker and the formatter (open work, listed in
+// issue 7's note); their inputs are bounded by the parser's depth and size
+// limits.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
 pub mod check;
 pub mod eval;
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
 pub mod fmt;
 pub mod ir;
 pub mod replay;

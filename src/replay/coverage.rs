@@ -189,9 +189,10 @@ impl Walker<'_> {
                 }
                 // A `let` has its own quantifier slots.
                 let saved = std::mem::take(&mut self.locals);
-                self.depth += 1;
+                // Bounded by MAX_LET_DEPTH just above.
+                self.depth = self.depth.saturating_add(1);
                 self.expr(&def.value);
-                self.depth -= 1;
+                self.depth = self.depth.saturating_sub(1);
                 self.locals = saved;
             }
             K::Not(x) => self.expr(x),
@@ -221,9 +222,12 @@ impl Walker<'_> {
                 let bound = self.as_path(list);
                 let i = *slot as usize;
                 if self.locals.len() <= i {
-                    self.locals.resize(i + 1, None);
+                    self.locals.resize(i.saturating_add(1), None);
                 }
-                let saved = std::mem::replace(&mut self.locals[i], bound);
+                let Some(local) = self.locals.get_mut(i) else {
+                    return;
+                };
+                let saved = std::mem::replace(local, bound);
                 self.expr(body);
                 if let Some(s) = self.locals.get_mut(i) {
                     *s = saved;

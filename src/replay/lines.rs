@@ -66,7 +66,7 @@ impl Chunk {
         self.ends.iter().enumerate().map(move |(i, &end)| {
             let line = self.data.get(start..end).unwrap_or_default();
             start = end;
-            let no = self.first_line + i as u64;
+            let no = self.first_line.saturating_add(i as u64);
             if self.long.get(i).copied().unwrap_or(false) {
                 (no, Err(TooLong { limit: self.limit }))
             } else {
@@ -213,10 +213,12 @@ where
 {
     let jobs = jobs.min(MAX_JOBS);
     if jobs <= 1 {
-        let (mut seq, mut line) = (0, 1);
+        let (mut seq, mut line) = (0u64, 1u64);
         while let Some(chunk) = read_chunk(&mut reader, seq, line, max_lines)? {
-            seq += 1;
-            line += chunk.len() as u64;
+            // Counters of lines read: u64 does not overflow in practice,
+            // and saturating keeps a wrong number from being a panic.
+            seq = seq.saturating_add(1);
+            line = line.saturating_add(chunk.len() as u64);
             if !write(work(&chunk)) {
                 break;
             }
@@ -227,17 +229,17 @@ where
     // writer waits for exactly the next chunk; its capacity bounds how far
     // reading can run ahead of writing.
     let (work_tx, work_rx) = sync_channel::<(Chunk, Sender<T>)>(jobs);
-    let (order_tx, order_rx) = sync_channel::<Receiver<T>>(jobs * 2);
+    let (order_tx, order_rx) = sync_channel::<Receiver<T>>(jobs.saturating_mul(2));
     let work_rx = Mutex::new(work_rx);
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| worker(&work_rx, &work));
         }
         let reading = s.spawn(move || -> io::Result<()> {
-            let (mut seq, mut line) = (0, 1);
+            let (mut seq, mut line) = (0u64, 1u64);
             while let Some(chunk) = read_chunk(&mut reader, seq, line, max_lines)? {
-                seq += 1;
-                line += chunk.len() as u64;
+                seq = seq.saturating_add(1);
+                line = line.saturating_add(chunk.len() as u64);
                 let (tx, rx) = channel();
                 if order_tx.send(rx).is_err() || work_tx.send((chunk, tx)).is_err() {
                     break;

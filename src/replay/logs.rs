@@ -50,7 +50,7 @@ fn unwrap<'a>(v: &'a Json, depth: usize, out: &mut Vec<Found<'a>>) {
     match v {
         Json::Array(items) => {
             for item in items {
-                unwrap(item, depth + 1, out);
+                unwrap(item, depth.saturating_add(1), out);
             }
         }
         Json::Object(m) => {
@@ -62,12 +62,12 @@ fn unwrap<'a>(v: &'a Json, depth: usize, out: &mut Vec<Found<'a>>) {
                 .filter(|d| d.is_object())
             {
                 // Amazon EventBridge.
-                unwrap(d, depth + 1, out);
+                unwrap(d, depth.saturating_add(1), out);
             } else if let (Some(d), Some(_)) = (data, data_type) {
                 // CloudEvent (`specversion`) or webhook/vendor `{log_id, data}`.
                 out.push(Found::Entry(d));
             } else if let Some(logs) = m.get("logs").filter(|l| l.is_array()) {
-                unwrap(logs, depth + 1, out);
+                unwrap(logs, depth.saturating_add(1), out);
             } else if m.get("type").is_some_and(Json::is_string) {
                 out.push(Found::Entry(v));
             } else {

@@ -120,7 +120,7 @@ pub fn read_event_line(line: &[u8], projection: &crate::eval::Projection) -> Vec
             return vec![Item::Error {
                 entry: None,
                 message: "invalid JSON: the line is not valid UTF-8".into(),
-                column: e.valid_up_to() + 1,
+                column: e.valid_up_to().saturating_add(1),
             }]
         }
     };
@@ -164,7 +164,7 @@ pub fn read_line(line: &[u8], input: InputKind) -> Vec<Item> {
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(0)
-        + 1;
+        .saturating_add(1);
     match input {
         InputKind::Events if value.is_object() => vec![Item::Event {
             entry: None,

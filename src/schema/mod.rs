@@ -141,12 +141,20 @@ impl Schema {
     }
 
     /// The record with this id.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "ids are only made by the schema reader, as indexes into `records`"
+    )]
     pub fn record(&self, id: RecordId) -> &RecordDef {
         // INVARIANT: ids are only made by the schema reader, as indexes into `records`.
         &self.records[id.0 as usize]
     }
 
     /// The enum with this id.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "ids are only made by the schema reader, as indexes into `enums`"
+    )]
     pub fn enum_def(&self, id: EnumId) -> &EnumDef {
         // INVARIANT: ids are only made by the schema reader, as indexes into `enums`.
         &self.enums[id.0 as usize]

@@ -29,11 +29,19 @@ pub(super) fn read(text: &str) -> Schema {
                             .push(format!("record {name}: unknown flag `{other}`")),
                     }
                 }
-                records.insert(name, RecordId(schema.records.len() as u32));
+                let Ok(id) = u32::try_from(schema.records.len()) else {
+                    schema.errors.push("too many records".into());
+                    break;
+                };
+                records.insert(name, RecordId(id));
                 schema.records.push(def);
             }
             ["enum", name, "=", values @ ..] => {
-                enums.insert(name, EnumId(schema.enums.len() as u32));
+                let Ok(id) = u32::try_from(schema.enums.len()) else {
+                    schema.errors.push("too many enums".into());
+                    break;
+                };
+                enums.insert(name, EnumId(id));
                 schema.enums.push(EnumDef {
                     name: name.to_string(),
                     values: values.iter().map(|v| v.to_string()).collect(),
@@ -43,7 +51,7 @@ pub(super) fn read(text: &str) -> Schema {
         }
     }
     let mut current: Option<usize> = None;
-    for (n, raw) in text.lines().enumerate() {
+    for (line_no, raw) in (1u64..).zip(text.lines()) {
         let line = strip_comment(raw);
         if line.trim().is_empty() {
             continue;
@@ -57,14 +65,14 @@ pub(super) fn read(text: &str) -> Schema {
                 Some(id) => schema.root = Some(*id),
                 None => schema
                     .errors
-                    .push(format!("line {}: unknown root record `{name}`", n + 1)),
+                    .push(format!("line {line_no}: unknown root record `{name}`")),
             },
             [which @ ("providers" | "factors"), "=", name] => match enums.get(name) {
                 Some(id) if *which == "providers" => schema.providers = Some(*id),
                 Some(id) => schema.factors = Some(*id),
                 None => schema
                     .errors
-                    .push(format!("line {}: unknown enum `{name}`", n + 1)),
+                    .push(format!("line {line_no}: unknown enum `{name}`")),
             },
             ["metadata", paths @ ..] if !indented => schema
                 .metadata_maps
@@ -77,7 +85,7 @@ pub(super) fn read(text: &str) -> Schema {
                 let Some(rec) = current else {
                     schema
                         .errors
-                        .push(format!("line {}: field outside a record", n + 1));
+                        .push(format!("line {line_no}: field outside a record"));
                     continue;
                 };
                 let name = field.trim_end_matches(':').to_string();
@@ -94,10 +102,13 @@ pub(super) fn read(text: &str) -> Schema {
                 let ty = parsed.unwrap_or_else(|| {
                     schema
                         .errors
-                        .push(format!("line {}: unknown type `{ty_text}`", n + 1));
+                        .push(format!("line {line_no}: unknown type `{ty_text}`"));
                     Type::Dynamic
                 });
-                schema.records[rec].fields.push(FieldDef {
+                let Some(record) = schema.records.get_mut(rec) else {
+                    continue;
+                };
+                record.fields.push(FieldDef {
                     name,
                     ty,
                     optional,
@@ -106,7 +117,7 @@ pub(super) fn read(text: &str) -> Schema {
             }
             _ => schema
                 .errors
-                .push(format!("line {}: cannot read `{}`", n + 1, line.trim())),
+                .push(format!("line {}: cannot read `{}`", line_no, line.trim())),
         }
     }
     if schema.root.is_none() {

@@ -64,9 +64,9 @@ pub fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
     let pairs =
         PolicyParser::parse(Rule::expr, text).map_err(|_| detailed_error(Rule::expr, text))?;
     let end = pairs.as_str().len();
-    let rest = &text[end..];
+    let rest = text.get(end..).unwrap_or_default();
     if !rest.trim().is_empty() {
-        let start = end + (rest.len() - rest.trim_start().len());
+        let start = text.len().saturating_sub(rest.trim_start().len());
         return Err(SyntaxError::Unexpected {
             message: "unexpected text after the expression".into(),
             span: Span::new(start, text.len()).into(),
@@ -309,9 +309,18 @@ fn expr(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
             // `and`/`or` chains are flattened into one node, so a long chain
             // is wide, not deep: a flattened side adds no level.
             let flat_depth = |same: fn(&ExprKind) -> bool| {
-                let dl = if same(&lhs.node) { ld } else { ld + 1 };
-                let dr = if same(&rhs.node) { rd } else { rd + 1 };
-                deeper(dl.max(dr) - 1, &op)
+                // Depths are bounded by MAX_DEPTH, far from overflowing.
+                let dl = if same(&lhs.node) {
+                    ld
+                } else {
+                    ld.saturating_add(1)
+                };
+                let dr = if same(&rhs.node) {
+                    rd
+                } else {
+                    rd.saturating_add(1)
+                };
+                deeper(dl.max(dr).saturating_sub(1), &op)
             };
             let bin = match op.as_rule() {
                 Rule::or_op => {
@@ -374,22 +383,23 @@ fn flatten(lhs: Expr, rhs: Expr, same: impl Fn(&ExprKind) -> bool) -> Vec<Expr> 
 }
 
 fn deeper(depth: usize, at: &Pair<'_, Rule>) -> Result<usize, SyntaxError> {
-    if depth + 1 > MAX_DEPTH {
+    let depth = depth.saturating_add(1);
+    if depth > MAX_DEPTH {
         return Err(SyntaxError::TooDeep {
             limit: MAX_DEPTH,
             span: span_of(at).into(),
         });
     }
-    Ok(depth + 1)
+    Ok(depth)
 }
 
 /// Pratt folding recurses once per prefix operator, before any of our
 /// closures run, so long runs of `not` are refused up front.
 fn check_prefix_runs(pairs: &Pairs<'_, Rule>) -> Result<(), SyntaxError> {
-    let mut run = 0;
+    let mut run = 0usize;
     for p in pairs.clone() {
         if matches!(p.as_rule(), Rule::not_op | Rule::quantifier) {
-            run += 1;
+            run = run.saturating_add(1);
             if run > MAX_DEPTH {
                 return Err(SyntaxError::TooDeep {
                     limit: MAX_DEPTH,
@@ -458,7 +468,7 @@ fn primary(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
             let mut depth = 1;
             for p in pair.into_inner() {
                 let (e, d) = expr(p)?;
-                depth = depth.max(d + 1);
+                depth = depth.max(d.saturating_add(1));
                 items.push(e);
             }
             Ok((Spanned::new(ExprKind::List(items), span), depth))
@@ -476,7 +486,7 @@ fn primary(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
             let mut depth = 1;
             for p in args_pair.into_inner() {
                 let (e, d) = expr(p)?;
-                depth = depth.max(d + 1);
+                depth = depth.max(d.saturating_add(1));
                 args.push(e);
             }
             Ok((Spanned::new(ExprKind::Call(id, args), span), depth))
@@ -495,7 +505,8 @@ fn primary(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
         },
         Rule::duration => {
             let t = pair.as_str();
-            let (num, unit) = t.split_at(t.len() - 1);
+            // The grammar ends a duration with one ASCII unit letter.
+            let (num, unit) = t.split_at(t.len().saturating_sub(1));
             let mult: i64 = match unit {
                 "s" => 1,
                 "m" => 60,
@@ -587,6 +598,12 @@ fn binding_power(rule: Rule) -> Option<(bool, u8)> {
 /// (one frame per pending prefix or infix operator, as pest's `PrattParser`
 /// recurses), so alternations such as `not a == not b == ...` and quantifier
 /// chains are counted, and adds the nesting of lists, calls and types.
+/// The nesting level inside an expression at `base` with these open Pratt
+/// frames; the bottom frame is the expression itself, not a level.
+fn level(base: usize, frames: &[u8]) -> usize {
+    base.saturating_add(frames.len().saturating_sub(1))
+}
+
 fn check_nesting(root: Pair<'_, Rule>) -> Result<(), SyntaxError> {
     let too_deep = |span: Span| SyntaxError::TooDeep {
         limit: MAX_DEPTH,
@@ -604,8 +621,8 @@ fn check_nesting(root: Pair<'_, Rule>) -> Result<(), SyntaxError> {
                     match binding_power(p.as_rule()) {
                         Some((true, power)) => {
                             // A quantifier's list operand nests where it stands.
-                            work.push((p, base + frames.len() - 1));
-                            frames.push(power - 1);
+                            work.push((p, level(base, &frames)));
+                            frames.push(power.saturating_sub(1));
                         }
                         Some((false, power)) => {
                             while frames.last().is_some_and(|&rbp| rbp >= power) {
@@ -613,17 +630,16 @@ fn check_nesting(root: Pair<'_, Rule>) -> Result<(), SyntaxError> {
                             }
                             frames.push(power);
                         }
-                        None => work.push((p, base + frames.len() - 1)),
+                        None => work.push((p, level(base, &frames))),
                     }
-                    // The bottom frame is the expression itself, not a level.
-                    if base + frames.len() - 1 > MAX_DEPTH {
+                    if level(base, &frames) > MAX_DEPTH {
                         return Err(too_deep(span));
                     }
                 }
             }
             rule => {
                 let step = usize::from(matches!(rule, Rule::list | Rule::args | Rule::list_type));
-                let depth = base + step;
+                let depth = base.saturating_add(step);
                 if depth > MAX_DEPTH {
                     return Err(too_deep(span_of(&pair)));
                 }
@@ -640,30 +656,38 @@ fn check_nesting(root: Pair<'_, Rule>) -> Result<(), SyntaxError> {
 /// recursive descent would otherwise recurse once per level.
 fn check_bracket_depth(text: &str) -> Result<(), SyntaxError> {
     let bytes = text.as_bytes();
+    let too_deep = |i: usize| SyntaxError::TooDeep {
+        limit: MAX_DEPTH,
+        span: Span::new(i, i.saturating_add(1)).into(),
+    };
     let mut depth = 0usize;
     let mut type_depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    let mut it = bytes.iter().enumerate();
+    while let Some((i, &b)) = it.next() {
+        match b {
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
+                // A comment runs to the end of its line.
+                it.by_ref().find(|(_, &c)| c == b'\n');
             }
             b'"' => {
-                let open = i;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r'
-                {
-                    if bytes[i] == b'\\' {
-                        i += 1;
+                let mut closed = false;
+                while let Some((_, &c)) = it.next() {
+                    match c {
+                        b'"' => {
+                            closed = true;
+                            break;
+                        }
+                        b'\n' | b'\r' => break,
+                        b'\\' => {
+                            it.next();
+                        }
+                        _ => {}
                     }
-                    i += 1;
                 }
-                if i >= bytes.len() || bytes[i] != b'"' {
+                if !closed {
                     return Err(SyntaxError::Unexpected {
                         message: "unterminated string".into(),
-                        span: Span::new(open, open + 1).into(),
+                        span: Span::new(i, i.saturating_add(1)).into(),
                         label: "this string has no closing `\"` on its line".into(),
                         help: Some(
                             "close the string with `\"`; write `\\n` for a line break inside it"
@@ -676,28 +700,23 @@ fn check_bracket_depth(text: &str) -> Result<(), SyntaxError> {
                 // `list<...>` in a type: pest's rule for it recurses per level.
                 // Counted apart from brackets, so a `>` in an expression
                 // cannot hide a bracket.
-                type_depth += 1;
+                type_depth = type_depth.saturating_add(1);
                 if type_depth > MAX_DEPTH {
-                    return Err(SyntaxError::TooDeep {
-                        limit: MAX_DEPTH,
-                        span: Span::new(i, i + 1).into(),
-                    });
+                    return Err(too_deep(i));
                 }
             }
-            b'>' if type_depth > 0 && closes_type(bytes, i) => type_depth -= 1,
+            b'>' if type_depth > 0 && closes_type(bytes, i) => {
+                type_depth = type_depth.saturating_sub(1);
+            }
             b'(' | b'[' => {
-                depth += 1;
+                depth = depth.saturating_add(1);
                 if depth > MAX_DEPTH {
-                    return Err(SyntaxError::TooDeep {
-                        limit: MAX_DEPTH,
-                        span: Span::new(i, i + 1).into(),
-                    });
+                    return Err(too_deep(i));
                 }
             }
             b')' | b']' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        i += 1;
     }
     Ok(())
 }
@@ -721,7 +740,7 @@ fn closes_type(bytes: &[u8], i: usize) -> bool {
     before
         .last()
         .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'>' | b'?'))
-        && bytes.get(i + 1) != Some(&b'=')
+        && bytes.get(i..).and_then(|rest| rest.get(1)) != Some(&b'=')
 }
 
 #[cfg(test)]

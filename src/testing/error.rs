@@ -189,7 +189,7 @@ pub(crate) fn relocate(
     };
     (
         diag.to_string(),
-        SourceSpan::new((base + offset).into(), len),
+        SourceSpan::new(base.saturating_add(offset).into(), len),
         label,
         diag.help().map(|h| h.to_string()),
     )

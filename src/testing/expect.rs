@@ -22,6 +22,10 @@ const EXPECTS: &[&str] = &[
     "applied",
 ];
 
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 pub(super) fn parse_expect(
     rest: &str,
     rest_start: usize,
@@ -127,6 +131,10 @@ pub(super) fn parse_expect(
     }
 }
 
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 fn string_arg(arg: &str, arg_start: usize) -> Result<String, TestError> {
     if arg.starts_with('"') {
         return text_arg(arg, arg_start);
@@ -140,6 +148,10 @@ fn string_arg(arg: &str, arg_start: usize) -> Result<String, TestError> {
 }
 
 /// `[a, "b", line 3]`-style lists of names or strings.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 fn string_list(
     arg: &str,
     arg_start: usize,

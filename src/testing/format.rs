@@ -116,6 +116,10 @@ pub enum RuleRef {
 
 const DIRECTIVES: &[&str] = &["policy", "event", "now", "case", "set", "unset", "expect"];
 /// Parses a suite. Returns what could be parsed and every error found.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 pub fn parse_suite(text: &str) -> (Suite, Vec<TestError>) {
     let mut p = Parser::default();
     let mut offset = 0;
@@ -155,6 +159,10 @@ pub(super) fn syntax(
 }
 
 impl Parser {
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "byte offsets inside one test file, whose length bounds every sum"
+    )]
     fn line(&mut self, line: usize, start: usize, text: &str) {
         let word_len = text.find(char::is_whitespace).unwrap_or(text.len());
         let word = &text[..word_len];
@@ -248,6 +256,10 @@ impl Parser {
         }
     }
 
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "byte offsets inside one test file, whose length bounds every sum"
+    )]
     fn path_directive(
         &self,
         rest: &str,
@@ -356,6 +368,10 @@ fn strip_comment(line: &str) -> &str {
 }
 
 /// A quoted string (escapes as in policies) or the bare text.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 pub(super) fn text_arg(rest: &str, rest_start: usize) -> Result<String, TestError> {
     if !rest.starts_with('"') {
         return Ok(rest.to_string());
@@ -385,6 +401,10 @@ fn relocated_syntax(e: &dyn miette::Diagnostic, base: usize) -> TestError {
     }
 }
 
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 fn parse_now(rest: &str, rest_start: usize, whole: Span) -> Result<Located<i64>, TestError> {
     let text = text_arg(rest, rest_start)?;
     let sp = Span::new(rest_start, rest_start + rest.len());
@@ -424,8 +444,8 @@ fn find_assign(s: &str) -> Option<usize> {
         }
         match c {
             '"' => in_str = true,
-            '[' | '(' => depth += 1,
-            ']' | ')' => depth -= 1,
+            '[' | '(' => depth = depth.saturating_add(1),
+            ']' | ')' => depth = depth.saturating_sub(1),
             '=' if depth <= 0 => return Some(i),
             _ => {}
         }
@@ -433,6 +453,10 @@ fn find_assign(s: &str) -> Option<usize> {
     None
 }
 
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 fn parse_override(
     set: bool,
     rest: &str,
@@ -492,6 +516,10 @@ fn parse_override(
     })
 }
 
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 fn parse_value(text: &str, base: usize) -> Result<OverrideValue, TestError> {
     let is_json = text == "json" || text.starts_with("json ") || text.starts_with("json\t");
     if is_json {

@@ -74,7 +74,7 @@ impl SuiteReport {
 
     /// Cases that failed.
     pub fn failed(&self) -> usize {
-        self.cases.len() - self.passed()
+        self.cases.len().saturating_sub(self.passed())
     }
 
     /// Rules that applied in some case.

@@ -59,6 +59,10 @@ pub struct Target {
 
 /// Checks one override against the policy's `declare`s and the schema.
 /// `Ok` carries the target and any warnings.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 pub fn check_override(
     policy: &ast::Policy,
     policy_text: &str,
@@ -138,6 +142,10 @@ pub fn check_override(
 }
 
 /// Whether the policy text mentions a key as a whole word.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 fn mentions(text: &str, key: &str) -> bool {
     text.match_indices(key).any(|(i, _)| {
         let before = text[..i].chars().next_back();
@@ -179,6 +187,10 @@ struct Fit<'a> {
 }
 
 impl Fit<'_> {
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "byte offsets inside one test file, whose length bounds every sum"
+    )]
     fn bad(&self, e: &ast::Expr, message: String, help: Option<String>) -> TestError {
         let start = self.base + e.span.start as usize;
         TestError::BadValue {
@@ -365,7 +377,7 @@ pub fn apply(event: &mut Json, target: &Target, now_ms: i64) -> Result<(), Strin
     let mut cur = event;
     let mut walked = String::new();
     for (i, seg) in init.iter().enumerate() {
-        let next_is_index = matches!(target.segs.get(i + 1), Some(Seg::Index(_)));
+        let next_is_index = matches!(target.segs.get(i.saturating_add(1)), Some(Seg::Index(_)));
         let fresh = || {
             if next_is_index {
                 Json::Array(Vec::new())
