@@ -115,6 +115,18 @@ ui!(
 );
 ui!(let_cycle, "let a = b\nlet b = a\nrequire mfa when a\n");
 ui!(
+    cannot_enroll_email,
+    "enroll mfa using factors [\"email\", \"otp\"] when len(user.multifactor) == 0\n"
+);
+ui!(
+    too_many_steps,
+    "require mfa using factors [\"otp\"] then challenge using factors [\"phone\"] then challenge using factors [\"push-notification\"] then enroll using factors [\"webauthn-roaming\"] then enroll using factors [\"webauthn-platform\"] when true\n"
+);
+ui!(
+    factors_not_a_list,
+    "let strong = \"webauthn-roaming\"\nrequire mfa using factors strong when true\n"
+);
+ui!(
     duplicate_name,
     "rule r: skip mfa when true\nrule r: deny when true\n"
 );

@@ -138,6 +138,47 @@ pub enum CheckError {
         span: SourceSpan,
     },
 
+    /// `enroll ... using factors ["email"]`.
+    #[error("`email` cannot be enrolled")]
+    #[diagnostic(
+        code(mfapol::cannot_enroll_email),
+        help("Auth0 cannot enroll email as a factor (`api.authentication.enrollWith` rejects it); enroll another factor such as `\"otp\"`, or challenge with email: `require mfa using factors [\"email\"]`")
+    )]
+    CannotEnrollEmail {
+        /// Where.
+        #[label("not enrollable")]
+        span: SourceSpan,
+    },
+
+    /// A sequence of more than four steps.
+    #[error("this sequence has {count} steps; Auth0 runs at most 4 per login")]
+    #[diagnostic(
+        code(mfapol::too_many_steps),
+        help("Auth0 allows at most four challenges and enrollments in one login; drop or merge steps (one step may list several factors)")
+    )]
+    TooManySteps {
+        /// How many.
+        count: usize,
+        /// The step beyond the fourth.
+        #[label("the fifth step")]
+        span: SourceSpan,
+    },
+
+    /// `using factors NAME` where NAME is not a `let` holding a literal
+    /// list of factor strings.
+    #[error("`{name}` is not a list of factor names")]
+    #[diagnostic(code(mfapol::factors_not_a_list))]
+    FactorsNotAList {
+        /// The name.
+        name: String,
+        /// Where it is used.
+        #[label("used as a factor list")]
+        span: SourceSpan,
+        /// What to write.
+        #[help]
+        help: Option<String>,
+    },
+
     /// `with remember_browser` together with `using factors`.
     #[error("`with remember_browser` cannot be combined with `using factors`")]
     #[diagnostic(

@@ -237,15 +237,17 @@ impl Checker<'_> {
     }
 
     fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Option<ir::Expr> {
-        const FUNCS: &[&str] = &["exists", "len", "lower"];
+        const FUNCS: &[&str] = &["exists", "len", "lower", "trim", "split"];
         let func = match name.node.as_ref() {
             "exists" => Func::Exists,
             "len" => Func::Len,
             "lower" => Func::Lower,
+            "trim" => Func::Trim,
+            "split" => Func::Split,
             other => {
                 let help = match did_you_mean(other, FUNCS.iter().copied()) {
                     Some(s) => Some(format!("did you mean `{s}`?")),
-                    None => Some("the functions are `exists(PATH)`, `len(LIST_OR_STRING)` and `lower(STRING)`".into()),
+                    None => Some("the functions are `exists(PATH)`, `len(LIST_OR_STRING)`, `lower(STRING)`, `trim(STRING)` and `split(STRING, SEPARATOR)`".into()),
                 };
                 self.err(CheckError::UnknownFunction {
                     name: other.to_string(),
@@ -255,11 +257,12 @@ impl Checker<'_> {
                 return None;
             }
         };
-        if args.len() != 1 {
+        let arity = if func == Func::Split { 2 } else { 1 };
+        if args.len() != arity {
             self.err(CheckError::WrongArguments {
                 name: name.node.to_string(),
-                expected: 1,
-                plural: "",
+                expected: arity,
+                plural: if arity == 1 { "" } else { "s" },
                 got: args.len(),
                 span: span.into(),
             });
@@ -267,6 +270,34 @@ impl Checker<'_> {
         }
         let arg = self.expr(&args[0])?;
         let arg = self.by_name(arg);
+        if func == Func::Split {
+            let sep = self.expr(&args[1])?;
+            let sep = self.by_name(sep);
+            for (a, what) in [(&arg, "a string to split"), (&sep, "a string separator")] {
+                if !matches!(
+                    a.ty,
+                    Type::String | Type::Enum(_) | Type::Dynamic | Type::Null
+                ) {
+                    return self.arg_mismatch("split", what, &a.ty.clone(), a.span);
+                }
+            }
+            if let K::Const(Const::Str(s)) = &sep.kind {
+                if s.is_empty() {
+                    self.mismatch(
+                        "`split` needs a non-empty separator".into(),
+                        sep.span,
+                        "an empty separator".into(),
+                        Some("write the separator between the pieces, such as `\",\"`".into()),
+                    );
+                    return None;
+                }
+            }
+            return Some(mk(
+                K::Call(func, vec![arg, sep]),
+                Type::List(Box::new(Type::String)),
+                span,
+            ));
+        }
         let ty = match func {
             Func::Exists => Type::Bool,
             Func::Len => match arg.ty {
@@ -277,10 +308,14 @@ impl Checker<'_> {
                     return self.arg_mismatch("len", "a list or a string", other, arg.span)
                 }
             },
-            Func::Lower => match arg.ty {
+            Func::Lower | Func::Trim => match arg.ty {
                 Type::String | Type::Enum(_) | Type::Dynamic | Type::Null => Type::String,
-                ref other => return self.arg_mismatch("lower", "a string", other, arg.span),
+                ref other => {
+                    let f = if func == Func::Lower { "lower" } else { "trim" };
+                    return self.arg_mismatch(f, "a string", other, arg.span);
+                }
             },
+            Func::Split => Type::List(Box::new(Type::String)),
         };
         Some(mk(K::Call(func, vec![arg]), ty, span))
     }

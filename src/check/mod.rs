@@ -290,6 +290,7 @@ impl<'a> Checker<'a> {
             ast::Effect::Require {
                 using,
                 remember_browser,
+                then,
             } => match using {
                 None => ir::Effect::Require(Challenge::Provider {
                     provider: Arc::from("any"),
@@ -321,33 +322,128 @@ impl<'a> Checker<'a> {
                         self.err(CheckError::RememberBrowserWithFactors { span: (*rb).into() });
                         ok = false;
                     }
-                    if fs.node.is_empty() {
-                        self.err(CheckError::EmptyFactors {
-                            span: fs.span.into(),
-                        });
-                        ok = false;
-                    }
-                    let allowed = self.schema.enum_values(self.schema.factors);
-                    for f in &fs.node {
-                        if !allowed.contains(&f.node) {
-                            let help = help_for_value(&f.node, allowed);
-                            self.err(CheckError::UnknownFactor {
-                                factor: f.node.clone(),
-                                span: f.span.into(),
-                                help,
-                            });
-                            ok = false;
-                        }
-                    }
+                    let steps = self.steps(ast::StepKind::Challenge, fs, then);
                     if !ok {
                         return None;
                     }
-                    ir::Effect::Require(Challenge::Factors(
-                        fs.node.iter().map(|f| Arc::from(f.node.as_str())).collect(),
-                    ))
+                    ir::Effect::Require(Challenge::from_steps(steps?))
                 }
             },
+            ast::Effect::Enroll { factors, then } => {
+                let steps = self.steps(ast::StepKind::Enroll, factors, then)?;
+                ir::Effect::Require(Challenge::from_steps(steps))
+            }
         })
+    }
+
+    /// The checked steps of a factor sequence: the first, then the rest.
+    fn steps(
+        &mut self,
+        first: ast::StepKind,
+        factors: &ast::Spanned<ast::Factors>,
+        then: &[ast::ThenStep],
+    ) -> Option<Vec<ir::FactorStep>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        let all = std::iter::once((first, factors)).chain(then.iter().map(|t| (t.kind, &t.factors)));
+        for (kind, fs) in all {
+            match self.factor_list(kind, fs) {
+                Some(factors) => out.push(ir::FactorStep { kind, factors }),
+                None => ok = false,
+            }
+        }
+        if let Some(fifth) = then.get(ir::MAX_STEPS - 1) {
+            self.err(CheckError::TooManySteps {
+                count: then.len() + 1,
+                span: fifth.span.into(),
+            });
+            ok = false;
+        }
+        ok.then_some(out)
+    }
+
+    /// A checked factor list: a literal, or a `let` holding one (whose
+    /// elements are reported where the `let` wrote them).
+    fn factor_list(
+        &mut self,
+        kind: ast::StepKind,
+        fs: &ast::Spanned<ast::Factors>,
+    ) -> Option<Vec<Arc<str>>> {
+        let list: Vec<ast::Spanned<String>> = match &fs.node {
+            ast::Factors::List(items) => items.clone(),
+            ast::Factors::Let(name) => {
+                let Some(&i) = self.let_index.get(name.as_str()) else {
+                    let help = did_you_mean(name, self.let_index.keys().map(|k| k.as_ref()))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .or_else(|| {
+                            Some(format!(
+                                "define it: `let {name} = [\"otp\", \"webauthn-roaming\"]`, or write the list here"
+                            ))
+                        });
+                    self.err(CheckError::UnknownName {
+                        name: name.clone(),
+                        span: fs.span.into(),
+                        help,
+                    });
+                    return None;
+                };
+                let def = self.let_defs[i];
+                let items = match &def.value.node {
+                    ast::ExprKind::List(items) => items
+                        .iter()
+                        .map(|e| match &e.node {
+                            ast::ExprKind::Lit(ast::Lit::Str(s)) => {
+                                Some(ast::Spanned::new(s.clone(), e.span))
+                            }
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>(),
+                    _ => None,
+                };
+                let Some(items) = items else {
+                    let help = match &def.value.node {
+                        ast::ExprKind::Lit(ast::Lit::Str(one)) => format!(
+                            "write it as a list of one factor: `let {name} = [{one:?}]`"
+                        ),
+                        _ => format!(
+                            "`let {name}` must be a literal list of factor strings, such as `let {name} = [\"otp\", \"webauthn-roaming\"]`"
+                        ),
+                    };
+                    self.err(CheckError::FactorsNotAList {
+                        name: name.clone(),
+                        span: fs.span.into(),
+                        help: Some(help),
+                    });
+                    return None;
+                };
+                items
+            }
+        };
+        let mut ok = true;
+        if list.is_empty() {
+            self.err(CheckError::EmptyFactors {
+                span: fs.span.into(),
+            });
+            ok = false;
+        }
+        let allowed = self.schema.enum_values(self.schema.factors);
+        for f in &list {
+            if !allowed.contains(&f.node) {
+                let help = help_for_value(&f.node, allowed);
+                self.err(CheckError::UnknownFactor {
+                    factor: f.node.clone(),
+                    span: f.span.into(),
+                    help,
+                });
+                ok = false;
+            } else if kind == ast::StepKind::Enroll && f.node == "email" {
+                self.err(CheckError::CannotEnrollEmail {
+                    span: f.span.into(),
+                });
+                ok = false;
+            }
+        }
+        ok.then(|| list.iter().map(|f| Arc::from(f.node.as_str())).collect())
     }
 
     fn check_let(&mut self, i: usize) -> Option<(Type, LetValue, u64)> {

@@ -47,6 +47,7 @@ pub(super) fn stored(v: &Value<'_>) -> Json {
     match v {
         Value::Str(s) => text(s),
         Value::JsonList(items, _) => list(items.len(), items.iter().map(|j| json(j, 1))),
+        Value::StrList(items) => list(items.len(), items.iter().map(|x| text(x))),
         Value::ConstList(items) => list(
             items.len(),
             items.iter().map(|c| stored(&value::from_const(c))),

@@ -290,7 +290,7 @@ impl Reach {
 pub fn strength(kind: DecisionKind) -> u8 {
     match kind {
         DecisionKind::Deny => 3,
-        DecisionKind::RequireMfa => 2,
+        DecisionKind::RequireMfa | DecisionKind::EnrollMfa => 2,
         DecisionKind::SkipMfa => 1,
         DecisionKind::None => 0,
     }

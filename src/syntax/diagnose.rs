@@ -148,11 +148,15 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             Rule::kw_when | Rule::when_clause => push("`when`"),
             Rule::kw_unless | Rule::unless_clause => push("`unless`"),
             Rule::require_effect
+            | Rule::enroll_effect
             | Rule::skip_effect
             | Rule::deny_effect
             | Rule::kw_require
+            | Rule::kw_enroll
             | Rule::kw_skip
-            | Rule::kw_deny => push("an effect (`require mfa`, `skip mfa` or `deny`)"),
+            | Rule::kw_deny => push("an effect (`require mfa`, `enroll mfa`, `skip mfa` or `deny`)"),
+            Rule::then_step | Rule::kw_then => push("`then`"),
+            Rule::kw_challenge => push("`challenge` or `enroll`"),
             Rule::kw_mfa => push("`mfa`"),
             Rule::let_item
             | Rule::declare_item
