@@ -175,6 +175,10 @@ fn event() -> impl Strategy<Value = Value> {
     })
 }
 
+fn get<'v>(e: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(e, |cur, k| cur.get(k))
+}
+
 fn set(e: &mut Value, path: &str, v: Option<Value>) {
     let keys: Vec<&str> = path.split('.').collect();
     let (last, parents) = keys.split_last().unwrap();
@@ -229,8 +233,30 @@ proptest! {
             else {
                 continue;
             };
-            let mut variants = vec![None];
-            variants.extend(good.iter().cloned().map(Some));
+            // A list with a misfit element: the element is the offending
+            // value, not the list (`"admin" in roles` may match before it
+            // reaches the misfit), so only the element is replaced with each
+            // well-typed element, or dropped.
+            let good_elems: Vec<&Value> =
+                good.iter().filter_map(Value::as_array).flatten().collect();
+            let current = get(&e, field);
+            let misfit_elems = current
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|x| !good_elems.contains(&x)));
+            let mut variants = Vec::new();
+            if misfit_elems {
+                let items = current.and_then(Value::as_array).cloned().unwrap_or_default();
+                let fine = |x: &Value| good_elems.contains(&x);
+                variants.push(Some(Value::Array(items.iter().filter(|x| fine(x)).cloned().collect())));
+                for g in &good_elems {
+                    variants.push(Some(Value::Array(
+                        items.iter().map(|x| if fine(x) { x.clone() } else { (*g).clone() }).collect(),
+                    )));
+                }
+            } else {
+                variants.push(None);
+                variants.extend(good.iter().cloned().map(Some));
+            }
             for v in variants {
                 let mut fixed = e.clone();
                 set(&mut fixed, field, v.clone());

@@ -345,7 +345,8 @@ impl<'a> Checker<'a> {
     ) -> Option<Vec<ir::FactorStep>> {
         let mut out = Vec::new();
         let mut ok = true;
-        let all = std::iter::once((first, factors)).chain(then.iter().map(|t| (t.kind, &t.factors)));
+        let all =
+            std::iter::once((first, factors)).chain(then.iter().map(|t| (t.kind, &t.factors)));
         for (kind, fs) in all {
             match self.factor_list(kind, fs) {
                 Some(factors) => out.push(ir::FactorStep { kind, factors }),

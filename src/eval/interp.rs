@@ -554,7 +554,9 @@ impl<'a> Cx<'a, '_> {
                     return Ok(Value::Null);
                 }
                 let s = self.string(arg, &v)?;
-                Ok(Value::Str(Cow::Owned(s.trim_matches(ir::is_trim_space).to_owned())))
+                Ok(Value::Str(Cow::Owned(
+                    s.trim_matches(ir::is_trim_space).to_owned(),
+                )))
             }
             Func::Split => {
                 let Some(sep_arg) = args.get(1) else {

@@ -2,7 +2,7 @@
 //! only where the grammar needs them to read the same tree back.
 
 use crate::syntax::ast::{
-    BinOp, Effect, Factors, ThenStep, Expr, ExprKind, IndexKey, Lit, Quantifier, TypeExpr, Using,
+    BinOp, Effect, Expr, ExprKind, Factors, IndexKey, Lit, Quantifier, ThenStep, TypeExpr, Using,
 };
 use std::fmt::Write as _;
 

@@ -154,7 +154,9 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             | Rule::kw_require
             | Rule::kw_enroll
             | Rule::kw_skip
-            | Rule::kw_deny => push("an effect (`require mfa`, `enroll mfa`, `skip mfa` or `deny`)"),
+            | Rule::kw_deny => {
+                push("an effect (`require mfa`, `enroll mfa`, `skip mfa` or `deny`)")
+            }
             Rule::then_step | Rule::kw_then => push("`then`"),
             Rule::kw_challenge => push("`challenge` or `enroll`"),
             Rule::kw_mfa => push("`mfa`"),

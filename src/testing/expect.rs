@@ -153,21 +153,16 @@ fn string_arg(arg: &str, arg_start: usize) -> Result<String, TestError> {
 }
 
 /// `[a, "b", line 3]`-style lists of names or strings.
-#[expect(
-    clippy::arithmetic_side_effects,
-    reason = "byte offsets inside one test file, whose length bounds every sum"
-)]
+/// One expected step: its kind and factors.
+type ExpectedStep = (crate::ir::StepKind, Vec<Located<String>>);
+
 /// `challenge ["otp"] then enroll ["phone"]`: the steps of a sequence, in
 /// the policy's own words.
 #[expect(
     clippy::arithmetic_side_effects,
     reason = "byte offsets inside one test file, whose length bounds every sum"
 )]
-fn steps_arg(
-    arg: &str,
-    arg_start: usize,
-    whole: Span,
-) -> Result<Vec<(crate::ir::StepKind, Vec<Located<String>>)>, TestError> {
+fn steps_arg(arg: &str, arg_start: usize, whole: Span) -> Result<Vec<ExpectedStep>, TestError> {
     let mut out = Vec::new();
     if arg.trim().is_empty() {
         // `expect steps` alone: no factor steps (a provider, skip, deny...).
@@ -202,6 +197,10 @@ fn steps_arg(
     Ok(out)
 }
 
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
 fn string_list(
     arg: &str,
     arg_start: usize,

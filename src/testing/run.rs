@@ -468,12 +468,16 @@ fn compare(e: &Expect, d: &Decision, policy: &Policy, applied: &[String]) -> Opt
                 Some(Effect::Require(c)) => c.steps(),
                 _ => Vec::new(),
             };
-            let actual = show(&mut have.iter().map(|s| {
-                (s.kind, s.factors.iter().map(|f| f.as_ref()).collect())
-            }));
-            let expected = show(&mut want.iter().map(|(k, fs)| {
-                (*k, fs.iter().map(|f| f.value.as_str()).collect())
-            }));
+            let actual = show(
+                &mut have
+                    .iter()
+                    .map(|s| (s.kind, s.factors.iter().map(|f| f.as_ref()).collect())),
+            );
+            let expected = show(
+                &mut want
+                    .iter()
+                    .map(|(k, fs)| (*k, fs.iter().map(|f| f.value.as_str()).collect())),
+            );
             ("steps", expected, actual)
         }
         Expect::RememberBrowser(b) => {
