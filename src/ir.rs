@@ -67,16 +67,30 @@ pub enum Effect {
     Require(Challenge),
     /// `skip mfa`
     Skip,
+    /// `exempt`: decides `skip_mfa` over `require`/`enroll` rules.
+    Exempt,
 }
 
 impl Effect {
-    /// Strength for "strongest effect wins": deny > require > skip.
+    /// Every value of [`Effect::strength`], strongest first.
+    pub const STRENGTHS: [u8; 4] = [4, 3, 2, 1];
+
+    /// Strength for "strongest effect wins": deny > exempt > require
+    /// (and enroll) > skip. `exempt` decides `skip_mfa` but wins over
+    /// requirements: the policy-level exemption (SPEC v2, issue 9/10).
     pub fn strength(&self) -> u8 {
         match self {
-            Effect::Deny { .. } => 3,
+            Effect::Deny { .. } => 4,
+            Effect::Exempt => 3,
             Effect::Require(_) => 2,
             Effect::Skip => 1,
         }
+    }
+
+    /// Whether a run-time error keeps the rule from applying (it would
+    /// weaken the decision): `skip mfa` and `exempt`.
+    pub fn lowers_requirements(&self) -> bool {
+        matches!(self, Effect::Skip | Effect::Exempt)
     }
 }
 

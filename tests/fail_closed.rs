@@ -133,6 +133,9 @@ fn rule() -> impl Strategy<Value = String> {
             "require mfa",
             "require mfa using factors [\"otp\"]",
             "require mfa with remember_browser",
+            "enroll mfa using factors [\"otp\"]",
+            "require mfa using factors [\"otp\"] then enroll using factors [\"phone\"]",
+            "exempt",
             "deny",
         ][..],
     );
@@ -203,7 +206,7 @@ fn set(e: &mut Value, path: &str, v: Option<Value>) {
 fn strength(k: DecisionKind) -> u8 {
     match k {
         DecisionKind::Deny => 3,
-        DecisionKind::RequireMfa => 2,
+        DecisionKind::RequireMfa | DecisionKind::EnrollMfa => 2,
         _ => 1,
     }
 }

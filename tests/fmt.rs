@@ -155,6 +155,7 @@ fn every_effect_form() {
         "enroll mfa using factors [\"otp\"] when a\n",
         "enroll   mfa using factors strong then challenge using factors [\"otp\"] when a\n",
         "skip mfa when a\n",
+        "rule r:   exempt   when a\n",
         "deny when a\n",
         "deny \"blocked: \\\"reason\\\"\\n\" when a unless b\n",
     ));

@@ -315,3 +315,56 @@ fn let_with_a_quantifier_inside_a_quantifier_keeps_the_outer_variable() {
         rows.iter().map(|(p, d, e)| (p.as_str(), *d, *e)).collect();
     check(&rows, &event);
 }
+
+/// `exempt` (the policy-level exemption): decides `skip_mfa` over
+/// `require`/`enroll` rules, loses to `deny`, and fails closed like `skip`:
+/// an error in its condition keeps it from applying.
+#[test]
+fn exempt_beats_requirements_not_deny_and_fails_closed() {
+    let refresh = json!({
+        "transaction": {"protocol": "oauth2-refresh-token"},
+        "authorization": {"roles": ["admin"]},
+        "user": {"app_metadata": {"level": "high"}}
+    });
+    let exempt = "rule refresh: exempt when transaction.protocol == \"oauth2-refresh-token\"\n";
+    let rows = [
+        (
+            format!("{exempt}rule admins: require mfa when \"admin\" in roles"),
+            "skip_mfa",
+            0,
+        ),
+        (
+            format!("rule e: enroll mfa using factors [\"otp\"] when true\n{exempt}"),
+            "skip_mfa",
+            0,
+        ),
+        (
+            format!("{exempt}rule block: deny when \"admin\" in roles"),
+            "deny",
+            0,
+        ),
+        // An error in the exemption's condition: it does not apply.
+        (
+            "declare user.app_metadata.level: int\n\
+             rule refresh: exempt when user.app_metadata.level > 2\n\
+             rule admins: require mfa when \"admin\" in roles"
+                .to_string(),
+            "require_mfa",
+            1,
+        ),
+        // ...nor in its `unless`.
+        (
+            "declare user.app_metadata.level: int\n\
+             rule refresh: exempt when true unless user.app_metadata.level > 2\n\
+             rule admins: require mfa when \"admin\" in roles"
+                .to_string(),
+            "require_mfa",
+            1,
+        ),
+    ];
+    let rows: Vec<(&str, &str, usize)> =
+        rows.iter().map(|(p, d, e)| (p.as_str(), *d, *e)).collect();
+    check(&rows, &refresh);
+    let (_, rule, _) = case(&format!("{exempt}rule a: require mfa when true"), &refresh);
+    assert_eq!(rule.as_deref(), Some("refresh"));
+}

@@ -284,6 +284,7 @@ impl<'a> Checker<'a> {
     fn effect(&mut self, e: &ast::Spanned<ast::Effect>) -> Option<ir::Effect> {
         Some(match &e.node {
             ast::Effect::Skip => ir::Effect::Skip,
+            ast::Effect::Exempt => ir::Effect::Exempt,
             ast::Effect::Deny { reason } => ir::Effect::Deny {
                 reason: reason.as_ref().map(|r| Arc::from(r.node.as_str())),
             },

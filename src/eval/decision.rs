@@ -38,7 +38,7 @@ impl DecisionKind {
             Effect::Deny { .. } => DecisionKind::Deny,
             Effect::Require(c) if c.enrolls_first() => DecisionKind::EnrollMfa,
             Effect::Require(_) => DecisionKind::RequireMfa,
-            Effect::Skip => DecisionKind::SkipMfa,
+            Effect::Skip | Effect::Exempt => DecisionKind::SkipMfa,
         }
     }
 }

@@ -83,7 +83,7 @@ impl<'a> Cx<'a, '_> {
         // `unless` does not exempt it; a skip rule needs both evaluated
         // without error. `unless` is only evaluated when `when` lets the rule
         // apply, as an `if` would.
-        let strict = matches!(rule.effect, ir::Effect::Skip);
+        let strict = rule.effect.lowers_requirements();
         let may_apply = if strict {
             when == Truth::True
         } else {

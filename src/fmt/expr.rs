@@ -261,6 +261,7 @@ pub(crate) fn effect(e: &Effect) -> String {
             then_steps(&mut out, then);
         }
         Effect::Skip => out.push_str("skip mfa"),
+        Effect::Exempt => out.push_str("exempt"),
         Effect::Deny { reason } => {
             out.push_str("deny");
             if let Some(r) = reason {

@@ -118,6 +118,8 @@ pub enum Effect {
     },
     /// `skip mfa`
     Skip,
+    /// `exempt`: no MFA, overriding `require`/`enroll` rules (not `deny`).
+    Exempt,
     /// `deny ["REASON"]`
     Deny {
         /// The reason shown to the user.
@@ -173,7 +175,7 @@ impl PartialEq for Effect {
                     then: tb,
                 },
             ) => a == b && ta == tb,
-            (Effect::Skip, Effect::Skip) => true,
+            (Effect::Skip, Effect::Skip) | (Effect::Exempt, Effect::Exempt) => true,
             (Effect::Deny { reason: a }, Effect::Deny { reason: b }) => a == b,
             _ => false,
         }

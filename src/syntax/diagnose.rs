@@ -157,6 +157,7 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             | Rule::kw_deny => {
                 push("an effect (`require mfa`, `enroll mfa`, `skip mfa` or `deny`)")
             }
+            Rule::exempt_effect | Rule::kw_exempt => push("`exempt`"),
             Rule::then_step | Rule::kw_then => push("`then`"),
             Rule::kw_challenge => push("`challenge` or `enroll`"),
             Rule::kw_mfa => push("`mfa`"),

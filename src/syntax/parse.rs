@@ -160,6 +160,7 @@ fn effect(pair: Pair<'_, Rule>) -> Result<Spanned<Effect>, SyntaxError> {
         .collect();
     let node = match rule {
         Rule::skip_effect => Effect::Skip,
+        Rule::exempt_effect => Effect::Exempt,
         Rule::deny_effect => Effect::Deny {
             reason: match inner.into_iter().next() {
                 Some(p) => Some(string(p)?),
@@ -597,6 +598,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_factors
             | Rule::kw_remember_browser
             | Rule::kw_enroll
+            | Rule::kw_exempt
             | Rule::kw_then
             | Rule::kw_challenge
             | Rule::kw_any
