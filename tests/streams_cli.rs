@@ -525,10 +525,8 @@ fn eval_explain_and_test_output_escape_event_and_file_strings() {
         ("e.json", ev.to_string().as_bytes()),
         (
             "t.mfatest",
-            format!(
-                "policy p.mfapolicy\nevent e.json\nnow 2025-01-01T00:00:00Z\n\ncase \"a\u{1b}[31m\u{202e}b\":\n  expect deny\n"
-            )
-            .as_bytes(),
+            "policy p.mfapolicy\nevent e.json\nnow 2025-01-01T00:00:00Z\n\ncase \"a\u{1b}[31m\u{202e}b\":\n  expect deny\n"
+                .as_bytes(),
         ),
     ]);
     for args in [

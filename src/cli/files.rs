@@ -148,7 +148,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
 /// truncated one. The file keeps its mode (and owner, where permitted); a
 /// symlink is kept and the file it points to is replaced.
 pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    write_atomic_with(path, data, |f, d| std::io::Write::write_all(f, d))
+    write_atomic_with(path, data, std::io::Write::write_all)
 }
 
 /// [`write_atomic`] with the write step given, so tests can make it fail.
