@@ -278,6 +278,23 @@ pub enum CheckError {
         help: Option<String>,
     },
 
+    /// A key of a map whose values are always strings (`organization.metadata`,
+    /// `client.metadata`) declared or compared as another type (warning).
+    #[error("values of `{map}` are always strings in Auth0")]
+    #[diagnostic(code(mfapol::metadata_not_string), severity(Warning))]
+    MetadataNotString {
+        /// The map.
+        map: String,
+        /// Where.
+        #[label("{label}")]
+        span: SourceSpan,
+        /// The label.
+        label: String,
+        /// The fix.
+        #[help]
+        help: Option<String>,
+    },
+
     /// A `declare` that cannot apply.
     #[error("{message}")]
     #[diagnostic(code(mfapol::invalid_declare))]
@@ -412,7 +429,9 @@ impl CheckError {
     pub fn is_warning(&self) -> bool {
         matches!(
             self,
-            CheckError::HostBitsSet { .. } | CheckError::UndeclaredMetadata { .. }
+            CheckError::HostBitsSet { .. }
+                | CheckError::UndeclaredMetadata { .. }
+                | CheckError::MetadataNotString { .. }
         )
     }
 

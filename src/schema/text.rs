@@ -37,6 +37,8 @@ pub(super) fn read(text: &str) -> Schema {
                 schema.enums.push(EnumDef {
                     name: name.to_string(),
                     values: values.iter().map(|v| v.to_string()).collect(),
+                    aliases: Vec::new(),
+                    about: None,
                 });
             }
             _ => {}
@@ -69,6 +71,37 @@ pub(super) fn read(text: &str) -> Schema {
             ["metadata", paths @ ..] if !indented => schema
                 .metadata_maps
                 .extend(paths.iter().map(|p| p.to_string())),
+            ["string_metadata", paths @ ..] if !indented => schema
+                .string_maps
+                .extend(paths.iter().map(|p| p.to_string())),
+            ["alias", name, "=", pairs @ ..] if !indented => match enums.get(name) {
+                Some(id) => {
+                    for pair in pairs {
+                        match pair.split_once('=') {
+                            Some((from, to))
+                                if schema.enums[id.0 as usize].values.iter().any(|v| v == to) =>
+                            {
+                                schema.enums[id.0 as usize]
+                                    .aliases
+                                    .push((from.to_string(), to.to_string()));
+                            }
+                            _ => schema.errors.push(format!(
+                                "line {}: `{pair}` is not `FROM=VALUE` with a value of `{name}`",
+                                n + 1
+                            )),
+                        }
+                    }
+                }
+                None => schema
+                    .errors
+                    .push(format!("line {}: unknown enum `{name}`", n + 1)),
+            },
+            ["about", name, "=", words @ ..] if !indented => match enums.get(name) {
+                Some(id) => schema.enums[id.0 as usize].about = Some(words.join(" ")),
+                None => schema
+                    .errors
+                    .push(format!("line {}: unknown enum `{name}`", n + 1)),
+            },
             ["shorthand", name, "=", path] => schema.shorthands.push(Shorthand {
                 name: name.to_string(),
                 path: path.split('.').map(String::from).collect(),
