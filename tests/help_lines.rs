@@ -365,3 +365,63 @@ fn syntax_helps() {
         },
     ]);
 }
+
+#[test]
+fn lint_helps() {
+    run(&[
+        // The side without `r` meant on its own: true for a contractor with no roles.
+        Case {
+            policy: "require mfa when any r in roles: r starts_with \"admin\" or email ends_with \"@contractor.example\"\n",
+            code: "mfapol::quantifier_scope",
+            says: &[],
+            edits: &[(
+                "any r in roles: r starts_with \"admin\" or email ends_with \"@contractor.example\"",
+                "(any r in roles: r starts_with \"admin\") or email ends_with \"@contractor.example\"",
+            )],
+            event: json!({"user": {"email": "bo@contractor.example"}, "authorization": {"roles": []}}),
+            want: "require_mfa",
+        },
+        // Or meant inside: the same decision as before, without the warning.
+        Case {
+            policy: "require mfa when any r in roles: r starts_with \"admin\" or email ends_with \"@contractor.example\"\n",
+            code: "mfapol::quantifier_scope",
+            says: &[],
+            edits: &[(
+                "any r in roles: r starts_with \"admin\" or email ends_with \"@contractor.example\"",
+                "any r in roles: (r starts_with \"admin\" or email ends_with \"@contractor.example\")",
+            )],
+            event: json!({"user": {"email": "bo@contractor.example"}, "authorization": {"roles": ["dev"]}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "skip mfa when connection == \"con_A1b2C3d4E5f6G7h8\"\ndefault require mfa\n",
+            code: "mfapol::compared_with_id",
+            says: &[],
+            edits: &[(
+                "connection == \"con_A1b2C3d4E5f6G7h8\"",
+                "connection.id == \"con_A1b2C3d4E5f6G7h8\"",
+            )],
+            event: json!({"connection": {"id": "con_A1b2C3d4E5f6G7h8"}}),
+            want: "skip_mfa",
+        },
+        Case {
+            policy: "require mfa when connection == \"corp-ad\"\nskip mfa when ip in 10.0.0.0/8\ndeny when not (connection == \"corp-ad\" or ip in 10.0.0.0/8)\n",
+            code: "mfapol::deny_complement",
+            says: &["default deny"],
+            edits: &[(
+                "deny when not (connection == \"corp-ad\" or ip in 10.0.0.0/8)",
+                "default deny",
+            )],
+            event: json!({"connection": {"name": "other"}}),
+            want: "deny",
+        },
+        Case {
+            policy: "declare user.app_metadata.vip: bool\nrequire mfa when user.app_metadata.vpi == true\n",
+            code: "mfapol::undeclared_metadata",
+            says: &[],
+            edits: &[("vpi", "vip")],
+            event: json!({"user": {"app_metadata": {"vip": true}}}),
+            want: "require_mfa",
+        },
+    ]);
+}

@@ -422,3 +422,39 @@ ui_as!(
     "unknown_value",
     "require mfa when continent == \"eu\"\n"
 );
+
+// Lints (issue 9): warnings with a fix that keeps the intended meaning.
+ui!(
+    quantifier_scope,
+    "require mfa when any r in roles: r starts_with \"admin\" or email ends_with \"@contractor.example\"\n"
+);
+ui!(
+    compared_with_id,
+    "skip mfa when connection == \"con_A1b2C3d4E5f6G7h8\"\n"
+);
+ui!(
+    deny_complement,
+    "require mfa when connection == \"corp-ad\"\nskip mfa when ip in 10.0.0.0/8\ndeny when not (connection == \"corp-ad\" or ip in 10.0.0.0/8)\n"
+);
+ui!(
+    unused_let,
+    "let office = [203.0.113.0/24]\nrequire mfa when true\n"
+);
+ui!(
+    unused_declare,
+    "declare user.app_metadata.vip: bool\nrequire mfa when user.app_metadata.vpi == true\n"
+);
+
+/// `--deny-warnings` says why it failed.
+#[test]
+fn deny_warnings_says_why() {
+    let out = run(
+        b"let office = [203.0.113.0/24]\nrequire mfa when true\n",
+        None,
+        &["check", "--deny-warnings", "policy.mfapolicy"],
+    );
+    assert!(
+        out.contains("error: --deny-warnings: 1 warning treated as error"),
+        "{out}"
+    );
+}

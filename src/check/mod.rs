@@ -4,6 +4,7 @@
 
 mod error;
 mod expr;
+mod lint;
 mod ops;
 mod path;
 pub mod suggest;
@@ -89,6 +90,8 @@ enum LetValue {
 #[derive(Clone, Debug)]
 struct Declared {
     ty: Type,
+    /// Whether a path read the key (an unused declare is a warning).
+    used: std::cell::Cell<bool>,
 }
 
 pub(crate) struct Checker<'a> {
@@ -99,6 +102,8 @@ pub(crate) struct Checker<'a> {
     let_index: HashMap<Arc<str>, usize>,
     let_state: Vec<LetState>,
     let_stack: Vec<usize>,
+    /// Whether each `let` is referred to (an unused one is a warning).
+    let_used: Vec<bool>,
     ir_lets: Vec<ir::LetDef>,
     declares: HashMap<String, Declared>,
     locals: Vec<(Arc<str>, Type)>,
@@ -121,6 +126,7 @@ impl<'a> Checker<'a> {
             let_index: HashMap::new(),
             let_state: Vec::new(),
             let_stack: Vec::new(),
+            let_used: Vec::new(),
             ir_lets: Vec::new(),
             declares: HashMap::new(),
             locals: Vec::new(),
@@ -170,6 +176,7 @@ impl<'a> Checker<'a> {
                         .insert(l.name.node.clone(), self.let_defs.len());
                     self.let_defs.push(l);
                     self.let_state.push(LetState::Unchecked);
+                    self.let_used.push(false);
                 }
                 ast::Item::Rule(r) => {
                     if let Some(name) = &r.name {
@@ -208,6 +215,7 @@ impl<'a> Checker<'a> {
             }
         }
         let default = default.and_then(|d| self.effect(d));
+        self.lints(policy);
         self.output = Some(ir::Policy {
             file: self.source.name.clone(),
             rules,
@@ -453,6 +461,11 @@ impl<'a> Checker<'a> {
                 out
             })
             .collect();
+        for (j, _) in refs.iter().flatten() {
+            if let Some(u) = self.let_used.get_mut(*j) {
+                *u = true;
+            }
+        }
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             New,
@@ -674,7 +687,13 @@ impl<'a> Checker<'a> {
                 });
             }
         }
-        self.declares.insert(text, Declared { ty });
+        self.declares.insert(
+            text,
+            Declared {
+                ty,
+                used: std::cell::Cell::new(false),
+            },
+        );
     }
 
     fn type_expr(&mut self, t: &ast::Spanned<ast::TypeExpr>) -> Option<Type> {

@@ -50,6 +50,8 @@ impl Checker<'_> {
         let lhs = self.expr(l);
         let rhs = self.expr(r);
         let (mut lhs, mut rhs) = (lhs?, rhs?);
+        self.compared_with_id(&lhs, &rhs, op);
+        self.compared_with_id(&rhs, &lhs, op);
         // Records compared by name, against strings or lists of strings.
         if is_stringish(&rhs.ty) || matches!(&rhs.ty, Type::List(t) if is_stringish(t)) {
             lhs = self.by_name(lhs);
@@ -96,6 +98,50 @@ impl Checker<'_> {
             self.string_map_literal(&rhs, &lhs, op);
         }
         self.binary_checked(op, op_span, l, r, lhs, rhs, span)
+    }
+
+    /// `connection == "con_..."`, `client == "<32-character id>"`: the
+    /// record compares its name, and the string looks like an id.
+    fn compared_with_id(&mut self, rec: &ir::Expr, other: &ir::Expr, op: BinOp) {
+        let (Type::Record(id), K::Path(p)) = (&rec.ty, &rec.kind) else {
+            return;
+        };
+        let def = self.schema.record(*id);
+        let Some(by) = &def.compare_by else { return };
+        let Some(id_field) = ["id", "client_id"]
+            .into_iter()
+            .find(|f| def.field(f).is_some())
+        else {
+            return;
+        };
+        let values: Vec<&str> = match &other.kind {
+            K::Const(Const::Str(s)) => vec![s],
+            K::Const(Const::List(items)) => items
+                .iter()
+                .filter_map(|c| match c {
+                    Const::Str(s) => Some(&**s),
+                    _ => None,
+                })
+                .collect(),
+            _ => return,
+        };
+        let Some(v) = values.into_iter().find(|v| looks_like_id(v)) else {
+            return;
+        };
+        let fixed = format!(
+            "{}.{id_field} {} {}",
+            p.text,
+            op.as_str(),
+            self.source.slice(other.span)
+        );
+        let (record, by, value) = (p.text.to_string(), by.clone(), v.to_string());
+        self.err(CheckError::ComparedWithId {
+            record,
+            by,
+            value,
+            span: other.span.into(),
+            help: Some(format!("to compare the id, write `{fixed}`")),
+        });
     }
 
     /// `organization.metadata.mfa == true`: the map's values are strings,
@@ -600,4 +646,17 @@ fn regex_reason(e: &regex::Error) -> String {
         .trim()
         .trim_start_matches("error: ")
         .to_string()
+}
+
+/// Auth0 ids: `con_...` (connections), `org_...` (organizations), and
+/// client ids (32 letters and digits).
+fn looks_like_id(s: &str) -> bool {
+    let alnum = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric());
+    if let Some(rest) = s.strip_prefix("con_").or_else(|| s.strip_prefix("org_")) {
+        return rest.len() >= 8 && alnum(rest);
+    }
+    s.len() == 32
+        && alnum(s)
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars().any(|c| c.is_ascii_alphabetic())
 }

@@ -169,6 +169,9 @@ impl Checker<'_> {
             }));
         }
         if let Some(&i) = self.let_index.get(name) {
+            if let Some(u) = self.let_used.get_mut(i) {
+                *u = true;
+            }
             if self.let_stack.contains(&i) {
                 let chain: Vec<String> = self.let_stack
                     [self.let_stack.iter().position(|x| *x == i).unwrap_or(0)..]
@@ -426,6 +429,7 @@ impl Checker<'_> {
             return None;
         }
         if let Some(d) = self.declares.get(full) {
+            d.used.set(true);
             return Some(d.ty.clone());
         }
         let prefix = format!("{full}.");
