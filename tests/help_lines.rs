@@ -405,11 +405,11 @@ fn lint_helps() {
             want: "skip_mfa",
         },
         Case {
-            policy: "require mfa when connection == \"corp-ad\"\nskip mfa when ip in 10.0.0.0/8\ndeny when not (connection == \"corp-ad\" or ip in 10.0.0.0/8)\n",
+            policy: "require mfa when connection == \"corp-ad\"\nskip mfa when connection == \"partner-sso\"\ndeny when not (connection == \"corp-ad\" or connection == \"partner-sso\")\n",
             code: "mfapol::deny_complement",
             says: &["default deny"],
             edits: &[(
-                "deny when not (connection == \"corp-ad\" or ip in 10.0.0.0/8)",
+                "deny when not (connection == \"corp-ad\" or connection == \"partner-sso\")",
                 "default deny",
             )],
             event: json!({"connection": {"name": "other"}}),
@@ -423,5 +423,33 @@ fn lint_helps() {
             event: json!({"user": {"app_metadata": {"vip": true}}}),
             want: "require_mfa",
         },
+        // Office logins through corp-ad were meant to skip MFA.
+        Case {
+            policy: "rule corp: require mfa when connection == \"corp-ad\"\nrule office: skip mfa when ip in 198.51.100.0/24\n",
+            code: "mfapol::skip_overlap",
+            says: &["add `unless ip in 198.51.100.0/24` to rule `corp`"],
+            edits: &[(
+                "\"corp-ad\"\n",
+                "\"corp-ad\" unless ip in 198.51.100.0/24\n",
+            )],
+            event: json!({"connection": {"name": "corp-ad"}}),
+            want: "skip_mfa",
+        },
     ]);
+}
+
+/// The skip-overlap fix keeps MFA for the stronger rule outside the skip's logins.
+#[test]
+fn skip_overlap_fix_keeps_mfa_elsewhere() {
+    run(&[Case {
+        policy: "rule corp: require mfa when connection == \"corp-ad\"\nrule office: skip mfa when ip in 198.51.100.0/24\n",
+        code: "mfapol::skip_overlap",
+        says: &["add `unless ip in 198.51.100.0/24` to rule `corp`"],
+        edits: &[(
+            "\"corp-ad\"\n",
+            "\"corp-ad\" unless ip in 198.51.100.0/24\n",
+        )],
+        event: json!({"connection": {"name": "corp-ad"}, "request": {"ip": "203.0.113.9"}}),
+        want: "require_mfa",
+    }]);
 }

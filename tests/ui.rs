@@ -434,7 +434,11 @@ ui!(
 );
 ui!(
     deny_complement,
-    "require mfa when connection == \"corp-ad\"\nskip mfa when ip in 10.0.0.0/8\ndeny when not (connection == \"corp-ad\" or ip in 10.0.0.0/8)\n"
+    "require mfa when connection == \"corp-ad\"\nskip mfa when connection == \"partner-sso\"\ndeny when not (connection == \"corp-ad\" or connection == \"partner-sso\")\n"
+);
+ui!(
+    skip_overlap,
+    "rule corp: require mfa when connection == \"corp-ad\"\nrule office: skip mfa when ip in 10.0.0.0/8\n"
 );
 ui!(
     unused_let,

@@ -344,6 +344,24 @@ pub enum CheckError {
         help: Option<String>,
     },
 
+    /// A `skip mfa` rule that a stronger rule overrides wherever both apply (warning).
+    #[error("`skip mfa` rule {skip} never decides a login that {other} also applies to: `{effect}` is stronger")]
+    #[diagnostic(code(mfapol::skip_overlap), severity(Warning))]
+    SkipOverlap {
+        /// The skip rule.
+        skip: String,
+        /// The stronger rules.
+        other: String,
+        /// Their effect.
+        effect: &'static str,
+        /// The skip rule's condition.
+        #[label("where this holds and the other rule applies, the stronger effect wins")]
+        span: SourceSpan,
+        /// Add `unless`.
+        #[help]
+        help: Option<String>,
+    },
+
     /// A `let` nothing uses (warning).
     #[error("`let {name}` is never used")]
     #[diagnostic(
@@ -515,6 +533,7 @@ impl CheckError {
                 | CheckError::ComparedWithId { .. }
                 | CheckError::DenyComplement { .. }
                 | CheckError::UnusedLet { .. }
+                | CheckError::SkipOverlap { .. }
                 | CheckError::UnusedDeclare { .. }
         )
     }

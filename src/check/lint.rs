@@ -21,6 +21,7 @@ impl<'a> Checker<'a> {
             }
         }
         self.deny_complement(policy);
+        self.skip_overlap(policy);
         self.unused(policy);
     }
 
@@ -169,6 +170,68 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A `skip mfa` rule and a `require`/`deny` rule that can both apply:
+    /// where they do, the stronger effect wins and the skip never decides.
+    /// Rules whose conditions visibly exclude each other (`A` and `not A`,
+    /// `X == "a"` and `X == "b"`, an `unless` that holds the other's
+    /// condition) are not reported.
+    fn skip_overlap(&mut self, policy: &ast::Policy) {
+        let rules: Vec<&ast::Rule> = policy
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Rule(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        for s in rules
+            .iter()
+            .filter(|r| matches!(r.effect.node, Effect::Skip))
+        {
+            let stronger: Vec<&&ast::Rule> = rules
+                .iter()
+                .filter(|r| !matches!(r.effect.node, Effect::Skip))
+                .filter(|r| !disjoint(s, r))
+                .collect();
+            let Some(first) = stronger.first() else {
+                continue;
+            };
+            let names: Vec<String> = stronger.iter().map(|r| self.rule_label(r)).collect();
+            let effect = match first.effect.node {
+                Effect::Deny { .. } => "deny",
+                _ => "require mfa",
+            };
+            let shown = if names.len() > 3 {
+                format!("{}, ... ({} rules)", names[..3].join(", "), names.len())
+            } else {
+                names.join(", ")
+            };
+            let cond = normalise(self.source.slice(s.when.span));
+            let to = if names.len() == 1 {
+                "rule"
+            } else {
+                "each of the rules"
+            };
+            self.err(CheckError::SkipOverlap {
+                skip: self.rule_label(s),
+                other: shown,
+                effect,
+                span: s.when.span.into(),
+                help: Some(format!(
+                    "if these logins should skip MFA, add `unless {cond}` to {to} {}",
+                    names.join(", ")
+                )),
+            });
+        }
+    }
+
+    fn rule_label(&self, r: &ast::Rule) -> String {
+        match &r.name {
+            Some(n) => format!("`{}`", n.node),
+            None => format!("`line {}`", self.lines.line(r.span.start)),
+        }
+    }
+
     /// `let`s no rule or `let` uses, `declare`s no path reads.
     fn unused(&mut self, policy: &ast::Policy) {
         for item in &policy.items {
@@ -251,4 +314,65 @@ fn closes_at_end(text: &str) -> bool {
 /// Source text with runs of whitespace made one space.
 fn normalise(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The top-level `and` parts of a condition.
+fn conjuncts(e: &ast::Expr) -> Vec<&ast::Expr> {
+    match &e.node {
+        ExprKind::And(items) => items.iter().flat_map(conjuncts).collect(),
+        _ => vec![e],
+    }
+}
+
+/// The top-level `or` parts of a condition.
+fn disjuncts(e: &ast::Expr) -> Vec<&ast::Expr> {
+    match &e.node {
+        ExprKind::Or(items) => items.iter().flat_map(disjuncts).collect(),
+        _ => vec![e],
+    }
+}
+
+/// Whether two conditions visibly cannot hold together.
+fn excludes(a: &ast::Expr, b: &ast::Expr) -> bool {
+    use ast::BinOp;
+    match (&a.node, &b.node) {
+        // `not (... or A or ...)` excludes `A`.
+        (ExprKind::Not(x), _) if disjuncts(x).iter().any(|d| **d == *b) => true,
+        (_, ExprKind::Not(y)) if disjuncts(y).iter().any(|d| **d == *a) => true,
+        (ExprKind::Binary(o1, x1, v1), ExprKind::Binary(o2, x2, v2)) if x1 == x2 => {
+            match (o1.node, o2.node) {
+                (BinOp::Eq, BinOp::Eq) => {
+                    matches!((&v1.node, &v2.node), (ExprKind::Lit(l1), ExprKind::Lit(l2)) if l1 != l2)
+                }
+                (BinOp::Eq, BinOp::Ne) | (BinOp::Ne, BinOp::Eq) => v1 == v2,
+                (BinOp::In, BinOp::NotIn) | (BinOp::NotIn, BinOp::In) => v1 == v2,
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether a `skip` rule and another rule can never both apply.
+fn disjoint(s: &ast::Rule, r: &ast::Rule) -> bool {
+    let cs = conjuncts(&s.when);
+    let cr = conjuncts(&r.when);
+    if cs.iter().any(|a| cr.iter().any(|b| excludes(a, b))) {
+        return true;
+    }
+    // `r ... unless U`: U holds whenever s applies.
+    let holds_under = |u: &ast::Expr, when: &ast::Expr, parts: &[&ast::Expr]| {
+        disjuncts(u)
+            .iter()
+            .any(|d| **d == *when || parts.iter().any(|p| **d == **p))
+    };
+    if r.unless
+        .as_ref()
+        .is_some_and(|u| holds_under(u, &s.when, &cs))
+    {
+        return true;
+    }
+    s.unless
+        .as_ref()
+        .is_some_and(|u| holds_under(u, &r.when, &cr))
 }
