@@ -71,18 +71,18 @@ fn errors_fail_closed() {
                 1,
             ),
             (
-                "require mfa when user.app_metadata.risk > 50 and country == \"XX\"",
+                "require mfa when user.app_metadata.risk > 50 and country == \"KP\"",
                 "require_mfa",
                 1,
             ),
             (
-                "deny when user.app_metadata.risk > 50 or country == \"XX\"",
+                "deny when user.app_metadata.risk > 50 or country == \"KP\"",
                 "deny",
                 1,
             ),
             // Short-circuit: an operand that is never reached raises nothing.
             (
-                "require mfa when country == \"XX\" and user.app_metadata.risk > 50",
+                "require mfa when country == \"KP\" and user.app_metadata.risk > 50",
                 "none",
                 0,
             ),
@@ -268,7 +268,7 @@ fn operators() {
 fn strongest_effect_and_deciding_rule() {
     let e = base();
     let policy = "default skip mfa\nrule a: skip mfa when true\nrule b: require mfa using \"duo\" when true\n\
-                  rule c: require mfa using \"guardian\" when true\nrule d: deny \"no\" when country == \"XX\"\n";
+                  rule c: require mfa using \"guardian\" when true\nrule d: deny \"no\" when country == \"KP\"\n";
     let (got, rule, _) = case(policy, &e);
     assert_eq!((got.as_str(), rule.as_deref()), ("require_mfa", Some("b")));
     let (got, rule, _) = case("default deny \"closed\"\nrule a: skip mfa when false\n", &e);

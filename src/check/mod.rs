@@ -4,6 +4,7 @@
 
 mod error;
 mod expr;
+mod lint;
 mod ops;
 mod path;
 pub mod suggest;
@@ -89,6 +90,8 @@ enum LetValue {
 #[derive(Clone, Debug)]
 struct Declared {
     ty: Type,
+    /// Whether a path read the key (an unused declare is a warning).
+    used: std::cell::Cell<bool>,
 }
 
 pub(crate) struct Checker<'a> {
@@ -99,6 +102,8 @@ pub(crate) struct Checker<'a> {
     let_index: HashMap<Arc<str>, usize>,
     let_state: Vec<LetState>,
     let_stack: Vec<usize>,
+    /// Whether each `let` is referred to (an unused one is a warning).
+    let_used: Vec<bool>,
     ir_lets: Vec<ir::LetDef>,
     declares: HashMap<String, Declared>,
     locals: Vec<(Arc<str>, Type)>,
@@ -121,6 +126,7 @@ impl<'a> Checker<'a> {
             let_index: HashMap::new(),
             let_state: Vec::new(),
             let_stack: Vec::new(),
+            let_used: Vec::new(),
             ir_lets: Vec::new(),
             declares: HashMap::new(),
             locals: Vec::new(),
@@ -170,6 +176,7 @@ impl<'a> Checker<'a> {
                         .insert(l.name.node.clone(), self.let_defs.len());
                     self.let_defs.push(l);
                     self.let_state.push(LetState::Unchecked);
+                    self.let_used.push(false);
                 }
                 ast::Item::Rule(r) => {
                     if let Some(name) = &r.name {
@@ -208,6 +215,7 @@ impl<'a> Checker<'a> {
             }
         }
         let default = default.and_then(|d| self.effect(d));
+        self.lints(policy);
         self.output = Some(ir::Policy {
             file: self.source.name.clone(),
             rules,
@@ -300,8 +308,18 @@ impl<'a> Checker<'a> {
                 Some(ast::Using::Provider(p)) => {
                     let allowed = self.schema.enum_values(self.schema.providers);
                     if !allowed.contains(&p.node) {
+                        let factors = self.schema.enum_values(self.schema.factors);
                         let help = if p.node == "none" {
                             Some("to turn MFA off for a login, write `skip mfa`".into())
+                        } else if let Some(fs) = factors_for_provider(&p.node, factors) {
+                            Some(format!(
+                                "`{}` is not a provider; factors are chosen with `using factors`: write `using factors [{}]`",
+                                p.node,
+                                fs.iter()
+                                    .map(|f| format!("\"{f}\""))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
                         } else {
                             help_for_value(&p.node, allowed)
                         };
@@ -389,6 +407,9 @@ impl<'a> Checker<'a> {
                     });
                     return None;
                 };
+                if let Some(u) = self.let_used.get_mut(i) {
+                    *u = true;
+                }
                 let def = self.let_defs[i];
                 let items = match &def.value.node {
                     ast::ExprKind::List(items) => items
@@ -541,6 +562,11 @@ impl<'a> Checker<'a> {
                 out
             })
             .collect();
+        for (j, _) in refs.iter().flatten() {
+            if let Some(u) = self.let_used.get_mut(*j) {
+                *u = true;
+            }
+        }
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             New,
@@ -691,7 +717,16 @@ impl<'a> Checker<'a> {
                             return;
                         }
                         Some(f) => cur = f.ty.clone(),
-                        None if rec.open && k > 0 => break,
+                        None if rec.open
+                            && k > 0
+                            && did_you_mean(
+                                &seg.node,
+                                rec.fields.iter().map(|f| f.name.as_str()),
+                            )
+                            .is_none() =>
+                        {
+                            break
+                        }
                         None => {
                             let help = self.field_help(*id, &seg.node, &so_far, true);
                             self.err(CheckError::UnknownField {
@@ -740,7 +775,26 @@ impl<'a> Checker<'a> {
             });
             return;
         }
-        self.declares.insert(text, Declared { ty });
+        if let Some(map) = self.string_map_of(&text) {
+            if !matches!(ty, Type::String | Type::Dynamic) {
+                let written = self.source.slice(d.ty.span).to_string();
+                self.err(CheckError::MetadataNotString {
+                    map: map.to_string(),
+                    span: d.ty.span.into(),
+                    label: format!("never a `{written}`"),
+                    help: Some(format!(
+                        "declare it as text and compare with strings: `declare {text}: string`, then `{text} == \"true\"`"
+                    )),
+                });
+            }
+        }
+        self.declares.insert(
+            text,
+            Declared {
+                ty,
+                used: std::cell::Cell::new(false),
+            },
+        );
     }
 
     fn type_expr(&mut self, t: &ast::Spanned<ast::TypeExpr>) -> Option<Type> {
@@ -801,6 +855,35 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A documented field of the record that `field` is probably meant to
+    /// be: a near spelling, or one that starts with it (`country` ->
+    /// `countryCode`), the shortest such.
+    fn near_field(&self, id: RecordId, field: &str) -> Option<&'a str> {
+        let rec = self.schema.record(id);
+        let names = || {
+            rec.fields
+                .iter()
+                .filter(|f| !f.hidden)
+                .map(|f| f.name.as_str())
+        };
+        if let Some(s) = did_you_mean(field, names()) {
+            return Some(s);
+        }
+        let norm = |s: &str| -> String {
+            s.chars()
+                .filter(|c| *c != '_' && *c != '-')
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let f = norm(field);
+        if f.len() < 4 {
+            return None;
+        }
+        names()
+            .filter(|n| norm(n).starts_with(&f))
+            .min_by_key(|n| n.len())
+    }
+
     /// Help for an unknown field: did-you-mean among the record's fields,
     /// or how to declare an extra attribute of an open record.
     fn field_help(
@@ -816,7 +899,7 @@ impl<'a> Checker<'a> {
             .iter()
             .filter(|f| !f.hidden)
             .map(|f| f.name.as_str());
-        if let Some(s) = did_you_mean(field, names) {
+        if let Some(s) = did_you_mean(field, names).or_else(|| self.near_field(id, field)) {
             return Some(format!("did you mean `{s}`?"));
         }
         if rec.open && !parent.is_empty() {
@@ -853,6 +936,66 @@ fn help_for_value(value: &str, allowed: &[String]) -> Option<String> {
         None if allowed.is_empty() => None,
         None => Some(format!("expected one of {}", one_of(allowed))),
     }
+}
+
+/// The factors a provider-like word names (`"webauthn"` -> both WebAuthn
+/// factors, `"sms"` -> `phone`, `"otp"` -> `otp`).
+fn factors_for_provider<'f>(word: &str, factors: &'f [String]) -> Option<Vec<&'f str>> {
+    let w = word.to_ascii_lowercase();
+    let picked: Vec<&str> = match w.as_str() {
+        "webauthn" | "fido" | "fido2" | "passkey" | "passkeys" | "security-key" => factors
+            .iter()
+            .map(String::as_str)
+            .filter(|f| f.starts_with("webauthn"))
+            .collect(),
+        "sms" | "voice" => factors
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f == "phone")
+            .collect(),
+        "totp" => factors
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f == "otp")
+            .collect(),
+        "push" => factors
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f == "push-notification")
+            .collect(),
+        _ => factors
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f == w)
+            .collect(),
+    };
+    (!picked.is_empty()).then_some(picked)
+}
+
+/// Did-you-mean for a value of a schema enum: an alias or a case slip
+/// first (`"UK"` -> `"GB"`, `"SYR"` -> `"SY"`, `"ir"` -> `"IR"`); a near
+/// spelling only for words of four letters or more (one letter off a
+/// two-letter code is another country, not a typo); the whole set when it
+/// is small.
+pub(crate) fn help_for_enum(def: &crate::schema::EnumDef, value: &str) -> Option<String> {
+    if let Some(to) = def.alias_of(value) {
+        return Some(format!("did you mean `\"{to}\"`?"));
+    }
+    if value.chars().count() >= 4 {
+        if let Some(s) = did_you_mean(value, def.values.iter().map(String::as_str)) {
+            return Some(format!("did you mean `\"{s}\"`?"));
+        }
+    }
+    if def.values.len() <= 20 {
+        return help_for_value(value, &def.values);
+    }
+    let about = def.about.as_deref().unwrap_or("values");
+    let examples: Vec<String> = def.values.iter().take(3).cloned().collect();
+    Some(format!(
+        "expected one of the {} {about}, such as {}",
+        def.values.len(),
+        one_of(&examples)
+    ))
 }
 
 /// Resolves one path as written (`request.geoip.countryCode`,

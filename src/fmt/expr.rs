@@ -147,7 +147,15 @@ fn write_bare(out: &mut String, e: &Expr) {
                 write_expr(out, list, Prec::Atom);
             }
             out.push_str(": ");
-            write_expr(out, body, Prec::Quant);
+            // A body joined by `and`/`or` is kept in parentheses, so the
+            // layout shows that the whole of it is inside the quantifier.
+            if matches!(body.node, ExprKind::And(_) | ExprKind::Or(_)) {
+                out.push('(');
+                write_bare(out, body);
+                out.push(')');
+            } else {
+                write_expr(out, body, Prec::Quant);
+            }
         }
     }
 }

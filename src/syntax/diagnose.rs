@@ -251,8 +251,33 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
         _ => {}
     }
     let mut help = None;
+    if let Some((word, fixed, at)) = bad_duration(text, pos) {
+        return SyntaxError::Unexpected {
+            message: format!("`{word}` is not a duration"),
+            span: at.into(),
+            label: "not a duration".into(),
+            help: Some(match fixed {
+                Some(f) => {
+                    format!("write `{f}`: a number and one unit letter, `s`, `m`, `h` or `d`")
+                }
+                None => {
+                    "a duration is a number and one unit letter: `30s`, `15m`, `24h`, `7d`".into()
+                }
+            }),
+        };
+    }
+    if wanted.contains(&"an operator") && starts_operand(&found) && condition_is_complete(text, pos)
+    {
+        message = format!(
+            "expected `and` or `or` between two conditions, after {}",
+            quote_token(&prev)
+        );
+        help = Some(
+            "join the two conditions with `and` (both must hold) or `or` (either holds)".into(),
+        );
+    }
     let line_start = text[..pos.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-    if found == "when" && text[line_start..].trim_start().starts_with("default") {
+    if help.is_none() && found == "when" && text[line_start..].trim_start().starts_with("default") {
         help = Some(
             "a `default` takes no condition; write a rule instead: `rule NAME: EFFECT when ...`"
                 .into(),
@@ -281,6 +306,107 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
         label,
         help,
     }
+}
+
+/// Whether `tok` (the token where parsing stopped) can start an operand.
+fn starts_operand(tok: &str) -> bool {
+    let Some(c) = tok.chars().next() else {
+        return false;
+    };
+    if c == '"' || c == '(' || c.is_ascii_digit() {
+        return true;
+    }
+    (c.is_ascii_alphabetic() || c == '_')
+        && (!is_reserved(tok) || matches!(tok, "not" | "any" | "all" | "true" | "false" | "now"))
+}
+
+/// Whether the condition before `pos` (since `when`, `unless`, `and`, `or`
+/// or `(`) already holds a comparison, so what follows is a second one.
+fn condition_is_complete(text: &str, pos: usize) -> bool {
+    let before = &text[..pos.min(text.len())];
+    let start = ["when ", "unless ", " and ", " or ", "(", "\n"]
+        .iter()
+        .filter_map(|w| before.rfind(w).map(|i| i + w.len()))
+        .max()
+        .unwrap_or(0);
+    let part = &before[start..];
+    [
+        "==",
+        "!=",
+        "<",
+        ">",
+        " in ",
+        " starts_with ",
+        " ends_with ",
+        " contains ",
+        " matches ",
+        "exists(",
+    ]
+    .iter()
+    .any(|op| part.contains(op))
+}
+
+/// A token for a message: a string literal in full (shortened), else the
+/// word or symbol in backquotes.
+fn quote_token(tok: &str) -> String {
+    if tok.is_empty() {
+        return "the start".into();
+    }
+    format!("`{tok}`")
+}
+
+/// `24hours`, `15min`, `24 hours`: a number with a unit word. Returns the
+/// text as written, the literal meant (when the unit is known) and where.
+fn bad_duration(text: &str, pos: usize) -> Option<(String, Option<String>, Span)> {
+    let pos = pos.min(text.len());
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut start = pos;
+    while start > 0 && is_word(bytes[start - 1]) {
+        start -= 1;
+    }
+    let mut end = pos;
+    while end < bytes.len() && is_word(bytes[end]) {
+        end += 1;
+    }
+    let word = &text[start..end];
+    // `24 hours`: the number is the token before.
+    if word.chars().all(|c| c.is_ascii_alphabetic()) {
+        let before = text[..start].trim_end_matches([' ', '\t']);
+        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 || before.len() == start {
+            return None;
+        }
+        let num_start = before.len() - digits;
+        let number = &before[num_start..];
+        let unit = unit_letter(word)?;
+        let written = format!("{number} {word}");
+        return Some((
+            written,
+            Some(format!("{number}{unit}")),
+            Span::new(num_start, end),
+        ));
+    }
+    let digits = word.len() - word.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 || digits == word.len() {
+        return None;
+    }
+    let (number, unit) = word.split_at(digits);
+    if !unit.chars().all(|c| c.is_ascii_alphabetic()) || matches!(unit, "s" | "m" | "h" | "d") {
+        return None;
+    }
+    let fixed = unit_letter(unit).map(|u| format!("{number}{u}"));
+    Some((word.to_string(), fixed, Span::new(start, end)))
+}
+
+fn unit_letter(unit: &str) -> Option<&'static str> {
+    Some(match unit.to_ascii_lowercase().as_str() {
+        "s" | "sec" | "secs" | "second" | "seconds" => "s",
+        "m" | "min" | "mins" | "minute" | "minutes" => "m",
+        "h" | "hr" | "hrs" | "hour" | "hours" => "h",
+        "d" | "day" | "days" => "d",
+        _ => return None,
+    })
 }
 
 /// Up to `n` identifier-like words before `pos` (skipping comments), oldest first.
@@ -372,14 +498,37 @@ fn previous_token(text: &str, pos: usize) -> String {
             }
         }
     }
+    // A word, a path, an address or a range (`user.email`, `10.0.0.0/8`).
     let word: String = before
         .chars()
         .rev()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':'))
         .collect::<Vec<_>>()
         .into_iter()
         .rev()
         .collect();
+    if word.is_empty() && before.ends_with('"') {
+        // A string literal: name it whole (`"a@x.com"`), shortened.
+        let inner = &before[..before.len() - 1];
+        let mut open = None;
+        for (i, c) in inner.char_indices().rev() {
+            if c == '"' && !inner[..i].ends_with('\\') {
+                open = Some(i);
+                break;
+            }
+            if c == '\n' {
+                break;
+            }
+        }
+        if let Some(i) = open {
+            let lit = &before[i..];
+            if lit.chars().count() <= 40 {
+                return lit.to_string();
+            }
+            let head: String = lit.chars().take(30).collect();
+            return format!("{head}...\"");
+        }
+    }
     if word.is_empty() {
         // An operator such as `==` or `>=`, else the last character.
         let ops: String = before
