@@ -128,6 +128,10 @@ ui!(
 );
 ui!(let_cycle, "let a = b\nlet b = a\nrequire mfa when a\n");
 ui!(
+    unknown_value_of_a_quantifier_variable,
+    "require mfa when any a in user.multifactor: a == \"gaurdian\"\n"
+);
+ui!(
     cannot_enroll_email,
     "enroll mfa using factors [\"email\", \"otp\"] when len(user.multifactor) == 0\n"
 );

@@ -422,14 +422,14 @@ impl Checker<'_> {
         // Closed sets: `"gaurdian" in user.multifactor`, `transaction.protocol in [...]`.
         if let Type::List(elem) = &list.ty {
             if let (Type::Enum(e), K::Const(Const::Str(s))) = (&**elem, &needle.kind) {
-                self.check_enum_value(*e, s, &list_text(&list), needle.span);
+                self.check_enum_value(*e, s, &self.expr_text(&list), needle.span);
             }
         }
         if let (Type::Enum(e), K::Const(Const::List(items))) = (&needle.ty, &list.kind) {
             for (i, item) in items.iter().enumerate() {
                 if let Const::Str(s) = item {
                     let at = element_spans.get(i).copied().unwrap_or(list.span);
-                    self.check_enum_value(*e, s, &list_text(&needle), at);
+                    self.check_enum_value(*e, s, &self.expr_text(&needle), at);
                 }
             }
         }
@@ -501,7 +501,7 @@ impl Checker<'_> {
     /// Comparing a closed-set field with a string literal outside the set.
     fn closed_set(&mut self, field: &ir::Expr, other: &ir::Expr) {
         if let (Type::Enum(e), K::Const(Const::Str(s))) = (&field.ty, &other.kind) {
-            self.check_enum_value(*e, s, &list_text(field), other.span);
+            self.check_enum_value(*e, s, &self.expr_text(field), other.span);
         }
     }
 
@@ -576,10 +576,19 @@ fn quoted_literal_help(field: &ir::Expr, lit: &ir::Expr) -> Option<String> {
     Some(format!("compare with {what}"))
 }
 
-fn list_text(x: &ir::Expr) -> String {
-    match &x.kind {
-        K::Path(p) => p.text.to_string(),
-        _ => "the value".into(),
+impl Checker<'_> {
+    /// How to name a compared value in a message: its path, else the text
+    /// the policy wrote (a quantifier variable such as `m`).
+    fn expr_text(&self, x: &ir::Expr) -> String {
+        match &x.kind {
+            K::Path(p) => p.text.to_string(),
+            _ => self
+                .source
+                .text
+                .get(x.span.start as usize..x.span.end as usize)
+                .filter(|t| !t.is_empty() && t.len() <= 60)
+                .map_or_else(|| "the value".into(), str::to_string),
+        }
     }
 }
 
