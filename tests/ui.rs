@@ -127,8 +127,9 @@ ui!(
     "require mfa using factors [\"otp\"] with remember_browser when true\n"
 );
 ui!(let_cycle, "let a = b\nlet b = a\nrequire mfa when a\n");
-ui!(
+ui_as!(
     unknown_value_of_a_quantifier_variable,
+    "unknown_value",
     "require mfa when any a in user.multifactor: a == \"gaurdian\"\n"
 );
 ui!(
