@@ -659,3 +659,162 @@ fn the_harness_catches_a_planted_difference() {
         "timestamps read by Date.parse went unnoticed"
     );
 }
+
+// ---- generated policies ----
+
+const ATOMS: &[&str] = &[
+    "ip in [203.0.113.0/24, ::ffff:198.51.100.0/120, 2001:db8:10::/48]",
+    "ip in 10.0.0.0/8",
+    "ip == 203.0.113.5",
+    "connection == \"corp-ad\"",
+    "connection in [\"corp-ad\", \"google-oauth2\"]",
+    "country in [\"KP\", \"IR\"]",
+    "continent != \"EU\"",
+    "email ends_with \"@corp.example\"",
+    "email matches \"^[a-z.]+@(corp|staff)\\\\.example$\"",
+    "email matches \"\\\\d\"",
+    "lower(email) contains \"admin\"",
+    "len(email) > 12",
+    "len(roles) > 1",
+    "\"admin\" in roles",
+    "roles contains \"adm\"",
+    "user.app_metadata.n >= 3",
+    "user.app_metadata.n == 9007199254740993",
+    "user.app_metadata.f < 2.5",
+    "user.app_metadata.ts > now - 30d",
+    "user.created_at + user.app_metadata.d > now",
+    "user.app_metadata.a == ip",
+    "\"x\" in user.app_metadata.ls",
+    "user.user_metadata.x == 3",
+    "user.user_metadata.x == \"a\"",
+    "user.user_metadata.x",
+    "user.user_metadata.x > 2",
+    "user.user_metadata.x contains \"a\"",
+    "user.user_metadata.x == user.user_metadata.y",
+    "user.user_metadata.x in [203.0.113.0/24]",
+    "exists(user.user_metadata.x)",
+    "user.email_verified",
+    "stats.logins_count < 5",
+    "user.last_password_reset < now - 90d",
+    "any m in authentication.methods: m.name == \"mfa\" and m.timestamp > now - 12h",
+    "all r in roles: r starts_with \"adm\"",
+    "any g in user.user_metadata.x: g == \"a\"",
+    "true",
+    "false",
+];
+
+const EFFECTS: &[&str] = &[
+    "require mfa",
+    "require mfa using \"guardian\" with remember_browser",
+    "require mfa using \"duo\"",
+    "require mfa using factors [\"otp\", \"email\"]",
+    "require mfa using factors [\"push-notification\"]",
+    "skip mfa",
+    "deny \"not from here\"",
+    "deny",
+];
+
+fn gen_cond(rng: &mut Rng, depth: u32, lets: usize) -> String {
+    let pick = rng.below(10);
+    if depth == 0 || pick < 4 {
+        if lets > 0 && rng.below(5) == 0 {
+            return format!("l{}", rng.below(lets));
+        }
+        if rng.below(6) == 0 && lets > 0 {
+            // A let used inside a quantifier body (lexical scope).
+            return format!("(any r in roles: l{} and r == \"admin\")", rng.below(lets));
+        }
+        return format!("({})", rng.pick(ATOMS));
+    }
+    match pick {
+        4 | 5 => format!(
+            "({} and {})",
+            gen_cond(rng, depth - 1, lets),
+            gen_cond(rng, depth - 1, lets)
+        ),
+        6 | 7 => format!(
+            "({} or {})",
+            gen_cond(rng, depth - 1, lets),
+            gen_cond(rng, depth - 1, lets)
+        ),
+        _ => format!("not {}", gen_cond(rng, depth - 1, lets)),
+    }
+}
+
+fn gen_policy(rng: &mut Rng) -> String {
+    let mut p = String::from(
+        "declare user.app_metadata.n: int\ndeclare user.app_metadata.f: float\n\
+         declare user.app_metadata.ts: timestamp\ndeclare user.app_metadata.d: duration\n\
+         declare user.app_metadata.a: ip\ndeclare user.app_metadata.ls: list<string>\n",
+    );
+    let lets = rng.below(3);
+    for i in 0..lets {
+        p.push_str(&format!("let l{i} = {}\n", gen_cond(rng, 2, i)));
+    }
+    for i in 0..1 + rng.below(5) {
+        p.push_str(&format!(
+            "rule g{i}: {} when {}",
+            rng.pick(EFFECTS),
+            gen_cond(rng, 3, lets)
+        ));
+        if rng.below(3) == 0 {
+            p.push_str(&format!(" unless {}", gen_cond(rng, 2, lets)));
+        }
+        p.push('\n');
+    }
+    if rng.below(2) == 0 {
+        p.push_str(&format!("default {}\n", rng.pick(EFFECTS)));
+    }
+    p
+}
+
+#[test]
+fn generated_policies_decide_as_the_interpreter_in_node() {
+    require_node();
+    let count = std::env::var("MFAPOL_ACTION_POLICIES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40usize);
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut failures = Vec::new();
+    let mut total = 0usize;
+    for i in 0..count {
+        let text = gen_policy(&mut rng);
+        let src = SourceFile::new(format!("generated-{i}.mfapolicy").as_str(), text.clone());
+        let compiled = mfapol::compile(&src, schema::auth0_post_login());
+        let Some(policy) = compiled.policy else {
+            panic!(
+                "a generated policy does not check (a generator bug):\n{text}\n{:?}",
+                compiled.diagnostics
+            );
+        };
+        let code = action::compile(
+            &policy,
+            action::Target {
+                source_name: &src.name,
+                source_text: &src.text,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let evs = events(&policy, per_policy() / 2, rng.next());
+        let tz = if i % 2 == 0 {
+            "UTC"
+        } else {
+            "America/New_York"
+        };
+        total += evs.len();
+        for d in differences(&policy, &code, &evs, tz, &format!("g{i}"))
+            .into_iter()
+            .take(3)
+        {
+            failures.push(format!("policy:\n{text}{d}"));
+        }
+    }
+    eprintln!("compared {total} events over {count} generated policies");
+    assert!(
+        failures.is_empty(),
+        "{} differences, first ones:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
