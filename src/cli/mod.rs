@@ -20,6 +20,7 @@ macro_rules! err {
 mod batch;
 mod check;
 mod ci;
+mod compile;
 mod diff;
 mod escape;
 mod eval;
@@ -72,6 +73,8 @@ enum Command {
     Test(TestArgs),
     /// Evaluate two policies on many events and report how decisions move
     Diff(DiffArgs),
+    /// Compile a policy to an Auth0 post-login Action
+    Compile(compile::CompileArgs),
 }
 
 /// What each line of batch input holds.
@@ -237,6 +240,7 @@ pub fn run() -> ExitCode {
             0
         }
         Command::Diff(a) => diff::run(&a),
+        Command::Compile(a) => compile::run(&a),
         Command::Test(a) => test::run(&a.paths, a.format, a.coverage, a.now.as_deref()),
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();

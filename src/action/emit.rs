@@ -1,0 +1,601 @@
+//! Checked IR to JavaScript: one function per `let` (evaluated at most once
+//! per event), one per rule, and a decision function that tries the rules
+//! strongest effect first, as [`crate::eval::decide`] does.
+//!
+//! Conditions become JavaScript boolean expressions whose `&&`, `||` and
+//! `!` evaluate left to right and stop where the interpreter stops; a
+//! run-time error is a thrown `$RAISE`, so it stops the whole condition as
+//! it does in the interpreter, and the rule's `try` applies SPEC §7.
+
+use super::regex::translate;
+use super::ActionError;
+use crate::ir::{
+    ArithOp, Const, Expr, ExprKind as K, Func, NetSet, OrderOp, Policy, Root, Step, StrOp,
+};
+use crate::schema::Type;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+/// The largest integer JavaScript holds exactly.
+const MAX_SAFE: i64 = 9_007_199_254_740_991;
+
+/// Emits the policy's constants, `let`s, rules and decision function.
+pub(super) struct Emitter<'p> {
+    policy: &'p Policy,
+    /// Module-level constants, in order of first use.
+    consts: Vec<String>,
+    /// Constant text to its name, so each is built once.
+    const_names: HashMap<String, String>,
+    /// Each `let`'s kind, once computed.
+    let_kinds: Vec<Option<String>>,
+    /// Quantifier variables in scope: slot, JavaScript name, kind.
+    scope: Vec<(u16, String, String)>,
+    /// Fresh-name counter for quantifier variables.
+    fresh: usize,
+}
+
+impl<'p> Emitter<'p> {
+    pub(super) fn new(policy: &'p Policy) -> Self {
+        Emitter {
+            policy,
+            consts: Vec::new(),
+            const_names: HashMap::new(),
+            let_kinds: vec![None; policy.lets.len()],
+            scope: Vec::new(),
+            fresh: 0,
+        }
+    }
+
+    /// The module-level constants emitted so far.
+    pub(super) fn constants(&self) -> &[String] {
+        &self.consts
+    }
+
+    fn hoist(&mut self, text: String) -> String {
+        if let Some(n) = self.const_names.get(&text) {
+            return n.clone();
+        }
+        let name = format!("$K{}", self.consts.len());
+        self.consts.push(format!("const {name} = {text};"));
+        self.const_names.insert(text, name.clone());
+        name
+    }
+
+    /// A `let` as a memoised function of the event context.
+    pub(super) fn let_fn(&mut self, i: usize, name: &str) -> Result<String, ActionError> {
+        let Some(def) = self.policy.lets.get(i) else {
+            return Ok(String::new());
+        };
+        self.scope.clear();
+        let (v, _) = self.value(&def.value)?;
+        Ok(format!(
+            "// let {name}\nfunction {}(cx) {{\n  let v = cx.L[{i}];\n  if (v === undefined) {{\n    try {{\n      v = {{ v: {v} }};\n    }} catch (e) {{\n      if (e !== $RAISE) throw e;\n      v = $RAISE;\n    }}\n    cx.L[{i}] = v;\n  }}\n  if (v === $RAISE) throw $RAISE;\n  return v.v;\n}}\n",
+            let_name(name)
+        ))
+    }
+
+    /// A rule as a function that says whether it applies (SPEC §7).
+    pub(super) fn rule_fn(
+        &mut self,
+        fname: &str,
+        rule: &crate::ir::Rule,
+        effect: &str,
+    ) -> Result<String, ActionError> {
+        self.scope.clear();
+        let when = self.truth(&rule.when)?;
+        // Fail closed: a raised `when` applies a require/deny rule and not a
+        // skip rule; a raised `unless` exempts a skip rule only.
+        let strict = rule.effect.lowers_requirements();
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "// rule {} (line {}): {effect}\nfunction {fname}(cx) {{\n  let w;\n  try {{\n    w = {when};\n  }} catch (e) {{\n    if (e !== $RAISE) throw e;\n    w = {};\n  }}\n  if (!w) return false;\n",
+            rule.name, rule.line, !strict
+        );
+        match &rule.unless {
+            None => s.push_str("  return true;\n}\n"),
+            Some(u) => {
+                let unless = self.truth(u)?;
+                let _ = write!(
+                    s,
+                    "  let u;\n  try {{\n    u = {unless};\n  }} catch (e) {{\n    if (e !== $RAISE) throw e;\n    u = {strict};\n  }}\n  return !u;\n}}\n"
+                );
+            }
+        }
+        Ok(s)
+    }
+
+    /// A condition: a JavaScript expression that is a boolean or throws.
+    fn truth(&mut self, e: &Expr) -> Result<String, ActionError> {
+        Ok(match &e.kind {
+            K::Not(x) => format!("!{}", self.truth(x)?),
+            K::And(items) | K::Or(items) => {
+                let op = if matches!(e.kind, K::And(_)) {
+                    " && "
+                } else {
+                    " || "
+                };
+                let parts = items
+                    .iter()
+                    .map(|x| self.truth(x))
+                    .collect::<Result<Vec<_>, _>>()?;
+                format!("({})", parts.join(op))
+            }
+            K::Quant {
+                all,
+                slot,
+                list,
+                body,
+            } => {
+                let (l, lk) = self.value(list)?;
+                self.fresh = self.fresh.saturating_add(1);
+                let var = format!("x{}", self.fresh);
+                self.scope.push((*slot, var.clone(), elem_kind(&lk)));
+                let b = self.truth(body);
+                self.scope.pop();
+                format!("$quant({l}, {}, {all}, ({var}) => {})", q(&lk), b?)
+            }
+            K::Eq { .. }
+            | K::Order(..)
+            | K::In { .. }
+            | K::InNet { .. }
+            | K::Str(..)
+            | K::Matches(..)
+            | K::Call(Func::Exists, _) => self.value(e)?.0,
+            _ => {
+                let (v, k) = self.value(e)?;
+                match k.as_str() {
+                    "b" => format!("$tb({v})"),
+                    "j" => format!("$tj({v})"),
+                    _ => format!("$tx({v})"),
+                }
+            }
+        })
+    }
+
+    /// A value and its kind.
+    fn value(&mut self, e: &Expr) -> Result<(String, String), ActionError> {
+        Ok(match &e.kind {
+            K::Const(c) => (self.constant(c, &e.ty), const_kind(c, &e.ty)),
+            K::Now => ("cx.now".into(), "t".into()),
+            K::Path(p) => (
+                format!("{}({})", conv_fn(&e.ty), self.raw(p)),
+                path_kind(&e.ty),
+            ),
+            K::Local(slot) => match self.local(*slot) {
+                Some((name, kind)) => (name, kind),
+                None => {
+                    return Err(ActionError::Internal {
+                        what: "a quantifier variable is not in scope".into(),
+                    })
+                }
+            },
+            K::Let(i) => {
+                let i = *i as usize;
+                let name = self
+                    .policy
+                    .lets
+                    .get(i)
+                    .map(|l| l.name.to_string())
+                    .unwrap_or_default();
+                (format!("{}(cx)", let_name(&name)), self.let_kind(i)?)
+            }
+            K::Not(_) | K::And(_) | K::Or(_) | K::Quant { .. } => (self.truth(e)?, "b".into()),
+            K::Eq { negated, lhs, rhs } => {
+                let (a, ka) = self.value(lhs)?;
+                let (b, kb) = self.value(rhs)?;
+                let not = if *negated { "!" } else { "" };
+                (
+                    format!("{not}$eq({a}, {}, {b}, {})", q(&ka), q(&kb)),
+                    "b".into(),
+                )
+            }
+            K::Order(op, lhs, rhs) => {
+                let (a, ka) = self.value(lhs)?;
+                let (b, kb) = self.value(rhs)?;
+                let op = match op {
+                    OrderOp::Lt => 0,
+                    OrderOp::Le => 1,
+                    OrderOp::Gt => 2,
+                    OrderOp::Ge => 3,
+                };
+                (
+                    format!("$order({a}, {}, {b}, {}, {op})", q(&ka), q(&kb)),
+                    "b".into(),
+                )
+            }
+            K::In {
+                negated,
+                needle,
+                list,
+            } => {
+                let (n, kn) = self.value(needle)?;
+                let (l, kl) = self.value(list)?;
+                let not = if *negated { "!" } else { "" };
+                (
+                    format!("{not}$in({n}, {}, {l}, {})", q(&kn), q(&kl)),
+                    "b".into(),
+                )
+            }
+            K::InNet {
+                negated,
+                needle,
+                set,
+            } => {
+                let (n, kn) = self.value(needle)?;
+                let s = self.hoist(net_set(set));
+                let not = if *negated { "!" } else { "" };
+                (format!("{not}$innet({n}, {}, {s})", q(&kn)), "b".into())
+            }
+            K::Str(op, lhs, rhs) => {
+                let (a, ka) = self.value(lhs)?;
+                let (b, kb) = self.value(rhs)?;
+                let op = match op {
+                    StrOp::StartsWith => 0,
+                    StrOp::EndsWith => 1,
+                    StrOp::Contains => 2,
+                };
+                (
+                    format!("$strop({a}, {}, {b}, {}, {op})", q(&ka), q(&kb)),
+                    "b".into(),
+                )
+            }
+            K::Matches(lhs, re) => {
+                let (a, ka) = self.value(lhs)?;
+                let js = translate(re.as_str()).map_err(|construct| ActionError::Regex {
+                    pattern: re.as_str().to_string(),
+                    construct,
+                    span: rhs_span(e, lhs),
+                })?;
+                let r = self.hoist(format!("new RegExp({}, \"u\")", js_str(&js)));
+                (format!("$match({a}, {}, {r})", q(&ka)), "b".into())
+            }
+            K::Arith(op, lhs, rhs) => {
+                let (a, ka) = self.value(lhs)?;
+                let (b, kb) = self.value(rhs)?;
+                (
+                    format!(
+                        "$arith({a}, {}, {b}, {}, {})",
+                        q(&ka),
+                        q(&kb),
+                        *op == ArithOp::Add
+                    ),
+                    type_kind(&e.ty),
+                )
+            }
+            K::Call(f, args) => {
+                let Some(arg) = args.first() else {
+                    return Err(ActionError::Internal {
+                        what: "a call has no argument".into(),
+                    });
+                };
+                match f {
+                    Func::Exists => {
+                        if let K::Path(p) = &arg.kind {
+                            // Presence only: the raw read, without the type's conversion.
+                            (format!("$exists({})", self.raw(p)), "b".into())
+                        } else {
+                            let (v, _) = self.value(arg)?;
+                            (format!("({v} !== null)"), "b".into())
+                        }
+                    }
+                    Func::Len => {
+                        let (v, k) = self.value(arg)?;
+                        (format!("$len({v}, {})", q(&k)), "i".into())
+                    }
+                    Func::Lower => {
+                        let (v, k) = self.value(arg)?;
+                        (format!("$lower({v}, {})", q(&k)), "s".into())
+                    }
+                    Func::Trim => {
+                        let (v, k) = self.value(arg)?;
+                        (format!("$trims({v}, {})", q(&k)), "s".into())
+                    }
+                    Func::Split => {
+                        let Some(sep) = args.get(1) else {
+                            return Err(ActionError::Internal {
+                                what: "`split` has no separator".into(),
+                            });
+                        };
+                        let (v, k) = self.value(arg)?;
+                        let (s, ks) = self.value(sep)?;
+                        // Plain JS strings: a list of converted values.
+                        (
+                            format!("$split({v}, {}, {s}, {})", q(&k), q(&ks)),
+                            "cs".into(),
+                        )
+                    }
+                }
+            }
+        })
+    }
+
+    /// The JSON at a path: `undefined` when absent; raises on a misfit
+    /// of a typed step (interp.rs `raw`).
+    fn raw(&self, p: &crate::ir::Path) -> String {
+        let mut raw = match p.root {
+            Root::Event => "cx.ev".to_string(),
+            Root::Local(slot) => match self.local(slot) {
+                Some((name, kind)) if kind == "j" => name,
+                _ => "undefined".into(),
+            },
+        };
+        for (i, step) in p.steps.iter().enumerate() {
+            let strict = u8::from(i < p.strict);
+            raw = match step {
+                Step::Key(k) => format!("$k({raw}, {}, {strict})", js_str(k)),
+                Step::Index(n) => format!("$ix({raw}, {n}, {strict})"),
+            };
+        }
+        raw
+    }
+
+    fn local(&self, slot: u16) -> Option<(String, String)> {
+        self.scope
+            .iter()
+            .rev()
+            .find(|(s, _, _)| *s == slot)
+            .map(|(_, n, k)| (n.clone(), k.clone()))
+    }
+
+    /// A `let`'s kind: that of its value, which sees no quantifier variable.
+    fn let_kind(&mut self, i: usize) -> Result<String, ActionError> {
+        if let Some(Some(k)) = self.let_kinds.get(i) {
+            return Ok(k.clone());
+        }
+        let policy = self.policy;
+        let Some(def) = policy.lets.get(i) else {
+            return Err(ActionError::Internal {
+                what: "a `let` is missing".into(),
+            });
+        };
+        let k = kind_of(policy, &def.value, &mut self.let_kinds)?;
+        if let Some(m) = self.let_kinds.get_mut(i) {
+            *m = Some(k.clone());
+        }
+        Ok(k)
+    }
+
+    fn constant(&mut self, c: &Const, ty: &Type) -> String {
+        match c {
+            Const::Null => "null".into(),
+            Const::Bool(b) => b.to_string(),
+            Const::Int(i) | Const::Duration(i) | Const::Timestamp(i) => int(*i),
+            Const::Float(f) => float(*f),
+            Const::Str(s) => js_str(s),
+            Const::Ip(_) | Const::Cidr(_) => {
+                let text = const_text(c);
+                self.hoist(text)
+            }
+            Const::List(items) => {
+                let elem = match ty {
+                    Type::List(t) => (**t).clone(),
+                    _ => Type::Null,
+                };
+                let parts: Vec<String> = items.iter().map(|x| self.constant(x, &elem)).collect();
+                self.hoist(format!("Object.freeze([{}])", parts.join(", ")))
+            }
+        }
+    }
+}
+
+/// The kind of an expression without emitting it (for `let`s).
+fn kind_of(
+    policy: &Policy,
+    e: &Expr,
+    memo: &mut Vec<Option<String>>,
+) -> Result<String, ActionError> {
+    Ok(match &e.kind {
+        K::Const(c) => const_kind(c, &e.ty),
+        K::Path(_) => path_kind(&e.ty),
+        K::Let(i) => {
+            let i = *i as usize;
+            if let Some(Some(k)) = memo.get(i) {
+                return Ok(k.clone());
+            }
+            let Some(def) = policy.lets.get(i) else {
+                return Err(ActionError::Internal {
+                    what: "a `let` is missing".into(),
+                });
+            };
+            let k = kind_of(policy, &def.value, memo)?;
+            if let Some(m) = memo.get_mut(i) {
+                *m = Some(k.clone());
+            }
+            k
+        }
+        K::Local(_) => {
+            // A `let` sees no quantifier variable; a bare local in a `let`
+            // is a checker bug.
+            return Err(ActionError::Internal {
+                what: "a `let` reads a quantifier variable".into(),
+            });
+        }
+        K::Call(Func::Len, _) => "i".into(),
+        K::Call(Func::Lower, _) => "s".into(),
+        K::Now => "t".into(),
+        K::Arith(..) => type_kind(&e.ty),
+        _ => "b".into(),
+    })
+}
+
+/// The span of a `matches` pattern: from after the left operand to the end.
+fn rhs_span(e: &Expr, lhs: &Expr) -> miette::SourceSpan {
+    let start = lhs.span.end.min(e.span.end);
+    let len = e.span.end.saturating_sub(start);
+    miette::SourceSpan::new((start as usize).into(), len as usize)
+}
+
+/// Kinds of values by static type (lists by where they come from).
+fn type_kind(ty: &Type) -> String {
+    match ty {
+        Type::String | Type::Enum(_) => "s",
+        Type::Int => "i",
+        Type::Float => "f",
+        Type::Bool => "b",
+        Type::Ip => "ip",
+        Type::Cidr => "net",
+        Type::Timestamp => "t",
+        Type::Duration => "d",
+        Type::Record(_) | Type::Map | Type::Dynamic => "j",
+        Type::Null => "n",
+        Type::List(t) => return format!("e{}", conv_kind(t)),
+    }
+    .into()
+}
+
+/// How an event value of this type is read (`o`: must be an object).
+fn conv_kind(ty: &Type) -> String {
+    match ty {
+        Type::Record(_) | Type::Map => "o".into(),
+        Type::List(t) => format!("e{}", conv_kind(t)),
+        other => type_kind(other),
+    }
+}
+
+fn path_kind(ty: &Type) -> String {
+    type_kind(ty)
+}
+
+fn const_kind(c: &Const, ty: &Type) -> String {
+    match (c, ty) {
+        (Const::List(_), Type::List(t)) => format!("c{}", const_elem_kind(t)),
+        (Const::List(_), _) => "cn".into(),
+        _ => type_kind(ty),
+    }
+}
+
+fn const_elem_kind(t: &Type) -> String {
+    match t {
+        Type::List(u) => format!("c{}", const_elem_kind(u)),
+        other => type_kind(other),
+    }
+}
+
+/// The kind of an element of a list of kind `k`.
+fn elem_kind(k: &str) -> String {
+    let inner = match k.get(..1) {
+        Some("c") | Some("e") => k.get(1..).unwrap_or("j"),
+        _ => "j",
+    };
+    if inner == "o" {
+        "j".into()
+    } else {
+        inner.into()
+    }
+}
+
+fn conv_fn(ty: &Type) -> &'static str {
+    match ty {
+        Type::String | Type::Enum(_) => "$str",
+        Type::Int => "$int",
+        Type::Float => "$float",
+        Type::Bool => "$bool",
+        Type::Ip => "$ipv",
+        Type::Cidr => "$netv",
+        Type::Timestamp => "$timev",
+        Type::Duration => "$durv",
+        Type::List(_) => "$listv",
+        Type::Record(_) | Type::Map => "$objv",
+        Type::Dynamic => "$dyn",
+        Type::Null => "$nullv",
+    }
+}
+
+fn q(kind: &str) -> String {
+    format!("\"{kind}\"")
+}
+
+/// A `let`'s function name.
+pub(super) fn let_name(name: &str) -> String {
+    format!("let_{name}")
+}
+
+/// An integer as JavaScript: a number when exact, else a BigInt.
+fn int(i: i64) -> String {
+    let text = if (-MAX_SAFE..=MAX_SAFE).contains(&i) {
+        i.to_string()
+    } else {
+        format!("{i}n")
+    };
+    if i < 0 {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+fn float(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "(-Infinity)" }.into()
+    } else if f.is_sign_negative() {
+        format!("({f:?})")
+    } else {
+        format!("{f:?}")
+    }
+}
+
+fn groups(a: std::net::Ipv6Addr) -> String {
+    let g: Vec<String> = a.segments().iter().map(|s| s.to_string()).collect();
+    format!("[{}]", g.join(", "))
+}
+
+fn const_text(c: &Const) -> String {
+    match c {
+        Const::Ip(IpAddr::V4(a)) => format!("$ip4({})", u32::from(*a)),
+        Const::Ip(IpAddr::V6(a)) => format!("$ip6({})", groups(*a)),
+        Const::Cidr(ipnet::IpNet::V4(n)) => {
+            format!("$net(4, {}, {})", u32::from(n.addr()), n.prefix_len())
+        }
+        Const::Cidr(ipnet::IpNet::V6(n)) => {
+            format!("$net(6, {}, {})", groups(n.addr()), n.prefix_len())
+        }
+        _ => "null".into(),
+    }
+}
+
+fn net_set(s: &NetSet) -> String {
+    let v4: Vec<String> = s.v4.iter().map(|(n, m)| format!("[{n}, {m}]")).collect();
+    let v6: Vec<String> =
+        s.v6.iter()
+            .map(|(n, m)| {
+                format!(
+                    "[{}, {}]",
+                    groups(std::net::Ipv6Addr::from(*n)),
+                    groups(std::net::Ipv6Addr::from(*m))
+                )
+            })
+            .collect();
+    format!(
+        "Object.freeze({{ v4: [{}], v6: [{}] }})",
+        v4.join(", "),
+        v6.join(", ")
+    )
+}
+
+/// A JavaScript string literal: ASCII only, and no `@` or `#` so no Deploy
+/// CLI keyword pattern (`@@KEY@@`, `##KEY##`) can appear in the output.
+pub(super) fn js_str(s: &str) -> String {
+    let mut o = String::with_capacity(s.len().saturating_add(2));
+    o.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            '@' => o.push_str("\\x40"),
+            '#' => o.push_str("\\x23"),
+            ' '..='~' => o.push(c),
+            _ => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    let _ = write!(o, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    o.push('"');
+    o
+}

@@ -1,0 +1,846 @@
+//! Differential test of `mfapol compile --target auth0-action` (SPEC §10):
+//! every shipped policy, every test-case policy and the policies under
+//! `tests/action/` are compiled, run in Node.js with a recording `api` on
+//! generated events (one `node` process per policy and time zone), and each
+//! recorded call list is compared with the interpreter's decision on the
+//! same event text. Runs under `TZ=UTC` and `TZ=America/New_York`.
+//!
+//! `MFAPOL_ACTION_EVENTS=N` sets the generated events per policy (default
+//! 400; the release-mode run in docs/deploy.md used more).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mfapol::ir::{Challenge, Effect, Expr, ExprKind as K, Policy, Root, Step};
+use mfapol::source::SourceFile;
+use mfapol::{action, eval, schema};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// 2024-06-24T12:00:00Z, the `now` of both sides.
+const NOW: i64 = 1_719_230_400_000;
+
+fn require_node() {
+    let ok = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "these tests run the compiled Action in Node.js, and `node` is not on PATH: \
+         install Node.js 18 or later (https://nodejs.org, or `apt-get install nodejs`)"
+    );
+}
+
+fn load(path: &Path) -> (Policy, SourceFile) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let src = SourceFile::new(path.display().to_string().as_str(), text);
+    let compiled = mfapol::compile(&src, schema::auth0_post_login());
+    let policy = compiled
+        .policy
+        .unwrap_or_else(|| panic!("{} does not check", path.display()));
+    (policy, src)
+}
+
+fn policies() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["policies", "tests/cases", "tests/action"] {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "mfapolicy") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+// ---- events ----
+
+/// A small deterministic generator (xorshift64*), so failures replay.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len())]
+    }
+}
+
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Hostile and ordinary values: addresses at the edges, mapped and
+/// compatible IPv6, timestamps in every form the parsers disagree on,
+/// integers beyond 2^53, unicode, metadata keys of `Object.prototype`.
+fn pool() -> Vec<Value> {
+    let mut v: Vec<Value> = vec![
+        Value::Null,
+        json!(true),
+        json!(false),
+        json!(""),
+        json!("true"),
+        json!("corp-ad"),
+        json!("google-oauth2"),
+        json!("acme-internal"),
+        json!("EU"),
+        json!("NA"),
+        json!("KP"),
+        json!("admin"),
+        json!("administrator"),
+        json!("adm"),
+        json!("free"),
+        json!("gold"),
+        json!("vip"),
+        json!("ops"),
+        json!("OPS"),
+        json!("eng-team"),
+        json!("mfa"),
+        json!("pwd"),
+        json!("x"),
+        json!("a"),
+        json!("b"),
+        json!("a,b"),
+        json!(" a ,b,,"),
+        json!(","),
+        json!("\u{feff}a\u{a0}"),
+        json!("\u{85}a"),
+        json!("toString"),
+        json!("constructor"),
+        json!("__proto__"),
+        json!("jane@corp.example"),
+        json!("Jane@corp.example"),
+        json!("j.doe@staff.example"),
+        json!("a@customer.example"),
+        json!("b@example.com"),
+        json!("ΣΊΣΥΦΟΣ@EXAMPLE.COM"),
+        json!("İstanbul"),
+        json!("😀😀😀"),
+        json!("e\u{301}e\u{301}e\u{301}"),
+        json!("line\nbreak@corp.example"),
+        json!("203.0.113.5"),
+        json!("203.0.113.0"),
+        json!("203.0.113.255"),
+        json!("203.0.114.0"),
+        json!("203.0.112.255"),
+        json!("192.0.2.1"),
+        json!("192.0.2.2"),
+        json!("198.51.100.7"),
+        json!("::ffff:203.0.113.5"),
+        json!("::ffff:cb00:7105"),
+        json!("::FFFF:198.51.100.9"),
+        json!("::203.0.113.5"),
+        json!("2001:db8:10::1"),
+        json!("2001:DB8:10:FFFF:FFFF:FFFF:FFFF:FFFF"),
+        json!("2001:db8:11::1"),
+        json!("1:2:3:4:5:6:7::"),
+        json!("::"),
+        json!("::1"),
+        json!("203.0.113.05"),
+        json!(" 203.0.113.5 "),
+        json!("203.0.113.5\u{a0}"),
+        json!("\u{feff}203.0.113.5"),
+        json!("fe80::1%eth0"),
+        json!("not-an-ip"),
+        json!("10.0.0.0/8"),
+        json!("203.0.113.0/24"),
+        json!("203.0.113.7/24"),
+        json!("010.0.0.0/8"),
+        json!("::ffff:203.0.113.0/120"),
+        json!("2024-06-24T11:40:25.299Z"),
+        json!("2018-11-13T20:20:39+00:00"),
+        json!("2024-06-24T11:40:25"),
+        json!("2024-06-24 11:40:25"),
+        json!("2024-06-24"),
+        json!("2024-02-30T00:00:00Z"),
+        json!("2016-12-31T23:59:60.5Z"),
+        json!("2024-06-24T11:40:25.123456789123Z"),
+        json!("2024-06-24T11:40:25+24:00"),
+        json!("2024-06-24T11:40:25+23:59"),
+        json!("2024-06-24T11:40:25\u{2212}05:00"),
+        json!("2024-06-24t11:40:25z"),
+        json!("+2024-06-24T11:40:25"),
+        json!("2024-6-4T1:2:3"),
+        json!("2024-06-24T 11:40:25"),
+        json!("0000-01-01T00:00:00Z"),
+        json!("June 24, 2024"),
+        json!(0),
+        json!(1),
+        json!(-1),
+        json!(2),
+        json!(3),
+        json!(3.0),
+        json!(2.5),
+        json!(0.5),
+        json!(62),
+        json!(-0.0),
+        json!(1e300),
+        json!(9.1e15),
+        json!(86400),
+        json!(-86400.5),
+        json!([]),
+        json!(["admin"]),
+        json!(["adm", "administrator"]),
+        json!(["a", "b"]),
+        json!(["vip", "x"]),
+        json!([1, 2, 3]),
+        json!([null]),
+        json!(["203.0.113.0/24", "10.0.0.0/8"]),
+        json!({}),
+        json!({"a": 1}),
+        json!({"name": "corp-ad"}),
+        json!({"toString": "x", "constructor": 1}),
+    ];
+    for big in [
+        "9007199254740992",
+        "9007199254740993",
+        "-9007199254740993",
+        "9223372036854775807",
+        "9223372036854775808",
+        "12345678901234567890",
+        "123456789012345678901234",
+    ] {
+        v.push(serde_json::from_str(big).unwrap());
+    }
+    for d in [
+        -1,
+        -11 * 3_600_000,
+        -13 * 3_600_000,
+        -29 * 86_400_000,
+        -31 * 86_400_000,
+        3_600_000,
+    ] {
+        v.push(json!(iso(NOW + d)));
+    }
+    v
+}
+
+/// JSON numbers as `JSON.stringify` prints them (what the Action is given):
+/// an integral float below 1e21 is written as an integer.
+fn normalize(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f.abs() < 1e21 {
+                    *v = serde_json::from_str(&format!("{f}")).unwrap();
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalize),
+        Value::Object(m) => m.values_mut().for_each(normalize),
+        _ => {}
+    }
+}
+
+/// The event paths a policy reads, and for each list it quantifies over,
+/// the paths its elements are read at.
+#[derive(Default)]
+struct Reads {
+    paths: Vec<Vec<Step>>,
+    elems: BTreeMap<String, (Vec<Step>, Vec<Vec<Step>>)>,
+}
+
+fn reads(policy: &Policy) -> Reads {
+    let mut r = Reads::default();
+    let mut slots: BTreeMap<u16, Vec<Step>> = BTreeMap::new();
+    let mut stack: Vec<&Expr> = policy
+        .rules
+        .iter()
+        .flat_map(|x| std::iter::once(&x.when).chain(x.unless.as_ref()))
+        .chain(policy.lets.iter().map(|l| &l.value))
+        .collect();
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            K::Path(p) => match p.root {
+                Root::Event => r.paths.push(p.steps.to_vec()),
+                Root::Local(slot) => {
+                    if let Some(list) = slots.get(&slot) {
+                        let key = format!("{list:?}");
+                        let entry = r
+                            .elems
+                            .entry(key)
+                            .or_insert_with(|| (list.clone(), Vec::new()));
+                        entry.1.push(p.steps.to_vec());
+                    }
+                }
+            },
+            K::Quant { slot, list, .. } => {
+                if let K::Path(p) = &list.kind {
+                    if p.root == Root::Event {
+                        slots.insert(*slot, p.steps.to_vec());
+                    }
+                }
+            }
+            _ => {}
+        }
+        stack.extend(e.children());
+    }
+    // Quantifier bodies are visited after their lists were seen above only
+    // when popped later; visit again so every element path is known.
+    let mut stack: Vec<&Expr> = policy
+        .rules
+        .iter()
+        .flat_map(|x| std::iter::once(&x.when).chain(x.unless.as_ref()))
+        .chain(policy.lets.iter().map(|l| &l.value))
+        .collect();
+    while let Some(e) = stack.pop() {
+        if let K::Path(p) = &e.kind {
+            if let Root::Local(slot) = p.root {
+                if let Some(list) = slots.get(&slot) {
+                    let entry = r
+                        .elems
+                        .entry(format!("{list:?}"))
+                        .or_insert_with(|| (list.clone(), Vec::new()));
+                    if !entry.1.contains(&p.steps.to_vec()) {
+                        entry.1.push(p.steps.to_vec());
+                    }
+                }
+            }
+        }
+        stack.extend(e.children());
+    }
+    r
+}
+
+fn set(root: &mut Value, path: &[Step], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *root = value;
+        return;
+    };
+    match first {
+        Step::Key(k) => {
+            if !root.is_object() {
+                *root = json!({});
+            }
+            let m = root.as_object_mut().unwrap();
+            let child = m.entry(k.to_string()).or_insert(Value::Null);
+            if rest.is_empty() {
+                *child = value;
+            } else {
+                set(child, rest, value);
+            }
+        }
+        Step::Index(n) => {
+            if !root.is_array() {
+                *root = json!([]);
+            }
+            let a = root.as_array_mut().unwrap();
+            while a.len() <= *n {
+                a.push(json!({}));
+            }
+            set(&mut a[*n], rest, value);
+        }
+    }
+}
+
+fn remove(root: &mut Value, path: &[Step]) {
+    match path {
+        [Step::Key(k)] => {
+            if let Some(m) = root.as_object_mut() {
+                m.remove(k.as_ref());
+            }
+        }
+        [Step::Key(k), rest @ ..] => {
+            if let Some(child) = root.get_mut(k.as_ref()) {
+                remove(child, rest);
+            }
+        }
+        [Step::Index(n), rest @ ..] => {
+            if let Some(child) = root.get_mut(*n) {
+                remove(child, rest);
+            }
+        }
+        [] => {}
+    }
+}
+
+fn base_events() -> Vec<Value> {
+    let mut out = vec![json!({})];
+    for dir in ["policies/events", "tests/cases/events"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for f in files {
+            out.push(serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap());
+        }
+    }
+    out
+}
+
+/// Events for one policy: the bases, then bases with 1 to 4 of the paths
+/// the policy reads (or a prefix of one) set to a pool value or removed.
+fn events(policy: &Policy, n: usize, seed: u64) -> Vec<String> {
+    let bases = base_events();
+    let pool = pool();
+    let r = reads(policy);
+    let mut rng = Rng(seed | 1);
+    let mut out: Vec<String> = bases.iter().map(|b| b.to_string()).collect();
+    let lists: Vec<&(Vec<Step>, Vec<Vec<Step>>)> = r.elems.values().collect();
+    while out.len() < n {
+        let mut ev = rng.pick(&bases).clone();
+        for _ in 0..=rng.below(4) {
+            let choice = rng.below(10);
+            if choice < 3 && !lists.is_empty() {
+                // A list the policy quantifies over, with generated elements.
+                let (list, fields) = rng.pick(&lists);
+                let mut items = Vec::new();
+                for _ in 0..rng.below(4) {
+                    if rng.below(8) == 0 {
+                        items.push(rng.pick(&pool).clone());
+                        continue;
+                    }
+                    let mut item = json!({});
+                    for f in fields.iter() {
+                        if f.is_empty() {
+                            item = rng.pick(&pool).clone();
+                        } else if rng.below(5) != 0 {
+                            set(&mut item, f, rng.pick(&pool).clone());
+                        }
+                    }
+                    items.push(item);
+                }
+                set(&mut ev, list, Value::Array(items));
+            } else if !r.paths.is_empty() {
+                let path = rng.pick(&r.paths);
+                let len = if rng.below(6) == 0 {
+                    1 + rng.below(path.len().max(1))
+                } else {
+                    path.len()
+                };
+                let prefix = &path[..len.min(path.len())];
+                if rng.below(7) == 0 {
+                    remove(&mut ev, prefix);
+                } else {
+                    set(&mut ev, prefix, rng.pick(&pool).clone());
+                }
+            }
+        }
+        normalize(&mut ev);
+        out.push(ev.to_string());
+    }
+    out
+}
+
+// ---- comparing ----
+
+/// The calls the Action must make for the interpreter's decision.
+fn expected_calls(policy: &Policy, event_text: &str) -> Value {
+    let event = eval::parse_event(event_text).unwrap();
+    let d = eval::evaluate(policy, &event, NOW);
+    match &d.effect {
+        None => json!([]),
+        Some(Effect::Deny { reason }) => json!([[
+            "access.deny",
+            [reason.as_deref().unwrap_or(action::DEFAULT_DENY_REASON)]
+        ]]),
+        Some(Effect::Skip | Effect::Exempt) => json!([["multifactor.enable", ["none"]]]),
+        Some(Effect::Require(Challenge::Provider {
+            provider,
+            remember_browser,
+        })) => json!([[
+            "multifactor.enable",
+            [provider.as_ref(), {"allowRememberBrowser": remember_browser}]
+        ]]),
+        Some(Effect::Require(c)) => Value::Array(
+            c.steps()
+                .iter()
+                .map(|step| {
+                    let objs: Vec<Value> = step
+                        .factors
+                        .iter()
+                        .map(|f| json!({"type": f.as_ref()}))
+                        .collect();
+                    let verb = step.kind.as_str();
+                    if objs.len() == 1 {
+                        json!([format!("authentication.{verb}With"), [objs[0]]])
+                    } else {
+                        json!([format!("authentication.{verb}WithAny"), [objs]])
+                    }
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Runs the code on the events in one node process; one result per event.
+fn run_node(code: &str, events: &[String], tz: &str, tag: &str) -> Vec<Value> {
+    let dir = std::env::temp_dir().join(format!("mfapol-action-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let code_path = dir.join("code.js");
+    let events_path = dir.join("events.ndjson");
+    std::fs::write(&code_path, code).unwrap();
+    std::fs::write(&events_path, events.join("\n") + "\n").unwrap();
+    let out = Command::new("node")
+        .arg("tests/action/runner.js")
+        .arg(&code_path)
+        .arg(&events_path)
+        .arg(NOW.to_string())
+        .env("TZ", tz)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "node failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The events on which the Action's calls differ from the interpreter's
+/// decision (or the Action logged, which only its failure handler does).
+fn differences(policy: &Policy, code: &str, events: &[String], tz: &str, tag: &str) -> Vec<String> {
+    let got = run_node(code, events, tz, tag);
+    assert_eq!(got.len(), events.len(), "one result per event");
+    let mut diffs = Vec::new();
+    for (ev, g) in events.iter().zip(&got) {
+        let want = expected_calls(policy, ev);
+        let logs = g["logs"].as_array().map_or(0, Vec::len);
+        if g["calls"] != want || logs != 0 {
+            diffs.push(format!(
+                "TZ={tz}\n  event: {ev}\n  interpreter: {want}\n  action: {g}"
+            ));
+        }
+    }
+    diffs
+}
+
+fn per_policy() -> usize {
+    std::env::var("MFAPOL_ACTION_EVENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(400)
+}
+
+#[test]
+fn every_policy_decides_as_the_interpreter_in_node() {
+    require_node();
+    let n = per_policy();
+    let mut total = 0usize;
+    let mut failures = Vec::new();
+    for (i, path) in policies().iter().enumerate() {
+        let (policy, src) = load(path);
+        let code = action::compile(
+            &policy,
+            action::Target {
+                source_name: &src.name,
+                source_text: &src.text,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let evs = events(&policy, n, 0x9e37_79b9_7f4a_7c15 ^ i as u64);
+        for tz in ["UTC", "America/New_York"] {
+            total += evs.len();
+            let diffs = differences(&policy, &code, &evs, tz, &format!("p{i}"));
+            for d in diffs.into_iter().take(3) {
+                failures.push(format!("{}: {d}", path.display()));
+            }
+        }
+        // Each rule alone, with no default: its calls show exactly when it
+        // applies, which the whole policy's strongest-first decision hides.
+        if policy.rules.len() > 1 {
+            for (j, rule) in policy.rules.iter().enumerate() {
+                let mut one = policy.clone();
+                one.rules = vec![rule.clone()];
+                one.default = None;
+                let code = action::compile(
+                    &one,
+                    action::Target {
+                        source_name: &src.name,
+                        source_text: &src.text,
+                    },
+                )
+                .unwrap();
+                let evs = events(&one, n / 3, 0x51_7cc1_b727_220a ^ (i * 1000 + j) as u64);
+                let tz = if j % 2 == 0 {
+                    "UTC"
+                } else {
+                    "America/New_York"
+                };
+                total += evs.len();
+                let diffs = differences(&one, &code, &evs, tz, &format!("p{i}r{j}"));
+                for d in diffs.into_iter().take(3) {
+                    failures.push(format!("{} rule {}: {d}", path.display(), rule.name));
+                }
+            }
+        }
+    }
+    eprintln!("compared {total} events over {} policies", policies().len());
+    assert!(total > 0);
+    assert!(
+        failures.is_empty(),
+        "{} differences, first ones:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The lead's repro of a `let` holding a quantifier used in another
+/// quantifier's body: lexical scope, so `require_mfa` (the interpreter
+/// once decided `none` here, an interpreter bug fixed since).
+#[test]
+fn a_let_quantifier_inside_a_quantifier_is_lexically_scoped() {
+    require_node();
+    let (policy, src) = load(Path::new("tests/action/let-scope.mfapolicy"));
+    let code = action::compile(
+        &policy,
+        action::Target {
+            source_name: &src.name,
+            source_text: &src.text,
+        },
+    )
+    .unwrap();
+    let ev =
+        r#"{"authorization":{"roles":["admin"]},"authentication":{"methods":[{"name":"mfa"}]}}"#;
+    let got = run_node(&code, &[ev.to_string()], "UTC", "scope");
+    assert_eq!(
+        got[0]["calls"],
+        json!([["multifactor.enable", ["any", {"allowRememberBrowser": false}]]])
+    );
+    assert_eq!(expected_calls(&policy, ev), got[0]["calls"]);
+}
+
+/// Negative controls: a planted difference in the emitted code, and one in
+/// the run-time helpers (timestamps read by `Date.parse`, which uses local
+/// time), are each caught by the same comparison.
+#[test]
+fn the_harness_catches_a_planted_difference() {
+    require_node();
+    let path = Path::new("tests/action/typed.mfapolicy");
+    let (policy, src) = load(path);
+    let code = action::compile(
+        &policy,
+        action::Target {
+            source_name: &src.name,
+            source_text: &src.text,
+        },
+    )
+    .unwrap();
+    let evs = events(&policy, 400, 7);
+    assert!(differences(&policy, &code, &evs, "America/New_York", "ok").is_empty());
+
+    let at = code.find("// ---- rules:").unwrap();
+    let flipped = format!(
+        "{}{}",
+        &code[..at],
+        code[at..].replacen("$innet(", "!$innet(", 1)
+    );
+    assert_ne!(flipped, code);
+    let d = differences(&policy, &flipped, &evs, "UTC", "flip");
+    assert!(!d.is_empty(), "an inverted address check went unnoticed");
+
+    let mut since = policy.clone();
+    since.rules.retain(|r| r.name.as_ref() == "r_since");
+    since.default = None;
+    let since_code = action::compile(
+        &since,
+        action::Target {
+            source_name: &src.name,
+            source_text: &src.text,
+        },
+    )
+    .unwrap();
+    let since_evs = events(&since, 400, 11);
+    assert!(differences(&since, &since_code, &since_evs, "America/New_York", "ok2").is_empty());
+    let local_time = since_code.replacen(
+        "function $parseTime(s) {",
+        "function $parseTime(s) {\n  const p = Date.parse(s);\n  if (!Number.isNaN(p)) return p;",
+        1,
+    );
+    let d = differences(&since, &local_time, &since_evs, "America/New_York", "date");
+    assert!(
+        !d.is_empty(),
+        "timestamps read by Date.parse went unnoticed"
+    );
+}
+
+// ---- generated policies ----
+
+const ATOMS: &[&str] = &[
+    "ip in [203.0.113.0/24, ::ffff:198.51.100.0/120, 2001:db8:10::/48]",
+    "ip in 10.0.0.0/8",
+    "ip == 203.0.113.5",
+    "connection == \"corp-ad\"",
+    "connection in [\"corp-ad\", \"google-oauth2\"]",
+    "country in [\"KP\", \"IR\"]",
+    "continent != \"EU\"",
+    "email ends_with \"@corp.example\"",
+    "email matches \"^[a-z.]+@(corp|staff)\\\\.example$\"",
+    "email matches \"\\\\d\"",
+    "lower(email) contains \"admin\"",
+    "len(email) > 12",
+    "len(roles) > 1",
+    "\"admin\" in roles",
+    "roles contains \"adm\"",
+    "user.app_metadata.n >= 3",
+    "user.app_metadata.n == 9007199254740993",
+    "user.app_metadata.f < 2.5",
+    "user.app_metadata.ts > now - 30d",
+    "user.created_at + user.app_metadata.d > now",
+    "user.app_metadata.a == ip",
+    "\"x\" in user.app_metadata.ls",
+    "user.user_metadata.x == 3",
+    "user.user_metadata.x == \"a\"",
+    "user.user_metadata.x",
+    "user.user_metadata.x > 2",
+    "user.user_metadata.x contains \"a\"",
+    "user.user_metadata.x == user.user_metadata.y",
+    "user.user_metadata.x in [203.0.113.0/24]",
+    "exists(user.user_metadata.x)",
+    "user.email_verified",
+    "stats.logins_count < 5",
+    "user.last_password_reset < now - 90d",
+    "any m in authentication.methods: m.name == \"mfa\" and m.timestamp > now - 12h",
+    "all r in roles: r starts_with \"adm\"",
+    "any g in user.user_metadata.x: g == \"a\"",
+    "\"a\" in split(user.user_metadata.x, \",\")",
+    "any p in split(user.user_metadata.x, user.user_metadata.y): trim(p) == \"a\"",
+    "len(split(email, \"@\")) == 2",
+    "trim(user.user_metadata.x) == \"a\"",
+    "true",
+    "false",
+];
+
+const EFFECTS: &[&str] = &[
+    "require mfa",
+    "require mfa using \"guardian\" with remember_browser",
+    "require mfa using \"duo\"",
+    "require mfa using factors [\"otp\", \"email\"]",
+    "require mfa using factors [\"push-notification\"]",
+    "enroll mfa using factors [\"otp\", \"webauthn-roaming\"]",
+    "require mfa using factors [\"otp\"] then challenge using factors [\"phone\"]",
+    "enroll mfa using factors [\"phone\"] then challenge using factors [\"otp\", \"email\"] then enroll using factors [\"otp\"]",
+    "skip mfa",
+    "exempt",
+    "deny \"not from here\"",
+    "deny",
+];
+
+fn gen_cond(rng: &mut Rng, depth: u32, lets: usize) -> String {
+    let pick = rng.below(10);
+    if depth == 0 || pick < 4 {
+        if lets > 0 && rng.below(5) == 0 {
+            return format!("l{}", rng.below(lets));
+        }
+        if rng.below(6) == 0 && lets > 0 {
+            // A let used inside a quantifier body (lexical scope).
+            return format!("(any r in roles: l{} and r == \"admin\")", rng.below(lets));
+        }
+        return format!("({})", rng.pick(ATOMS));
+    }
+    match pick {
+        4 | 5 => format!(
+            "({} and {})",
+            gen_cond(rng, depth - 1, lets),
+            gen_cond(rng, depth - 1, lets)
+        ),
+        6 | 7 => format!(
+            "({} or {})",
+            gen_cond(rng, depth - 1, lets),
+            gen_cond(rng, depth - 1, lets)
+        ),
+        _ => format!("not {}", gen_cond(rng, depth - 1, lets)),
+    }
+}
+
+fn gen_policy(rng: &mut Rng) -> String {
+    let mut p = String::from(
+        "declare user.app_metadata.n: int\ndeclare user.app_metadata.f: float\n\
+         declare user.app_metadata.ts: timestamp\ndeclare user.app_metadata.d: duration\n\
+         declare user.app_metadata.a: ip\ndeclare user.app_metadata.ls: list<string>\n",
+    );
+    let lets = rng.below(3);
+    for i in 0..lets {
+        p.push_str(&format!("let l{i} = {}\n", gen_cond(rng, 2, i)));
+    }
+    for i in 0..1 + rng.below(5) {
+        p.push_str(&format!(
+            "rule g{i}: {} when {}",
+            rng.pick(EFFECTS),
+            gen_cond(rng, 3, lets)
+        ));
+        if rng.below(3) == 0 {
+            p.push_str(&format!(" unless {}", gen_cond(rng, 2, lets)));
+        }
+        p.push('\n');
+    }
+    if rng.below(2) == 0 {
+        // `exempt` is a rule effect only.
+        let e = rng.pick(EFFECTS);
+        let d = if *e == "exempt" { "skip mfa" } else { e };
+        p.push_str(&format!("default {d}\n"));
+    }
+    p
+}
+
+#[test]
+fn generated_policies_decide_as_the_interpreter_in_node() {
+    require_node();
+    let count = std::env::var("MFAPOL_ACTION_POLICIES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40usize);
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut failures = Vec::new();
+    let mut total = 0usize;
+    for i in 0..count {
+        let text = gen_policy(&mut rng);
+        let src = SourceFile::new(format!("generated-{i}.mfapolicy").as_str(), text.clone());
+        let compiled = mfapol::compile(&src, schema::auth0_post_login());
+        let Some(policy) = compiled.policy else {
+            panic!(
+                "a generated policy does not check (a generator bug):\n{text}\n{:?}",
+                compiled.diagnostics
+            );
+        };
+        let code = action::compile(
+            &policy,
+            action::Target {
+                source_name: &src.name,
+                source_text: &src.text,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let evs = events(&policy, per_policy() / 2, rng.next());
+        let tz = if i % 2 == 0 {
+            "UTC"
+        } else {
+            "America/New_York"
+        };
+        total += evs.len();
+        for d in differences(&policy, &code, &evs, tz, &format!("g{i}"))
+            .into_iter()
+            .take(3)
+        {
+            failures.push(format!("policy:\n{text}{d}"));
+        }
+    }
+    eprintln!("compared {total} events over {count} generated policies");
+    assert!(
+        failures.is_empty(),
+        "{} differences, first ones:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
