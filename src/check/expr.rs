@@ -365,10 +365,10 @@ impl Checker<'_> {
             });
             return None;
         }
-        let arg = self.expr(&args[0])?;
+        let arg = self.expr(args.first()?)?;
         let arg = self.by_name(arg);
         if func == Func::Split {
-            let sep = self.expr(&args[1])?;
+            let sep = self.expr(args.get(1)?)?;
             let sep = self.by_name(sep);
             for (a, what) in [(&arg, "a string to split"), (&sep, "a string separator")] {
                 if !matches!(

@@ -29,6 +29,10 @@ impl<'a> Checker<'a> {
     /// `or` is inside the quantifier, and one side does not use `r`. Only
     /// `or` under `any` and `and` under `all` differ from the reading with
     /// the connective outside (on an empty list); those are reported.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "indexes found in the same slices they index (`first_free` is a position in `items`), counts bounded by the policy size"
+    )]
     fn quantifier_scope(&mut self, e: &ast::Expr) {
         match &e.node {
             ExprKind::Quant(q, var, list, body) => {
@@ -175,6 +179,10 @@ impl<'a> Checker<'a> {
     /// Rules whose conditions visibly exclude each other (`A` and `not A`,
     /// `X == "a"` and `X == "b"`, an `unless` that holds the other's
     /// condition) are not reported.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "indexes found in the same slices they index (`first_free` is a position in `items`), counts bounded by the policy size"
+    )]
     fn skip_overlap(&mut self, policy: &ast::Policy) {
         let rules: Vec<&ast::Rule> = policy
             .items
@@ -282,6 +290,10 @@ fn mentions(e: &ast::Expr, var: &str) -> bool {
 }
 
 /// Whether the `(` that starts `text` closes at its last character.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "indexes found in the same slices they index (`first_free` is a position in `items`), counts bounded by the policy size"
+)]
 fn closes_at_end(text: &str) -> bool {
     let mut depth = 0usize;
     let mut in_str = false;

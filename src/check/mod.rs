@@ -151,6 +151,10 @@ impl<'a> Checker<'a> {
                 .is_some_and(|r| self.schema.record(r).field(name).is_some())
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn items(&mut self, policy: &'a ast::Policy) {
         // Names first, so items may refer to each other in any order.
         let mut rule_names: HashMap<Arc<str>, Span> = HashMap::new();
@@ -356,6 +360,10 @@ impl<'a> Checker<'a> {
     }
 
     /// The checked steps of a factor sequence: the first, then the rest.
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn steps(
         &mut self,
         first: ast::StepKind,
@@ -384,6 +392,10 @@ impl<'a> Checker<'a> {
 
     /// A checked factor list: a literal, or a `let` holding one (whose
     /// elements are reported where the `let` wrote them).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn factor_list(
         &mut self,
         kind: ast::StepKind,
@@ -469,6 +481,11 @@ impl<'a> Checker<'a> {
         ok.then(|| list.iter().map(|f| Arc::from(f.node.as_str())).collect())
     }
 
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn check_let(&mut self, i: usize) -> Option<(Type, LetValue, u64)> {
         match &self.let_state[i] {
             LetState::Done { ty, value, size } => return Some((ty.clone(), value.clone(), *size)),
@@ -551,6 +568,11 @@ impl<'a> Checker<'a> {
     /// The order to check `let`s in: each after the `let`s it refers to.
     /// Iterative, so a long chain cannot overflow the stack; a loop is
     /// reported here, at the reference that closes it, and its `let`s fail.
+    #[expect(
+        clippy::arithmetic_side_effects,
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn let_order(&mut self) -> Vec<usize> {
         let n = self.let_defs.len();
         let refs: Vec<Vec<(usize, Span)>> = self
@@ -611,6 +633,11 @@ impl<'a> Checker<'a> {
         order
     }
 
+    #[expect(
+        clippy::arithmetic_side_effects,
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn report_cycle(&mut self, cycle: &[usize], back: usize, span: Span) {
         let names: Vec<&str> = cycle
             .iter()
@@ -695,6 +722,11 @@ impl<'a> Checker<'a> {
         }
     }
 
+    #[expect(
+        clippy::arithmetic_side_effects,
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn declare(&mut self, d: &ast::Declare) {
         let Some(ty) = self.type_expr(&d.ty) else {
             return;

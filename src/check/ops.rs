@@ -26,7 +26,7 @@ impl Checker<'_> {
         let mut steps = p.steps.to_vec();
         steps.push(Step::Key(Arc::from(field.as_str())));
         let strict = if p.strict == p.steps.len() {
-            p.strict + 1
+            p.strict.saturating_add(1)
         } else {
             p.strict
         };

@@ -46,6 +46,10 @@ impl Checker<'_> {
     }
 
     /// Rewrites the help of the undeclared-key warning for `x` to `text`.
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "local slots and let indexes come from the checker's own tables; offsets inside the policy text"
+    )]
     pub(super) fn suggest_declare_text(&mut self, x: &ir::Expr, text: String) {
         if x.ty != Type::Dynamic {
             return;
@@ -155,6 +159,10 @@ impl Checker<'_> {
         Some(mk(kind, ty, e.span))
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "local slots and let indexes come from the checker's own tables; offsets inside the policy text"
+    )]
     fn resolve_root(&mut self, name: &Arc<str>, span: Span, rest: &str) -> Option<Resolved> {
         let has_steps = !rest.is_empty();
         if let Some(slot) = self.locals.iter().rposition(|(n, _)| n == name) {
@@ -279,6 +287,10 @@ impl Checker<'_> {
         Some(format!("to compare with text, quote it: `\"{name}\"`"))
     }
 
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "local slots and let indexes come from the checker's own tables; offsets inside the policy text"
+    )]
     fn step(&mut self, walk: &mut Walk, key: StepSyntax, span: Span) -> Option<()> {
         // A `dynamic` value on the way to a declared key is structure the
         // policy declared: a non-object there is a misfit, as in the schema.

@@ -22,6 +22,10 @@ pub(super) fn detailed_error(rule: Rule, text: &str) -> SyntaxError {
     }
 }
 
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
 fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     use pest::error::{ErrorVariant, InputLocation};
     let mut pos = match err.location {
@@ -217,10 +221,10 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
         };
         wanted.insert(0, what);
     }
-    let expected = match wanted.len() {
-        0 => "something else".to_string(),
-        1 => wanted[0].to_string(),
-        n => format!("{} or {}", wanted[..n - 1].join(", "), wanted[n - 1]),
+    let expected = if wanted.is_empty() {
+        "something else".to_string()
+    } else {
+        crate::check::suggest::join_or(&wanted)
     };
     let after = if prev.is_empty() {
         String::new()
@@ -322,6 +326,10 @@ fn starts_operand(tok: &str) -> bool {
 
 /// Whether the condition before `pos` (since `when`, `unless`, `and`, `or`
 /// or `(`) already holds a comparison, so what follows is a second one.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
 fn condition_is_complete(text: &str, pos: usize) -> bool {
     let before = &text[..pos.min(text.len())];
     let start = ["when ", "unless ", " and ", " or ", "(", "\n"]
@@ -357,6 +365,11 @@ fn quote_token(tok: &str) -> String {
 
 /// `24hours`, `15min`, `24 hours`: a number with a unit word. Returns the
 /// text as written, the literal meant (when the unit is known) and where.
+#[expect(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
 fn bad_duration(text: &str, pos: usize) -> Option<(String, Option<String>, Span)> {
     let pos = pos.min(text.len());
     let bytes = text.as_bytes();
@@ -410,6 +423,10 @@ fn unit_letter(unit: &str) -> Option<&'static str> {
 }
 
 /// Up to `n` identifier-like words before `pos` (skipping comments), oldest first.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
 fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
     let mut before = &text[..pos.min(text.len())];
     let mut out = Vec::new();
@@ -436,6 +453,10 @@ fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
 
 /// Byte offset just past the token that ends before `pos` (skipping
 /// whitespace and comments), if any.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
 fn previous_token_end(text: &str, pos: usize) -> Option<usize> {
     let mut before = &text[..pos.min(text.len())];
     loop {
@@ -483,6 +504,10 @@ fn is_reserved(word: &str) -> bool {
 }
 
 /// The token that ends just before `pos`, skipping whitespace and comments.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
 fn previous_token(text: &str, pos: usize) -> String {
     let mut before = &text[..pos.min(text.len())];
     loop {
