@@ -462,3 +462,16 @@ fn deny_warnings_says_why() {
         "{out}"
     );
 }
+
+/// An event with none of the fields the policy reads (here: wrapped) is
+/// reported, not decided.
+#[test]
+fn event_unrecognised() {
+    let out = run(
+        b"require mfa when connection == \"corp-ad\"\n",
+        Some("{\"event\": {\"connection\": {\"name\": \"corp-ad\"}}}\n"),
+        &["eval", "policy.mfapolicy", "event.json"],
+    );
+    assert!(out.contains("mfapol::event_unrecognised"), "{out}");
+    insta::assert_snapshot!("event_unrecognised", out);
+}
