@@ -111,7 +111,7 @@ impl<'a> Cx<'a, '_> {
         }
         let values = operands
             .iter()
-            .filter_map(|(x, v)| path_text(x).map(|p| (p, super::trace::stored(v))))
+            .filter_map(|(x, v)| super::trace::operand_key(x).map(|p| (p, super::trace::stored(v))))
             .collect();
         trace.push(Check {
             span: e.span,
@@ -277,6 +277,10 @@ impl<'a> Cx<'a, '_> {
                 Truth::Unknown => return Truth::Unknown,
                 Truth::False => {}
             }
+        }
+        // An empty list decides alone (`any` false, `all` true): say so.
+        if n == 0 && self.trace.is_some() {
+            self.note(list, &[(list, &lv)], miss);
         }
         miss
     }

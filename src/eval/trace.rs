@@ -25,6 +25,29 @@ pub struct RuleTrace {
     pub checks: Vec<Check>,
 }
 
+/// The key a check's operand value is stored under: a path's text
+/// (`request.ip`); for a quantifier variable `\0local:SLOT`; for `now`,
+/// time arithmetic and function calls `\0span:START:END` (the explainer
+/// shows the source text there). Constants are not stored.
+pub(super) fn operand_key(x: &crate::ir::Expr) -> Option<Arc<str>> {
+    use crate::ir::ExprKind as K;
+    match &x.kind {
+        K::Path(p) => Some(p.text.clone()),
+        K::Local(slot) => Some(Arc::from(format!("{LOCAL_KEY}{slot}"))),
+        K::Now | K::Arith(..) | K::Call(..) => Some(Arc::from(format!(
+            "{SPAN_KEY}{}:{}",
+            x.span.start, x.span.end
+        ))),
+        _ => None,
+    }
+}
+
+/// Prefix of a stored value's key for a quantifier variable (see [`operand_key`]).
+pub const LOCAL_KEY: &str = "\0local:";
+
+/// Prefix of a stored value's key for a computed operand (see [`operand_key`]).
+pub const SPAN_KEY: &str = "\0span:";
+
 /// A string value read by a check is stored up to this many characters.
 pub const MAX_TRACE_STRING_CHARS: usize = 256;
 
