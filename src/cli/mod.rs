@@ -232,7 +232,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(a) => check::run(&a.paths, a.format, a.deny_warnings),
         Command::Eval(a) => eval::run(&a),
-        Command::Fmt(a) => fmt::run(&a.paths, a.check),
+        Command::Fmt(a) => fmt::run(&a.paths, a.check, a.force),
         Command::Completions { shell } => {
             // Into a buffer: clap_complete panics when its writer fails.
             let mut cmd = <Cli as clap::CommandFactory>::command();
