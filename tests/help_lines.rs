@@ -219,6 +219,25 @@ fn metadata_helps() {
             want: "require_mfa",
         },
         Case {
+            policy: "require mfa when any r in user.app_metadata.roles: r == \"admin\"\n",
+            code: "mfapol::undeclared_metadata",
+            says: &["declare user.app_metadata.roles: list<T>", "`list<string>`"],
+            edits: &[(
+                "require",
+                "declare user.app_metadata.roles: list<string>\nrequire",
+            )],
+            event: json!({"user": {"app_metadata": {"roles": ["admin"]}}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "declare organization.metadata.flag: bool\nrequire mfa when organization.metadata.flag == \"true\"\n",
+            code: "mfapol::type_mismatch",
+            says: &["keep the quotes and declare it `declare organization.metadata.flag: string`"],
+            edits: &[("flag: bool", "flag: string")],
+            event: json!({"organization": {"id": "org_1", "name": "acme", "display_name": "Acme", "metadata": {"flag": "true"}}}),
+            want: "require_mfa",
+        },
+        Case {
             policy: "require mfa when roles == \"admin\"\n",
             code: "mfapol::type_mismatch",
             says: &[],

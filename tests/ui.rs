@@ -342,6 +342,16 @@ ui_as!(
     "require mfa when \"admin\" in user.app_metadata.roles\n"
 );
 ui_as!(
+    help_declare_list_for_any,
+    "undeclared_metadata",
+    "require mfa when any r in user.app_metadata.roles: r == \"admin\"\n"
+);
+ui_as!(
+    help_string_map_keeps_quotes,
+    "type_mismatch",
+    "declare organization.metadata.flag: bool\nrequire mfa when organization.metadata.flag == \"true\"\n"
+);
+ui_as!(
     help_list_equals_value,
     "type_mismatch",
     "require mfa when roles == \"admin\"\n"
