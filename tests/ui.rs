@@ -485,3 +485,14 @@ fn event_unrecognised() {
     assert!(out.contains("mfapol::event_unrecognised"), "{out}");
     insta::assert_snapshot!("event_unrecognised", out);
 }
+
+/// An event without an optional field the policy reads is still an event.
+#[test]
+fn event_without_an_optional_root_is_decided() {
+    let out = run(
+        b"require mfa when organization == \"acme\"\n",
+        Some("{\"user\": {\"user_id\": \"a\"}, \"request\": {\"ip\": \"192.0.2.1\"}}\n"),
+        &["eval", "policy.mfapolicy", "event.json"],
+    );
+    assert!(!out.contains("mfapol::event_unrecognised"), "{out}");
+}

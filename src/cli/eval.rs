@@ -132,6 +132,25 @@ pub fn shape_problem(roots: &[String], event: &serde_json::Value) -> Option<Even
     if roots.is_empty() || roots.iter().any(|r| obj.contains_key(r)) {
         return None;
     }
+    // An event without an optional field the policy reads (`organization`)
+    // is still an event: only one with none of the fields every event has
+    // (`user`, `request`, `connection`, ...) is reported.
+    let schema = schema::auth0_post_login();
+    let required: Vec<&str> = schema
+        .root
+        .map(|r| {
+            schema
+                .record(r)
+                .fields
+                .iter()
+                .filter(|f| !f.optional && !f.hidden)
+                .map(|f| f.name.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    if required.iter().any(|k| obj.contains_key(*k)) {
+        return None;
+    }
     let listed = roots
         .iter()
         .take(6)
