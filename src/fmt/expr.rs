@@ -99,7 +99,8 @@ fn duration_as_written(e: &Expr, secs: i64) -> Option<String> {
         let text = s
             .as_deref()?
             .get(e.span.start as usize..e.span.end as usize)?;
-        let (num, unit) = text.split_at(text.len().checked_sub(1)?);
+        let cut = text.len().checked_sub(1)?;
+        let (num, unit) = (text.get(..cut)?, text.get(cut..)?);
         let n: i64 = num.parse().ok()?;
         let mult = match unit {
             "s" => 1,
