@@ -505,7 +505,7 @@ fn explain_shows_not_values_and_empty_lists() {
     let dir = scratch(&[
         (
             "p.mfapolicy",
-            b"let office = [10.0.0.0/8]\nrule corp: require mfa when connection == \"corp-ad\" and not ip in office\nrule fresh: require mfa when user.created_at > now - 24h\nrule admin: require mfa when any r in roles: r starts_with \"admin\"\nrule all_mfa: skip mfa when all m in authentication.methods: m.name == \"mfa\"\n",
+            b"let office = [10.0.0.0/8]\nrule corp: require mfa when connection == \"corp-ad\" and not ip in office\nrule fresh: require mfa when user.created_at > now - 24h\nrule admin: require mfa when any r in roles: r starts_with \"admin\"\nrule all_mfa: skip mfa when all m in authentication.methods: m.name == \"mfa\"\nrule many: require mfa when len(roles) > 2\n",
         ),
         (
             "e.json",
@@ -539,6 +539,11 @@ fn explain_shows_not_values_and_empty_lists() {
     assert!(!text.contains("✗ ip in office"), "{text}");
     assert!(
         text.contains("now - 24h = \"2025-05-31T12:00:00Z\""),
+        "{text}"
+    );
+    // The event path inside a function call is shown with the call's value.
+    assert!(
+        text.contains("[len(roles) = 0, authorization.roles = []]"),
         "{text}"
     );
     assert!(

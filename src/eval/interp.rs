@@ -109,10 +109,13 @@ impl<'a> Cx<'a, '_> {
         if trace.len() >= MAX_CHECKS_PER_RULE {
             return;
         }
-        let values = operands
+        let mut values: Vec<_> = operands
             .iter()
             .filter_map(|(x, v)| super::trace::operand_key(x).map(|p| (p, super::trace::stored(v))))
             .collect();
+        // The event paths inside a computed operand (`lower(email)`,
+        // `user.created_at + 1d`), read again without failing.
+        super::trace::inner_paths(self.event, operands, &mut values);
         trace.push(Check {
             span: e.span,
             truth: result,

@@ -42,6 +42,49 @@ pub(super) fn operand_key(x: &crate::ir::Expr) -> Option<Arc<str>> {
     }
 }
 
+/// Adds to `values` the event paths read inside the computed operands
+/// (calls and time arithmetic) of a check, each once, as the event holds
+/// them. A path that cannot be followed is left out (evaluating the
+/// operand reported it).
+pub(super) fn inner_paths(
+    event: &Json,
+    operands: &[(&crate::ir::Expr, &Value<'_>)],
+    values: &mut Vec<(Arc<str>, Json)>,
+) {
+    use crate::ir::{ExprKind as K, Root, Step};
+    fn walk<'x>(x: &'x crate::ir::Expr, out: &mut Vec<&'x crate::ir::Path>) {
+        match &x.kind {
+            K::Path(p) if p.root == Root::Event => out.push(p),
+            _ => {
+                for c in x.children() {
+                    walk(c, out);
+                }
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    for (x, _) in operands {
+        if matches!(x.kind, K::Call(..) | K::Arith(..)) {
+            walk(x, &mut paths);
+        }
+    }
+    for p in paths {
+        if values.iter().any(|(k, _)| *k == p.text) {
+            continue;
+        }
+        let mut cur = Some(event);
+        for step in p.steps.iter() {
+            cur = match (step, cur) {
+                (Step::Key(k), Some(Json::Object(m))) => m.get(k.as_ref()),
+                (Step::Index(n), Some(Json::Array(a))) => a.get(*n),
+                _ => None,
+            };
+        }
+        let shown = cur.map_or(Json::Null, |j| json(j, 0));
+        values.push((p.text.clone(), shown));
+    }
+}
+
 /// Prefix of a stored value's key for a quantifier variable (see [`operand_key`]).
 pub const LOCAL_KEY: &str = "\0local:";
 
