@@ -4,6 +4,9 @@
 use super::{CheckError, Checker};
 use crate::syntax::ast::{self, Effect, ExprKind, Quantifier};
 
+/// The most (skip rule, other rule) pairs [`Checker::skip_overlap`] compares.
+const MAX_OVERLAP_PAIRS: usize = 40_000;
+
 impl<'a> Checker<'a> {
     /// Runs the lints over the parsed policy (after checking, so `let`s and
     /// `declare`s know whether they were used).
@@ -117,7 +120,7 @@ impl<'a> Checker<'a> {
     /// so the deny applies over them. `default deny` says the same without
     /// that failure.
     fn deny_complement(&mut self, policy: &ast::Policy) {
-        let others: Vec<String> = policy
+        let others: std::collections::HashSet<String> = policy
             .items
             .iter()
             .filter_map(|i| match i {
@@ -184,6 +187,15 @@ impl<'a> Checker<'a> {
                 _ => None,
             })
             .collect();
+        // Bounded: a policy with thousands of rules of each kind is not
+        // compared pair by pair (checking must stay fast).
+        let skips = rules
+            .iter()
+            .filter(|r| matches!(r.effect.node, Effect::Skip))
+            .count();
+        if skips.saturating_mul(rules.len().saturating_sub(skips)) > MAX_OVERLAP_PAIRS {
+            return;
+        }
         for s in rules
             .iter()
             .filter(|r| matches!(r.effect.node, Effect::Skip))
