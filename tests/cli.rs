@@ -342,9 +342,10 @@ fn explain_json_lists_every_rule_deciding_first_with_values() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["expr"] == "ip in office")
+        .find(|c| c["expr"] == "not ip in office")
         .unwrap();
-    assert_eq!(ip_check["result"], "false");
+    // Shown as written: the `not` and its outcome (issue 9).
+    assert_eq!(ip_check["result"], "true");
     assert_eq!(ip_check["values"]["request.ip"], "198.51.100.23");
     let human = mfapol()
         .current_dir(&dir)
@@ -436,7 +437,7 @@ fn hostile_policies_get_diagnostics_not_crashes() {
 fn github_annotations_and_sarif() {
     let dir = scratch(&[(
         "p.mfapolicy",
-        b"require mfa when usr.email == \"x\"\ndeny when ip in 10.1.2.3/8\n",
+        b"require mfa when usr.email == \"x\"\nrequire mfa when ip in 10.1.2.3/8\n",
     )]);
     let out = mfapol()
         .current_dir(&dir)
@@ -494,4 +495,68 @@ fn completions_and_man_page() {
     }
     let out = mfapol().arg("man").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains(".TH mfapol 1"));
+}
+
+/// `eval --explain` (issue 9): a check under `not` is shown as written with
+/// the `not`'s outcome; computed operands and quantifier variables show
+/// their values; an empty list says what it means for `any` and `all`.
+#[test]
+fn explain_shows_not_values_and_empty_lists() {
+    let dir = scratch(&[
+        (
+            "p.mfapolicy",
+            b"let office = [10.0.0.0/8]\nrule corp: require mfa when connection == \"corp-ad\" and not ip in office\nrule fresh: require mfa when user.created_at > now - 24h\nrule admin: require mfa when any r in roles: r starts_with \"admin\"\nrule all_mfa: skip mfa when all m in authentication.methods: m.name == \"mfa\"\nrule many: require mfa when len(roles) > 2\n",
+        ),
+        (
+            "e.json",
+            b"{\"connection\":{\"name\":\"corp-ad\"},\"request\":{\"ip\":\"192.0.2.1\"},\"user\":{\"created_at\":\"2025-06-01T00:00:00Z\"},\"authorization\":{\"roles\":[]},\"authentication\":{\"methods\":[]}}",
+        ),
+        (
+            "f.json",
+            b"{\"connection\":{\"name\":\"x\"},\"request\":{\"ip\":\"192.0.2.1\"},\"authorization\":{\"roles\":[\"dev\"]}}",
+        ),
+    ]);
+    let run = |event: &str| {
+        let out = mfapol()
+            .current_dir(&dir)
+            .args([
+                "eval",
+                "--explain",
+                "p.mfapolicy",
+                event,
+                "--now",
+                "2025-06-01T12:00:00Z",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = run("e.json");
+    assert!(
+        text.contains("✓ not ip in office    [request.ip = \"192.0.2.1\"]"),
+        "{text}"
+    );
+    assert!(!text.contains("✗ ip in office"), "{text}");
+    assert!(
+        text.contains("now - 24h = \"2025-05-31T12:00:00Z\""),
+        "{text}"
+    );
+    // The event path inside a function call is shown with the call's value.
+    assert!(
+        text.contains("[len(roles) = 0, authorization.roles = []]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ any r in roles: r starts_with \"admin\"    [authorization.roles = []]    (the list is empty: `any` is false"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(the list is empty: `all` is true, there is no element to fail)"),
+        "{text}"
+    );
+    let text = run("f.json");
+    assert!(
+        text.contains("✗ r starts_with \"admin\"    [r = \"dev\"]"),
+        "{text}"
+    );
 }

@@ -178,3 +178,148 @@ fn auth0_logs_input() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("auth0|31150212"), "{stderr}");
 }
+
+/// Runs `mfapol diff` on two given policies.
+fn diff_policies(old: &str, new: &str, args: &[&str], input: &str) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("mfapol")
+        .unwrap()
+        .arg("diff")
+        .arg(write("req_old.mfapolicy", old))
+        .arg(write("req_new.mfapolicy", new))
+        .arg("-")
+        .args(args)
+        .write_stdin(input.to_string())
+        .assert()
+}
+
+const ADMIN: &str = r#"{"user":{"user_id":"ann"},"authorization":{"roles":["admin"]},"request":{"ip":"192.0.2.1"}}"#;
+
+/// SPEC §9 (v2): replacing WebAuthn-only for admins with remember_browser
+/// is weaker, though the decision stays `require_mfa`.
+#[test]
+fn weaker_requirement_within_require_mfa_fails_weaker() {
+    let old = "rule admins: require mfa using factors [\"webauthn-roaming\", \"webauthn-platform\"] when \"admin\" in roles\n";
+    let new = "rule admins: require mfa with remember_browser when \"admin\" in roles\n";
+    let out = diff_policies(old, new, &["--fail-on", "weaker"], ADMIN)
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("1 changed, 1 weaker"), "{stdout}");
+    assert!(
+        stderr.contains("1 event gets a weaker decision"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("require_mfa with another requirement: 1 (1 weaker)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("[factors [\"webauthn-roaming\", \"webauthn-platform\"] -> provider \"any\" with remember_browser]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn requirement_strength_cases() {
+    let weaker = [
+        (
+            "require mfa using \"guardian\" when true\n",
+            "require mfa when true\n",
+        ),
+        (
+            "require mfa when true\n",
+            "require mfa with remember_browser when true\n",
+        ),
+        (
+            "require mfa using factors [\"otp\"] when true\n",
+            "require mfa using factors [\"otp\", \"phone\"] when true\n",
+        ),
+        // A step of a sequence dropped (SPEC §9 v2).
+        (
+            "require mfa using factors [\"otp\"] then challenge using factors [\"phone\"] when true\n",
+            "require mfa using factors [\"otp\"] when true\n",
+        ),
+        (
+            "enroll mfa using factors [\"otp\"] then challenge using factors [\"phone\"] when true\n",
+            "enroll mfa using factors [\"otp\"] when true\n",
+        ),
+        // A step that accepts more.
+        (
+            "require mfa using factors [\"otp\"] then enroll using factors [\"webauthn-roaming\"] when true\n",
+            "require mfa using factors [\"otp\"] then enroll using factors [\"webauthn-roaming\", \"phone\"] when true\n",
+        ),
+    ];
+    for (old, new) in weaker {
+        diff_policies(old, new, &["--fail-on", "weaker"], ADMIN).code(1);
+    }
+    // Narrower or different: changed, not weaker.
+    let changed = [
+        (
+            "require mfa when true\n",
+            "require mfa using \"guardian\" when true\n",
+        ),
+        (
+            "require mfa using factors [\"otp\", \"phone\"] when true\n",
+            "require mfa using factors [\"otp\"] when true\n",
+        ),
+        (
+            "require mfa using \"duo\" when true\n",
+            "require mfa using \"guardian\" when true\n",
+        ),
+        ("default skip mfa\n", "require mfa when false\n"),
+        // A step added, steps reordered, challenge turned into enroll.
+        (
+            "require mfa using factors [\"otp\"] when true\n",
+            "require mfa using factors [\"otp\"] then challenge using factors [\"phone\"] when true\n",
+        ),
+        (
+            "require mfa using factors [\"otp\"] then challenge using factors [\"phone\"] when true\n",
+            "require mfa using factors [\"phone\"] then challenge using factors [\"otp\"] when true\n",
+        ),
+        (
+            "require mfa using factors [\"otp\"] then challenge using factors [\"phone\"] when true\n",
+            "require mfa using factors [\"otp\"] then enroll using factors [\"phone\"] when true\n",
+        ),
+    ];
+    for (old, new) in changed {
+        diff_policies(old, new, &["--fail-on", "weaker"], ADMIN).code(0);
+        diff_policies(old, new, &["--fail-on", "changed"], ADMIN).code(1);
+    }
+    // The same requirement written differently: nothing changed.
+    diff_policies(
+        "require mfa using factors [\"otp\", \"phone\"] when true\n",
+        "require mfa using factors [\"phone\", \"otp\"] when true\n",
+        &["--fail-on", "changed"],
+        ADMIN,
+    )
+    .code(0);
+}
+
+#[test]
+fn pretty_printed_json_is_named() {
+    let out = diff_policies(
+        "require mfa when true\n",
+        "require mfa when true\n",
+        &[],
+        "{\n  \"user\": {\"user_id\": \"a\"}\n}\n",
+    )
+    .code(1)
+    .get_output()
+    .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("diff reads NDJSON"), "{stderr}");
+}
+
+#[test]
+fn diff_help_describes_its_own_format() {
+    let out = Command::cargo_bin("mfapol")
+        .unwrap()
+        .args(["diff", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("changed_events"), "{text}");
+    assert!(!text.contains("SPEC §8 JSON object"), "{text}");
+}

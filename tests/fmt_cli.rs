@@ -6,8 +6,8 @@ use predicates::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-const MESSY: &str = "rule  r : require mfa when a==1 # why\n";
-const CANONICAL: &str = "rule r:\n  require mfa when a == 1  # why\n";
+const MESSY: &str = "rule  r : require mfa when stats.logins_count==1 # why\n";
+const CANONICAL: &str = "rule r:\n  require mfa when stats.logins_count == 1  # why\n";
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -176,4 +176,49 @@ fn crlf_files_are_rewritten_with_lf() {
         std::fs::read_to_string(dir.join("win.mfapolicy")).unwrap(),
         CANONICAL
     );
+}
+
+/// `fmt` refuses a file with check errors (issue 9): `northwind-azure`
+/// must not become `northwind - azure`; `--force` formats it anyway.
+#[test]
+fn refuses_files_with_check_errors_unless_forced() {
+    let dir = std::env::temp_dir().join(format!("mfapol-fmt-force-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.mfapolicy");
+    let text = "require mfa when connection == northwind-azure\n";
+    std::fs::write(&p, text).unwrap();
+    let out = assert_cmd::Command::cargo_bin("mfapol")
+        .unwrap()
+        .args(["fmt"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("so it was not formatted"), "{err}");
+    assert!(err.contains("mfapol::unknown_name"), "{err}");
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
+    assert_cmd::Command::cargo_bin("mfapol")
+        .unwrap()
+        .args(["fmt", "--force"])
+        .arg(&p)
+        .assert()
+        .code(0);
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        "require mfa when connection == northwind - azure\n"
+    );
+    // A duration keeps its unit.
+    std::fs::write(&p, "require mfa when user.created_at  >  now - 24h\n").unwrap();
+    assert_cmd::Command::cargo_bin("mfapol")
+        .unwrap()
+        .args(["fmt"])
+        .arg(&p)
+        .assert()
+        .code(0);
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        "require mfa when user.created_at > now - 24h\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

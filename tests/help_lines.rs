@@ -219,6 +219,25 @@ fn metadata_helps() {
             want: "require_mfa",
         },
         Case {
+            policy: "require mfa when any r in user.app_metadata.roles: r == \"admin\"\n",
+            code: "mfapol::undeclared_metadata",
+            says: &["declare user.app_metadata.roles: list<T>", "`list<string>`"],
+            edits: &[(
+                "require",
+                "declare user.app_metadata.roles: list<string>\nrequire",
+            )],
+            event: json!({"user": {"app_metadata": {"roles": ["admin"]}}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "declare organization.metadata.flag: bool\nrequire mfa when organization.metadata.flag == \"true\"\n",
+            code: "mfapol::type_mismatch",
+            says: &["keep the quotes and declare it `declare organization.metadata.flag: string`"],
+            edits: &[("flag: bool", "flag: string")],
+            event: json!({"organization": {"id": "org_1", "name": "acme", "display_name": "Acme", "metadata": {"flag": "true"}}}),
+            want: "require_mfa",
+        },
+        Case {
             policy: "require mfa when roles == \"admin\"\n",
             code: "mfapol::type_mismatch",
             says: &[],
@@ -452,4 +471,31 @@ fn skip_overlap_fix_keeps_mfa_elsewhere() {
         event: json!({"connection": {"name": "corp-ad"}, "request": {"ip": "203.0.113.9"}}),
         want: "require_mfa",
     }]);
+}
+
+/// The other fix the skip-overlap help offers: make the skip rule an
+/// exemption. It then decides the office logins, and only those.
+#[test]
+fn skip_overlap_exemption_fix() {
+    let policy = "rule corp: require mfa when connection == \"corp-ad\"\nrule office: skip mfa when ip in 198.51.100.0/24\n";
+    let says: &[&str] = &["make the rule an exemption, `exempt when ip in 198.51.100.0/24`"];
+    let edits: &[(&str, &str)] = &[("skip mfa when ip", "exempt when ip")];
+    run(&[
+        Case {
+            policy,
+            code: "mfapol::skip_overlap",
+            says,
+            edits,
+            event: json!({"connection": {"name": "corp-ad"}, "request": {"ip": "198.51.100.7"}}),
+            want: "skip_mfa",
+        },
+        Case {
+            policy,
+            code: "mfapol::skip_overlap",
+            says,
+            edits,
+            event: json!({"connection": {"name": "corp-ad"}, "request": {"ip": "203.0.113.9"}}),
+            want: "require_mfa",
+        },
+    ]);
 }

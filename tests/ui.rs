@@ -359,6 +359,16 @@ ui_as!(
     "require mfa when \"admin\" in user.app_metadata.roles\n"
 );
 ui_as!(
+    help_declare_list_for_any,
+    "undeclared_metadata",
+    "require mfa when any r in user.app_metadata.roles: r == \"admin\"\n"
+);
+ui_as!(
+    help_string_map_keeps_quotes,
+    "type_mismatch",
+    "declare organization.metadata.flag: bool\nrequire mfa when organization.metadata.flag == \"true\"\n"
+);
+ui_as!(
     help_list_equals_value,
     "type_mismatch",
     "require mfa when roles == \"admin\"\n"
@@ -478,4 +488,28 @@ fn deny_warnings_says_why() {
         out.contains("error: --deny-warnings: 1 warning treated as error"),
         "{out}"
     );
+}
+
+/// An event with none of the fields the policy reads (here: wrapped) is
+/// reported, not decided.
+#[test]
+fn event_unrecognised() {
+    let out = run(
+        b"require mfa when connection == \"corp-ad\"\n",
+        Some("{\"event\": {\"connection\": {\"name\": \"corp-ad\"}}}\n"),
+        &["eval", "policy.mfapolicy", "event.json"],
+    );
+    assert!(out.contains("mfapol::event_unrecognised"), "{out}");
+    insta::assert_snapshot!("event_unrecognised", out);
+}
+
+/// An event without an optional field the policy reads is still an event.
+#[test]
+fn event_without_an_optional_root_is_decided() {
+    let out = run(
+        b"require mfa when organization == \"acme\"\n",
+        Some("{\"user\": {\"user_id\": \"a\"}, \"request\": {\"ip\": \"192.0.2.1\"}}\n"),
+        &["eval", "policy.mfapolicy", "event.json"],
+    );
+    assert!(!out.contains("mfapol::event_unrecognised"), "{out}");
 }

@@ -61,6 +61,13 @@ impl Checker<'_> {
             }
             ExprKind::Quant(q, var, list, body) => {
                 let list_ir = self.expr(list)?;
+                if let (K::Path(p), Type::Dynamic) = (&list_ir.kind, &list_ir.ty) {
+                    let text = format!(
+                        "declare its type to check it: `declare {}: list<T>` with the type of its elements as T, e.g. `list<string>`",
+                        p.text
+                    );
+                    self.suggest_declare_text(&list_ir, text);
+                }
                 let elem = match &list_ir.ty {
                     Type::List(t) => (**t).clone(),
                     Type::Dynamic | Type::Null => Type::Dynamic,

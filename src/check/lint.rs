@@ -4,6 +4,9 @@
 use super::{CheckError, Checker};
 use crate::syntax::ast::{self, Effect, ExprKind, Quantifier};
 
+/// The most (skip rule, other rule) pairs [`Checker::skip_overlap`] compares.
+const MAX_OVERLAP_PAIRS: usize = 40_000;
+
 impl<'a> Checker<'a> {
     /// Runs the lints over the parsed policy (after checking, so `let`s and
     /// `declare`s know whether they were used).
@@ -121,7 +124,7 @@ impl<'a> Checker<'a> {
     /// so the deny applies over them. `default deny` says the same without
     /// that failure.
     fn deny_complement(&mut self, policy: &ast::Policy) {
-        let others: Vec<String> = policy
+        let others: std::collections::HashSet<String> = policy
             .items
             .iter()
             .filter_map(|i| match i {
@@ -192,13 +195,23 @@ impl<'a> Checker<'a> {
                 _ => None,
             })
             .collect();
+        // Bounded: a policy with thousands of rules of each kind is not
+        // compared pair by pair (checking must stay fast).
+        let skips = rules
+            .iter()
+            .filter(|r| matches!(r.effect.node, Effect::Skip))
+            .count();
+        if skips.saturating_mul(rules.len().saturating_sub(skips)) > MAX_OVERLAP_PAIRS {
+            return;
+        }
         for s in rules
             .iter()
             .filter(|r| matches!(r.effect.node, Effect::Skip))
         {
             let stronger: Vec<&&ast::Rule> = rules
                 .iter()
-                .filter(|r| !matches!(r.effect.node, Effect::Skip))
+                // An exemption decides skip_mfa too: no conflict with it.
+                .filter(|r| !matches!(r.effect.node, Effect::Skip | Effect::Exempt))
                 .filter(|r| !disjoint(s, r))
                 .collect();
             let Some(first) = stronger.first() else {
@@ -207,8 +220,13 @@ impl<'a> Checker<'a> {
             let names: Vec<String> = stronger.iter().map(|r| self.rule_label(r)).collect();
             let effect = match first.effect.node {
                 Effect::Deny { .. } => "deny",
+                Effect::Enroll { .. } => "enroll mfa",
                 _ => "require mfa",
             };
+            // `exempt` wins over require/enroll rules, never over deny.
+            let no_deny = stronger
+                .iter()
+                .all(|r| !matches!(r.effect.node, Effect::Deny { .. }));
             let shown = if names.len() > 3 {
                 format!("{}, ... ({} rules)", names[..3].join(", "), names.len())
             } else {
@@ -225,10 +243,17 @@ impl<'a> Checker<'a> {
                 other: shown,
                 effect,
                 span: s.when.span.into(),
-                help: Some(format!(
-                    "if these logins should skip MFA, add `unless {cond}` to {to} {}",
-                    names.join(", ")
-                )),
+                help: Some(if no_deny {
+                    format!(
+                        "if these logins should skip MFA, make the rule an exemption, `exempt when {cond}` (it wins over every require rule, never over deny), or add `unless {cond}` to {to} {}",
+                        names.join(", ")
+                    )
+                } else {
+                    format!(
+                        "if these logins should skip MFA, add `unless {cond}` to {to} {}",
+                        names.join(", ")
+                    )
+                }),
             });
         }
     }

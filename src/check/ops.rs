@@ -197,7 +197,9 @@ impl Checker<'_> {
                 self.coerce_timestamp(&rhs.ty.clone(), &mut lhs)?;
                 if !eq_compatible(&lhs.ty, &rhs.ty) {
                     let help = self
-                        .membership_help(&lhs, &rhs, op)
+                        .string_map_help(&lhs, &rhs)
+                        .or_else(|| self.string_map_help(&rhs, &lhs))
+                        .or_else(|| self.membership_help(&lhs, &rhs, op))
                         .or_else(|| self.membership_help(&rhs, &lhs, op))
                         .or_else(|| quoted_literal_help(&lhs, &rhs))
                         .or_else(|| quoted_literal_help(&rhs, &lhs));
@@ -441,6 +443,20 @@ impl Checker<'_> {
             },
             Type::Bool,
             span,
+        ))
+    }
+
+    /// A key of a string-valued map declared as another type, compared with
+    /// a string: the declare is what is wrong, never the quotes.
+    fn string_map_help(&self, field: &ir::Expr, lit: &ir::Expr) -> Option<String> {
+        let K::Path(p) = &field.kind else { return None };
+        if !matches!(lit.kind, K::Const(Const::Str(_))) {
+            return None;
+        }
+        let map = self.string_map_of(&p.text)?;
+        Some(format!(
+            "values of `{map}` are always strings in Auth0: keep the quotes and declare it `declare {}: string`",
+            p.text
         ))
     }
 

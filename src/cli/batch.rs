@@ -181,6 +181,8 @@ struct Stats {
     error_records: u64,
     with_runtime_errors: u64,
     depends_on_missing: u64,
+    /// Events with none of the fields the policy reads.
+    unrecognised: u64,
     by_decision: BTreeMap<&'static str, u64>,
     by_rule: BTreeMap<String, u64>,
     skipped: BTreeMap<String, u64>,
@@ -195,6 +197,7 @@ impl Stats {
         self.error_records += o.error_records;
         self.with_runtime_errors += o.with_runtime_errors;
         self.depends_on_missing += o.depends_on_missing;
+        self.unrecognised += o.unrecognised;
         for (k, v) in o.by_decision {
             *self.by_decision.entry(k).or_default() += v;
         }
@@ -219,6 +222,8 @@ struct Ctx<'a> {
     input: InputKind,
     now: Option<i64>,
     clock: i64,
+    /// The top-level fields the policy reads.
+    roots: Vec<String>,
 }
 
 /// Line number, and entry position for lines that hold several log entries.
@@ -269,6 +274,11 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (String, Stats, u64) {
                     let now = replay::event_time(cx.now, origin.as_ref(), cx.clock);
                     let d = evaluate(cx.policy, &event, now);
                     st.events += 1;
+                    if cx.input == InputKind::Events
+                        && super::eval::shape_problem(&cx.roots, &event).is_some()
+                    {
+                        st.unrecognised += 1;
+                    }
                     *st.by_decision.entry(d.kind.as_str()).or_default() += 1;
                     let rule = d.rule_name(cx.policy).unwrap_or("(none)").to_string();
                     *st.by_rule.entry(rule).or_default() += 1;
@@ -348,6 +358,7 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
         input,
         now,
         clock,
+        roots: super::eval::roots_read(&policy),
     };
     let mut total = Stats::default();
     let mut progress = Progress::new(size);
@@ -385,6 +396,14 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
             "note: skipped {}, not logins ({}); --summary counts them",
             entries(total.skipped_total()),
             by_type(&total.skipped)
+        );
+    }
+    if total.unrecognised > 0 {
+        errln!(
+            "warning: {} of {} events have none of the fields the policy reads ({}); wrapped events or log entries? (mfapol::event_unrecognised)",
+            thousands(total.unrecognised),
+            thousands(total.events),
+            cx.roots.join(", ")
         );
     }
     if total.failed_lines > 0 {

@@ -4,7 +4,7 @@ use super::batch::{self, thousands};
 use super::escape::escape;
 use super::{eval, DiffArgs, EvalFormat, FailOn, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::eval::{evaluate, DecisionKind};
-use mfapol::ir::Policy;
+use mfapol::ir::{Challenge, Effect, Policy};
 use mfapol::replay::{self, is_weaker, lines, InputKind, Item, Reach};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
@@ -25,11 +25,15 @@ struct Row {
     /// Log input: a rule of either policy that reads a field logs lack
     /// could change this decision (see `docs/replay.md`).
     depends_on_missing: bool,
+    /// Whether the new decision is weaker (SPEC §9 requirement strength).
+    weaker: bool,
+    /// For a change within `require_mfa`: the old and new requirement.
+    requirement: Option<(String, String)>,
 }
 
 impl Row {
     fn weaker(&self) -> bool {
-        is_weaker(self.old, self.new)
+        self.weaker
     }
 
     fn to_json(&self) -> Json {
@@ -45,6 +49,10 @@ impl Row {
         m.insert("client".into(), json!(self.client));
         m.insert("country".into(), json!(self.country));
         m.insert("depends_on_missing".into(), json!(self.depends_on_missing));
+        if let Some((old, new)) = &self.requirement {
+            m.insert("old_requirement".into(), json!(old));
+            m.insert("new_requirement".into(), json!(new));
+        }
         Json::Object(m)
     }
 
@@ -61,11 +69,16 @@ impl Row {
             self.new.as_str(),
             escape(self.old_rule.as_deref().unwrap_or("(none)")),
             escape(self.new_rule.as_deref().unwrap_or("(none)")),
-        ) + if self.depends_on_missing {
-            "  [depends on fields logs lack]"
-        } else {
-            ""
-        }
+        ) + &self
+            .requirement
+            .as_ref()
+            .map(|(o, n)| format!("  [{} -> {}]", escape(o), escape(n)))
+            .unwrap_or_default()
+            + if self.depends_on_missing {
+                "  [depends on fields logs lack]"
+            } else {
+                ""
+            }
     }
 }
 
@@ -146,7 +159,8 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
                     let b = evaluate(cx.new, &event, now);
                     p.events += 1;
                     *p.transitions.entry((a.kind, b.kind)).or_default() += 1;
-                    if a.kind != b.kind {
+                    let movement = movement(&a, &b);
+                    if movement != Movement::Same {
                         let depends_on_missing = match (&cx.reach, &origin) {
                             (Some((ra, rb)), Some(o)) => {
                                 !ra.unsure_rules(cx.old, &a, &o.gaps).is_empty()
@@ -167,6 +181,13 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
                             client: text_at(&event, "/client/name")
                                 .or_else(|| text_at(&event, "/client/client_id")),
                             country: text_at(&event, "/request/geoip/countryCode"),
+                            weaker: movement == Movement::Weaker,
+                            requirement: (a.kind == b.kind).then(|| {
+                                (
+                                    requirement(a.effect.as_ref()),
+                                    requirement(b.effect.as_ref()),
+                                )
+                            }),
                         });
                     }
                 }
@@ -179,6 +200,148 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
     (p, chunk.bytes())
 }
 
+/// How a decision moves from the old policy to the new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Movement {
+    Same,
+    /// Different, not weaker.
+    Changed,
+    /// Weaker (SPEC §9): a lower kind, or within `require_mfa` more
+    /// acceptable factors or `remember_browser` turned on.
+    Weaker,
+}
+
+fn movement(a: &mfapol::eval::Decision, b: &mfapol::eval::Decision) -> Movement {
+    if a.kind != b.kind {
+        return if is_weaker(a.kind, b.kind) {
+            Movement::Weaker
+        } else {
+            Movement::Changed
+        };
+    }
+    match (a.effect.as_ref(), b.effect.as_ref()) {
+        (Some(Effect::Require(x)), Some(Effect::Require(y))) => challenge_movement(x, y),
+        _ => Movement::Same,
+    }
+}
+
+/// Requirement strength within `require_mfa`/`enroll_mfa` (SPEC §9, v2):
+/// weaker when `remember_browser` goes from false to true, when the set of
+/// acceptable factors of a step grows (a provider or factor list replaced by
+/// `any`, a factor added), or when a step of a sequence is dropped; any
+/// other difference is a change.
+fn challenge_movement(old: &Challenge, new: &Challenge) -> Movement {
+    let remember = |c: &Challenge| {
+        matches!(
+            c,
+            Challenge::Provider {
+                remember_browser: true,
+                ..
+            }
+        )
+    };
+    let (o, n) = (steps_of(old), steps_of(new));
+    // `n` accepts at least what `o` accepts, in the same kind of step.
+    let covers = |o: &Step, n: &Step| {
+        o.0 == n.0
+            && match (&o.1, &n.1) {
+                (_, None) => true,
+                (None, Some(_)) => false,
+                (Some(a), Some(b)) => b.is_superset(a),
+            }
+    };
+    let weaker = if n.len() == o.len() {
+        o != n && o.iter().zip(&n).all(|(a, b)| covers(a, b))
+    } else if n.len() < o.len() {
+        // Steps dropped: what is left must be covered by old steps, in order.
+        let mut old_steps = o.iter();
+        n.iter().all(|b| old_steps.any(|a| covers(a, b)))
+    } else {
+        false
+    };
+    if weaker || (!remember(old) && remember(new)) {
+        return Movement::Weaker;
+    }
+    if o != n || remember(old) != remember(new) {
+        Movement::Changed
+    } else {
+        Movement::Same
+    }
+}
+
+/// One step: its kind and the acceptable methods (`None`: provider `any`,
+/// everything).
+type Step = (
+    mfapol::ir::StepKind,
+    Option<std::collections::BTreeSet<String>>,
+);
+
+fn steps_of(c: &Challenge) -> Vec<Step> {
+    use mfapol::ir::StepKind;
+    match c {
+        Challenge::Provider { provider, .. } if &**provider == "any" => {
+            vec![(StepKind::Challenge, None)]
+        }
+        Challenge::Provider { provider, .. } => vec![(
+            StepKind::Challenge,
+            Some(std::collections::BTreeSet::from([format!(
+                "provider:{provider}"
+            )])),
+        )],
+        other => other
+            .steps()
+            .into_iter()
+            .map(|s| {
+                (
+                    s.kind,
+                    Some(s.factors.iter().map(|f| f.to_string()).collect()),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// A requirement as a person reads it: `provider "any" with remember_browser`,
+/// `factors ["otp", "phone"]`.
+fn requirement(e: Option<&Effect>) -> String {
+    match e {
+        Some(Effect::Require(Challenge::Provider {
+            provider,
+            remember_browser,
+        })) => format!(
+            "provider \"{provider}\"{}",
+            if *remember_browser {
+                " with remember_browser"
+            } else {
+                ""
+            }
+        ),
+        Some(Effect::Require(Challenge::Factors(fs))) => format!(
+            "factors [{}]",
+            fs.iter()
+                .map(|f| format!("\"{f}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Some(Effect::Require(Challenge::Steps(steps))) => steps
+            .iter()
+            .map(|st| {
+                format!(
+                    "{} [{}]",
+                    st.kind.as_str(),
+                    st.factors
+                        .iter()
+                        .map(|f| format!("\"{f}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" then "),
+        _ => String::new(),
+    }
+}
+
 /// Everything `diff` reports.
 #[derive(Debug, Default)]
 struct Report {
@@ -189,6 +352,9 @@ struct Report {
     changed: u64,
     weaker: u64,
     changed_depends_on_missing: u64,
+    /// Changes within `require_mfa` (the kind stays), and how many are weaker.
+    requirement_changes: u64,
+    requirement_weaker: u64,
     listed: Vec<Row>,
     weaker_listed: Vec<Row>,
     errors: Vec<LineError>,
@@ -221,6 +387,12 @@ impl Report {
             self.changed += 1;
             if r.depends_on_missing {
                 self.changed_depends_on_missing += 1;
+            }
+            if r.requirement.is_some() {
+                self.requirement_changes += 1;
+                if r.weaker {
+                    self.requirement_weaker += 1;
+                }
             }
             let keys = [&r.connection, &r.client, &r.country];
             for (g, key) in self.groups.iter_mut().zip(keys) {
@@ -278,13 +450,20 @@ fn human(r: &Report, limit: usize) -> String {
         .into_iter()
         .filter(|(k, _)| k.0 != k.1)
         .collect();
-    if moves.is_empty() {
+    if moves.is_empty() && r.changed == 0 {
         out.push_str("no decision changed\n");
         return out;
     }
     out.push_str("transitions:\n");
     for (k, n) in moves {
         out.push_str(&format!("  {}: {}\n", arrow(&k), thousands(n)));
+    }
+    if r.requirement_changes > 0 {
+        out.push_str(&format!(
+            "  require_mfa with another requirement: {} ({} weaker)\n",
+            thousands(r.requirement_changes),
+            thousands(r.requirement_weaker)
+        ));
     }
     out.push_str("changed events:\n");
     for row in &r.listed {
@@ -349,6 +528,10 @@ fn report_json(r: &Report) -> Json {
     m.insert("events".into(), json!(r.events));
     m.insert("changed".into(), json!(r.changed));
     m.insert("weaker".into(), json!(r.weaker));
+    m.insert(
+        "requirement_changes".into(),
+        json!({"changed": r.requirement_changes, "weaker": r.requirement_weaker}),
+    );
     m.insert(
         "changed_depends_on_missing".into(),
         json!(r.changed_depends_on_missing),
@@ -504,6 +687,17 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
             }
         );
         code = EXIT_REJECTED;
+    }
+    // A pretty-printed document: its first line is an unfinished value.
+    let one_document = report
+        .errors
+        .first()
+        .is_some_and(|e| e.line == 1 && e.message.contains("EOF while parsing"));
+    if report.events == 0 && report.failed_lines > 0 && one_document {
+        errln!(
+            "error: diff reads NDJSON, one event per line; `{}` looks like one pretty-printed JSON document (write it on one line, e.g. `jq -c . FILE`)",
+            escape(&a.events.display().to_string())
+        );
     }
     if report.failed_lines > 0 {
         errln!(

@@ -78,6 +78,12 @@ fn run_inner(args: &EvalArgs) -> Result<(), u8> {
         err!("{}", render::render(&src, &e, color));
         EXIT_REJECTED
     })?;
+    let roots = roots_read(&policy);
+    if let Some(problem) = shape_problem(&roots, &event) {
+        let src = SourceFile::new(name.as_str(), text.as_str());
+        err!("{}", render::render(&src, &problem, color));
+        return Err(EXIT_REJECTED);
+    }
     if args.explain {
         let ex = eval::explain(&policy, &event, now);
         match format {
@@ -92,4 +98,87 @@ fn run_inner(args: &EvalArgs) -> Result<(), u8> {
         EvalFormat::Human => out!("{}", escape_lines(&decision.summary(&policy))),
     }
     Ok(())
+}
+
+/// An event that cannot be what the policy decides on: it has none of the
+/// event fields the policy reads (often a wrapped event or a log entry).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(mfapol::event_unrecognised))]
+pub struct EventShape {
+    message: String,
+    #[help]
+    help: Option<String>,
+}
+
+/// The top-level event fields the policy's rules read (`request`, `user`).
+pub fn roots_read(policy: &Policy) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for rule in &policy.rules {
+        for p in mfapol::replay::coverage::paths_read(policy, rule) {
+            let root = p.split(['.', '[']).next().unwrap_or("").to_string();
+            if !root.is_empty() && !out.contains(&root) {
+                out.push(root);
+            }
+        }
+    }
+    out
+}
+
+/// Why `event` is not an event for this policy, if it has none of the
+/// fields the policy reads.
+pub fn shape_problem(roots: &[String], event: &serde_json::Value) -> Option<EventShape> {
+    let obj = event.as_object()?;
+    if roots.is_empty() || roots.iter().any(|r| obj.contains_key(r)) {
+        return None;
+    }
+    // An event without an optional field the policy reads (`organization`)
+    // is still an event: only one with none of the fields every event has
+    // (`user`, `request`, `connection`, ...) is reported.
+    let schema = schema::auth0_post_login();
+    let required: Vec<&str> = schema
+        .root
+        .map(|r| {
+            schema
+                .record(r)
+                .fields
+                .iter()
+                .filter(|f| !f.optional && !f.hidden)
+                .map(|f| f.name.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    if required.iter().any(|k| obj.contains_key(*k)) {
+        return None;
+    }
+    let listed = roots
+        .iter()
+        .take(6)
+        .map(|r| format!("`{r}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if obj.get("event").is_some_and(|e| e.is_object()) {
+        return Some(EventShape {
+            message: "the event is wrapped: its fields are under `event`".into(),
+            help: Some(
+                "pass the object inside `event` itself, e.g. `jq .event FILE | mfapol eval POLICY -`"
+                    .into(),
+            ),
+        });
+    }
+    if obj.contains_key("log_id") || (obj.contains_key("type") && obj.contains_key("date")) {
+        return Some(EventShape {
+            message: "this is an Auth0 log entry, not a post-login event".into(),
+            help: Some(
+                "replay log entries with `mfapol eval POLICY LOGS --input auth0-logs`".into(),
+            ),
+        });
+    }
+    Some(EventShape {
+        message: format!("the event has none of the fields the policy reads ({listed})"),
+        help: Some(
+            "an event is the post-login `event` object Auth0 passes to an Action, with `user`, `request`, `connection`, ... at the top"
+                .into(),
+        ),
+    })
 }

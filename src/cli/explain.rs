@@ -2,10 +2,10 @@
 //! the event values each comparison read. The deciding rule comes first.
 
 use super::escape::escape;
-use mfapol::eval::{Explanation, RuleTrace, Truth};
-use mfapol::ir::Policy;
-use mfapol::source::SourceFile;
-use serde_json::json;
+use mfapol::eval::{Check, Explanation, RuleTrace, Truth, LOCAL_KEY, SPAN_KEY};
+use mfapol::ir::{Expr, ExprKind, Policy};
+use mfapol::source::{SourceFile, Span};
+use serde_json::{json, Value as Json};
 
 /// Rules in explanation order: the deciding rule, the other applying rules,
 /// then the rest, each group in source order.
@@ -66,9 +66,130 @@ fn shown(src: &SourceFile, span: mfapol::source::Span) -> String {
     escape(&excerpt(src, span)).into_owned()
 }
 
+/// What the explainer knows of the policy's expressions: `not`s (so a
+/// negated check is shown as written) and quantifiers (for their variable
+/// names and empty lists).
+#[derive(Default)]
+struct Shapes {
+    /// Spans of the operands of `not`, with the span of the `not`.
+    negated: Vec<(Span, Span)>,
+    /// Quantifiers: whole span, list span, slot, `all`.
+    quants: Vec<(Span, Span, u16, bool)>,
+}
+
+impl Shapes {
+    fn of(policy: &Policy) -> Shapes {
+        let mut s = Shapes::default();
+        for r in &policy.rules {
+            s.walk(&r.when);
+            if let Some(u) = &r.unless {
+                s.walk(u);
+            }
+        }
+        for l in &policy.lets {
+            s.walk(&l.value);
+        }
+        s
+    }
+
+    fn walk(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Not(x) => self.negated.push((x.span, e.span)),
+            ExprKind::Eq { negated: true, .. } => {}
+            ExprKind::Quant {
+                all, slot, list, ..
+            } => self.quants.push((e.span, list.span, *slot, *all)),
+            _ => {}
+        }
+        for c in e.children() {
+            self.walk(c);
+        }
+    }
+
+    /// The `not` written around a check, if any.
+    fn not_of(&self, span: Span) -> Option<Span> {
+        self.negated
+            .iter()
+            .find(|(inner, _)| *inner == span)
+            .map(|(_, outer)| *outer)
+    }
+
+    /// The quantifier whose list is this span.
+    fn quant_of_list(&self, span: Span) -> Option<(Span, bool)> {
+        self.quants
+            .iter()
+            .find(|(_, list, _, _)| *list == span)
+            .map(|(whole, _, _, all)| (*whole, *all))
+    }
+
+    /// The name of the variable in `slot` of the innermost quantifier
+    /// around `at`.
+    fn variable(&self, src: &SourceFile, slot: u16, at: Span) -> Option<String> {
+        let (whole, _, _, _) = self
+            .quants
+            .iter()
+            .filter(|(w, _, s, _)| *s == slot && w.start <= at.start && at.end <= w.end)
+            .min_by_key(|(w, _, _, _)| w.end.saturating_sub(w.start))?;
+        src.slice(*whole)
+            .split_whitespace()
+            .nth(1)
+            .map(str::to_string)
+    }
+
+    /// A stored value's key as a person reads it: a path, a variable's
+    /// name, or the source text of a computed operand.
+    fn key(&self, src: &SourceFile, key: &str, at: Span) -> String {
+        if let Some(slot) = key.strip_prefix(LOCAL_KEY) {
+            if let Some(name) = slot.parse().ok().and_then(|s| self.variable(src, s, at)) {
+                return name;
+            }
+        }
+        if let Some(range) = key.strip_prefix(SPAN_KEY) {
+            let mut it = range.split(':').map(|n| n.parse::<usize>().ok());
+            if let (Some(Some(a)), Some(Some(b))) = (it.next(), it.next()) {
+                return excerpt(src, Span::new(a, b));
+            }
+        }
+        key.to_string()
+    }
+}
+
+/// One check as shown: its mark, its text and its values; a check that
+/// is the operand of a `not` is shown with the `not` and the `not`'s
+/// outcome; the list of a quantifier that was empty says what that means.
+fn shown_check(
+    shapes: &Shapes,
+    src: &SourceFile,
+    c: &Check,
+) -> (Truth, String, Vec<(String, Json)>, Option<String>) {
+    let values: Vec<(String, Json)> = c
+        .values
+        .iter()
+        .map(|(k, v)| (shapes.key(src, k, c.span), v.clone()))
+        .collect();
+    if let Some((whole, all)) = shapes.quant_of_list(c.span) {
+        let note = if all {
+            "the list is empty: `all` is true, there is no element to fail"
+        } else {
+            "the list is empty: `any` is false, there is no element to match"
+        };
+        return (c.truth, excerpt(src, whole), values, Some(note.to_string()));
+    }
+    if let Some(outer) = shapes.not_of(c.span) {
+        let t = match c.truth {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+        };
+        return (t, excerpt(src, outer), values, None);
+    }
+    (c.truth, excerpt(src, c.span), values, None)
+}
+
 /// The readable explanation.
 pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
     let mut out = ex.decision.summary(policy);
+    let shapes = Shapes::of(policy);
     for r in ordered(ex) {
         let Some(rule) = policy.rules.get(r.index) else {
             continue;
@@ -86,8 +207,8 @@ pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
             why(policy, r)
         ));
         for c in &r.checks {
-            let values: Vec<String> = c
-                .values
+            let (truth, text, values, note) = shown_check(&shapes, src, c);
+            let values: Vec<String> = values
                 .iter()
                 .map(|(p, v)| format!("{} = {}", escape(p), escape(&v.to_string())))
                 .collect();
@@ -96,10 +217,11 @@ pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
             } else {
                 format!("    [{}]", values.join(", "))
             };
+            let note = note.map(|n| format!("    ({n})")).unwrap_or_default();
             out.push_str(&format!(
-                "  {} {}{values}\n",
-                mark(c.truth),
-                shown(src, c.span)
+                "  {} {}{values}{note}\n",
+                mark(truth),
+                escape(&text)
             ));
         }
         for e in ex.decision.errors.iter().filter(|e| e.rule == rule.name) {
@@ -128,6 +250,7 @@ pub fn human(policy: &Policy, src: &SourceFile, ex: &Explanation) -> String {
 /// The decision JSON with an `explain` array.
 pub fn json(policy: &Policy, src: &SourceFile, ex: &Explanation) -> serde_json::Value {
     let mut v = ex.decision.to_json(policy);
+    let shapes = Shapes::of(policy);
     let rules: Vec<serde_json::Value> = ordered(ex)
         .into_iter()
         .filter_map(|r| {
@@ -136,19 +259,22 @@ pub fn json(policy: &Policy, src: &SourceFile, ex: &Explanation) -> serde_json::
                 .checks
                 .iter()
                 .map(|c| {
-                    let (line, column) = src.line_col(c.span.start);
-                    let values: serde_json::Map<String, serde_json::Value> = c
-                        .values
-                        .iter()
-                        .map(|(p, v)| (p.to_string(), v.clone()))
-                        .collect();
-                    json!({
-                        "expr": excerpt(src, c.span),
-                        "result": c.truth.as_str(),
+                    let (truth, text, values, note) = shown_check(&shapes, src, c);
+                    let start = shapes.not_of(c.span).map_or(c.span.start, |s| s.start);
+                    let (line, column) = src.line_col(start);
+                    let values: serde_json::Map<String, serde_json::Value> =
+                        values.into_iter().collect();
+                    let mut o = json!({
+                        "expr": text,
+                        "result": truth.as_str(),
                         "line": line,
                         "column": column,
                         "values": values,
-                    })
+                    });
+                    if let (Some(n), serde_json::Value::Object(m)) = (note, &mut o) {
+                        m.insert("note".into(), json!(n));
+                    }
+                    o
                 })
                 .collect();
             // The check that raised a run-time error, as the human form

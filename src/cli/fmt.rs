@@ -13,6 +13,10 @@ pub struct FmtArgs {
     /// Write nothing: list the files that are not formatted and exit 1 if there are any
     #[arg(long)]
     pub check: bool,
+    /// Format files that have check errors too (by default they are refused:
+    /// a mistake such as `northwind-azure` would be laid out as `northwind - azure`)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What became of one input.
@@ -28,12 +32,14 @@ enum Outcome {
 }
 
 /// Formats the inputs; returns the exit code.
-pub fn run(paths: &[PathBuf], check: bool) -> u8 {
+pub fn run(paths: &[PathBuf], check: bool, force: bool) -> u8 {
+    // `--check` writes nothing, so it needs no guard.
+    let guard = !check && !force;
     let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
         paths.iter().partition(|p| p.as_os_str() == "-");
     let mut outcomes = Vec::new();
     if !stdin.is_empty() {
-        outcomes.push(format_stdin(check));
+        outcomes.push(format_stdin(check, guard));
     }
     if !paths.is_empty() || stdin.is_empty() {
         let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
@@ -45,7 +51,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
             }
         };
         for path in &files {
-            outcomes.push(format_file(path, check));
+            outcomes.push(format_file(path, check, guard));
         }
     }
     if outcomes.iter().any(|o| matches!(o, Outcome::Io)) {
@@ -61,9 +67,9 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
 
 /// Formats standard input to standard output; with `--check`, prints
 /// `<stdin>` when it is not canonical, and nothing else.
-fn format_stdin(check: bool) -> Outcome {
+fn format_stdin(check: bool, guard: bool) -> Outcome {
     let name = "<stdin>";
-    let (text, formatted) = match read_and_format(Path::new("-"), name) {
+    let (text, formatted) = match read_and_format(Path::new("-"), name, guard) {
         Ok(pair) => pair,
         Err(outcome) => return outcome,
     };
@@ -84,9 +90,9 @@ fn format_stdin(check: bool) -> Outcome {
 
 /// Formats one file in place (writing only when it changes); with
 /// `--check`, prints its path when it is not canonical and writes nothing.
-fn format_file(path: &Path, check: bool) -> Outcome {
+fn format_file(path: &Path, check: bool, guard: bool) -> Outcome {
     let name = path.display().to_string();
-    let (text, formatted) = match read_and_format(path, &name) {
+    let (text, formatted) = match read_and_format(path, &name, guard) {
         Ok(pair) => pair,
         Err(outcome) => return outcome,
     };
@@ -111,7 +117,7 @@ fn format_file(path: &Path, check: bool) -> Outcome {
 
 /// Reads and formats one input: its text and the formatted text, or the
 /// outcome of a failure already reported on stderr.
-fn read_and_format(path: &Path, name: &str) -> Result<(String, String), Outcome> {
+fn read_and_format(path: &Path, name: &str, guard: bool) -> Result<(String, String), Outcome> {
     let bytes = files::read_bytes(path).map_err(|msg| {
         errln!("error: {msg}");
         Outcome::Io
@@ -125,6 +131,33 @@ fn read_and_format(path: &Path, name: &str) -> Result<(String, String), Outcome>
         }
     };
     match mfapol::fmt::format(&text) {
+        Ok(formatted) if guard => {
+            let src = SourceFile::new(name, text.as_str());
+            let compiled = mfapol::compile_with(
+                &src,
+                mfapol::schema::auth0_post_login(),
+                &mut files::include_loader,
+            );
+            let errors: Vec<_> = compiled
+                .diagnostics
+                .iter()
+                .filter(|d| !d.is_warning())
+                .collect();
+            if errors.is_empty() {
+                return Ok((text, formatted));
+            }
+            for e in &errors {
+                err!("{}", render::render(&src, *e, color()));
+            }
+            errln!(
+                "error: `{}` has {} check error{}, so it was not formatted (a mistake can change its look: `northwind-azure` would become `northwind - azure`); fix {}, or pass --force",
+                super::escape::escape(name),
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                if errors.len() == 1 { "it" } else { "them" },
+            );
+            Err(Outcome::Rejected)
+        }
         Ok(formatted) => Ok((text, formatted)),
         Err(e) => {
             let src = SourceFile::new(name, text);

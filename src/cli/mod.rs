@@ -89,9 +89,11 @@ pub enum InputFormat {
 /// `diff --fail-on` conditions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// any event gets a weaker decision (deny > require_mfa > skip_mfa = none)
+    /// any event gets a weaker decision (deny > require_mfa > skip_mfa = none), or
+    /// a weaker requirement within require_mfa (more factors, provider any,
+    /// remember_browser turned on)
     Weaker,
-    /// any event gets a different decision
+    /// any event gets a different decision or requirement
     Changed,
 }
 
@@ -106,8 +108,11 @@ struct DiffArgs {
     /// What each input line holds
     #[arg(long, value_enum, value_name = "KIND")]
     input: Option<InputFormat>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = EvalFormat::Human)]
+    /// Report format: `human` (totals, transitions, the changed and weaker
+    /// events, counts by connection, client and country) or `json` (one
+    /// object with the same, `changed_events` and `weaker_events` listing
+    /// old and new decision and requirement)
+    #[arg(long, value_enum, default_value_t = EvalFormat::Human, hide_possible_values = true)]
     format: EvalFormat,
     /// Exit 1 when the condition holds, listing the events
     #[arg(long, value_enum, value_name = "WHAT")]
@@ -230,7 +235,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check(a) => check::run(&a.paths, a.format, a.deny_warnings),
         Command::Eval(a) => eval::run(&a),
-        Command::Fmt(a) => fmt::run(&a.paths, a.check),
+        Command::Fmt(a) => fmt::run(&a.paths, a.check, a.force),
         Command::Completions { shell } => {
             // Into a buffer: clap_complete panics when its writer fails.
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -109,10 +109,13 @@ impl<'a> Cx<'a, '_> {
         if trace.len() >= MAX_CHECKS_PER_RULE {
             return;
         }
-        let values = operands
+        let mut values: Vec<_> = operands
             .iter()
-            .filter_map(|(x, v)| path_text(x).map(|p| (p, super::trace::stored(v))))
+            .filter_map(|(x, v)| super::trace::operand_key(x).map(|p| (p, super::trace::stored(v))))
             .collect();
+        // The event paths inside a computed operand (`lower(email)`,
+        // `user.created_at + 1d`), read again without failing.
+        super::trace::inner_paths(self.event, operands, &mut values);
         trace.push(Check {
             span: e.span,
             truth: result,
@@ -277,6 +280,10 @@ impl<'a> Cx<'a, '_> {
                 Truth::Unknown => return Truth::Unknown,
                 Truth::False => {}
             }
+        }
+        // An empty list decides alone (`any` false, `all` true): say so.
+        if n == 0 && self.trace.is_some() {
+            self.note(list, &[(list, &lv)], miss);
         }
         miss
     }

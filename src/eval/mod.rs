@@ -26,7 +26,7 @@ mod value;
 pub use decision::{Decision, DecisionKind, RuntimeError};
 pub use event::{parse_event, EventError, MAX_JSON_DEPTH};
 pub use project::Projection;
-pub use trace::{Check, Explanation, RuleTrace, MAX_CHECKS_PER_RULE};
+pub use trace::{Check, Explanation, RuleTrace, LOCAL_KEY, MAX_CHECKS_PER_RULE, SPAN_KEY};
 pub use value::Value;
 
 use crate::ir::Policy;

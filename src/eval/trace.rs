@@ -25,6 +25,72 @@ pub struct RuleTrace {
     pub checks: Vec<Check>,
 }
 
+/// The key a check's operand value is stored under: a path's text
+/// (`request.ip`); for a quantifier variable `\0local:SLOT`; for `now`,
+/// time arithmetic and function calls `\0span:START:END` (the explainer
+/// shows the source text there). Constants are not stored.
+pub(super) fn operand_key(x: &crate::ir::Expr) -> Option<Arc<str>> {
+    use crate::ir::ExprKind as K;
+    match &x.kind {
+        K::Path(p) => Some(p.text.clone()),
+        K::Local(slot) => Some(Arc::from(format!("{LOCAL_KEY}{slot}"))),
+        K::Now | K::Arith(..) | K::Call(..) => Some(Arc::from(format!(
+            "{SPAN_KEY}{}:{}",
+            x.span.start, x.span.end
+        ))),
+        _ => None,
+    }
+}
+
+/// Adds to `values` the event paths read inside the computed operands
+/// (calls and time arithmetic) of a check, each once, as the event holds
+/// them. A path that cannot be followed is left out (evaluating the
+/// operand reported it).
+pub(super) fn inner_paths(
+    event: &Json,
+    operands: &[(&crate::ir::Expr, &Value<'_>)],
+    values: &mut Vec<(Arc<str>, Json)>,
+) {
+    use crate::ir::{ExprKind as K, Root, Step};
+    fn walk<'x>(x: &'x crate::ir::Expr, out: &mut Vec<&'x crate::ir::Path>) {
+        match &x.kind {
+            K::Path(p) if p.root == Root::Event => out.push(p),
+            _ => {
+                for c in x.children() {
+                    walk(c, out);
+                }
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    for (x, _) in operands {
+        if matches!(x.kind, K::Call(..) | K::Arith(..)) {
+            walk(x, &mut paths);
+        }
+    }
+    for p in paths {
+        if values.iter().any(|(k, _)| *k == p.text) {
+            continue;
+        }
+        let mut cur = Some(event);
+        for step in p.steps.iter() {
+            cur = match (step, cur) {
+                (Step::Key(k), Some(Json::Object(m))) => m.get(k.as_ref()),
+                (Step::Index(n), Some(Json::Array(a))) => a.get(*n),
+                _ => None,
+            };
+        }
+        let shown = cur.map_or(Json::Null, |j| json(j, 0));
+        values.push((p.text.clone(), shown));
+    }
+}
+
+/// Prefix of a stored value's key for a quantifier variable (see [`operand_key`]).
+pub const LOCAL_KEY: &str = "\0local:";
+
+/// Prefix of a stored value's key for a computed operand (see [`operand_key`]).
+pub const SPAN_KEY: &str = "\0span:";
+
 /// A string value read by a check is stored up to this many characters.
 pub const MAX_TRACE_STRING_CHARS: usize = 256;
 

@@ -77,8 +77,48 @@ fn write_expr(out: &mut String, e: &Expr, min: Prec) {
     }
 }
 
+thread_local! {
+    /// The text being formatted, so a literal can be kept as written.
+    static SOURCE: std::cell::RefCell<Option<std::sync::Arc<str>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `text` as the source that literals are read back from.
+pub(super) fn with_source<T>(text: &str, f: impl FnOnce() -> T) -> T {
+    SOURCE.with(|s| *s.borrow_mut() = Some(std::sync::Arc::from(text)));
+    let out = f();
+    SOURCE.with(|s| *s.borrow_mut() = None);
+    out
+}
+
+/// A duration literal as written (`24h`, `120s`), when the source text at
+/// its span is a valid duration of the same length.
+fn duration_as_written(e: &Expr, secs: i64) -> Option<String> {
+    SOURCE.with(|s| {
+        let s = s.borrow();
+        let text = s
+            .as_deref()?
+            .get(e.span.start as usize..e.span.end as usize)?;
+        let cut = text.len().checked_sub(1)?;
+        let (num, unit) = (text.get(..cut)?, text.get(cut..)?);
+        let n: i64 = num.parse().ok()?;
+        let mult = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3_600,
+            "d" => 86_400,
+            _ => return None,
+        };
+        (n.checked_mul(mult)? == secs).then(|| text.to_string())
+    })
+}
+
 fn write_bare(out: &mut String, e: &Expr) {
     match &e.node {
+        ExprKind::Lit(Lit::Duration(secs)) => match duration_as_written(e, *secs) {
+            Some(t) => out.push_str(&t),
+            None => duration(out, *secs),
+        },
         ExprKind::Lit(l) => lit(out, l),
         ExprKind::Name(n) => out.push_str(n),
         ExprKind::Now => out.push_str("now"),

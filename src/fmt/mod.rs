@@ -44,7 +44,8 @@ const CONTINUATION: usize = 4;
 /// and ends with one newline (an empty policy formats to the empty string).
 pub fn format(text: &str) -> Result<String, SyntaxError> {
     let policy = syntax::parse(text)?;
-    Ok(print_policy(text, &policy))
+    // A duration literal keeps the unit it was written in (`24h` stays `24h`).
+    Ok(expr::with_source(text, || print_policy(text, &policy)))
 }
 
 fn print_policy(text: &str, policy: &Policy) -> String {
