@@ -10,6 +10,8 @@
 
 // A run-time error: thrown, caught at the rule, which fails closed.
 const $RAISE = Object.freeze({ mfapol: "run-time error" });
+// A `let` not evaluated yet for this event.
+const $UNSET = Object.freeze({ mfapol: "unset" });
 function $raise() {
   throw $RAISE;
 }
@@ -168,6 +170,7 @@ function $trimStart(s) {
   return i === 0 ? s : s.slice(i);
 }
 function $trim(s) {
+  if (s.length > 0 && !$ws(s.charCodeAt(0)) && !$ws(s.charCodeAt(s.length - 1))) return s;
   let i = 0;
   let j = s.length;
   while (i < j && $ws(s.charCodeAt(i))) i++;
@@ -178,13 +181,13 @@ function $trim(s) {
 // Addresses: {f: 4, n: u32} or {f: 6, g: [8 x u16]}, IPv4-mapped IPv6
 // read as IPv4 (ir.rs `normalize_ip`).
 function $ip4(n) {
-  return Object.freeze({ f: 4, n: n >>> 0 });
+  return { f: 4, n: n >>> 0 };
 }
 function $ip6(g) {
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
     return $ip4(g[6] * 65536 + g[7]);
   }
-  return Object.freeze({ f: 6, g: Object.freeze(g.slice()) });
+  return { f: 6, g: g.slice() };
 }
 function $ipEq(a, b) {
   if (a.f !== b.f) return false;
@@ -811,6 +814,10 @@ function $in(n, kn, list, kl) {
     }
   }
   return false;
+}
+// A string in a list of string constants.
+function $ins(n, list) {
+  return n !== null && list.includes(n);
 }
 // `ip in <constant set>`: a JSON string that is no address is not in it.
 function $innet(v, kv, set) {
