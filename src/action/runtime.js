@@ -25,22 +25,7 @@ function $isObj(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-// Path steps (interp.rs `raw`): an own key of an object, an index of a
-// list; null or absent stops the path; a misfit raises on typed steps.
-function $k(o, key, strict) {
-  if (o === undefined || o === null) return undefined;
-  if (typeof o === "object" && !Array.isArray(o)) {
-    return $own.call(o, key) ? o[key] : undefined;
-  }
-  if (strict) $raise();
-  return undefined;
-}
-function $ix(o, n, strict) {
-  if (o === undefined || o === null) return undefined;
-  if (Array.isArray(o)) return n < o.length ? o[n] : undefined;
-  if (strict) $raise();
-  return undefined;
-}
+// Path reads are generated per path (interp.rs `raw`); `exists` tests one.
 function $exists(v) {
   return v !== undefined && v !== null;
 }
