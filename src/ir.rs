@@ -67,16 +67,30 @@ pub enum Effect {
     Require(Challenge),
     /// `skip mfa`
     Skip,
+    /// `exempt`: decides `skip_mfa` over `require`/`enroll` rules.
+    Exempt,
 }
 
 impl Effect {
-    /// Strength for "strongest effect wins": deny > require > skip.
+    /// Every value of [`Effect::strength`], strongest first.
+    pub const STRENGTHS: [u8; 4] = [4, 3, 2, 1];
+
+    /// Strength for "strongest effect wins": deny > exempt > require
+    /// (and enroll) > skip. `exempt` decides `skip_mfa` but wins over
+    /// requirements: the policy-level exemption (SPEC v2, issue 9/10).
     pub fn strength(&self) -> u8 {
         match self {
-            Effect::Deny { .. } => 3,
+            Effect::Deny { .. } => 4,
+            Effect::Exempt => 3,
             Effect::Require(_) => 2,
             Effect::Skip => 1,
         }
+    }
+
+    /// Whether a run-time error keeps the rule from applying (it would
+    /// weaken the decision): `skip mfa` and `exempt`.
+    pub fn lowers_requirements(&self) -> bool {
+        matches!(self, Effect::Skip | Effect::Exempt)
     }
 }
 
@@ -90,8 +104,64 @@ pub enum Challenge {
         /// `with remember_browser`.
         remember_browser: bool,
     },
-    /// `api.authentication.challengeWithAny(factors)`
+    /// `api.authentication.challengeWithAny(factors)`: one challenge.
     Factors(Vec<Arc<str>>),
+    /// Steps run in order (`challengeWith*` / `enrollWith*`): a sequence,
+    /// or a single enrollment. Never a single challenge (that is
+    /// [`Challenge::Factors`]), so one requirement has one form.
+    Steps(Vec<FactorStep>),
+}
+
+/// At most this many challenges and enrollments in one login (Auth0's limit).
+pub const MAX_STEPS: usize = 4;
+
+pub use crate::syntax::ast::StepKind;
+
+/// One step of a factor sequence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FactorStep {
+    /// Challenge or enroll.
+    pub kind: StepKind,
+    /// The acceptable factors.
+    pub factors: Vec<Arc<str>>,
+}
+
+impl Challenge {
+    /// The canonical form of checked steps (at least one).
+    pub fn from_steps(mut steps: Vec<FactorStep>) -> Challenge {
+        if steps.len() == 1 && steps.first().is_some_and(|s| s.kind == StepKind::Challenge) {
+            if let Some(step) = steps.pop() {
+                return Challenge::Factors(step.factors);
+            }
+        }
+        Challenge::Steps(steps)
+    }
+
+    /// The steps of this requirement (none for a provider).
+    pub fn steps(&self) -> Vec<FactorStep> {
+        match self {
+            Challenge::Provider { .. } => Vec::new(),
+            Challenge::Factors(fs) => vec![FactorStep {
+                kind: StepKind::Challenge,
+                factors: fs.clone(),
+            }],
+            Challenge::Steps(s) => s.clone(),
+        }
+    }
+
+    /// The first step's factors, if any.
+    pub fn first_factors(&self) -> Option<&[Arc<str>]> {
+        match self {
+            Challenge::Provider { .. } => None,
+            Challenge::Factors(fs) => Some(fs),
+            Challenge::Steps(s) => s.first().map(|s| s.factors.as_slice()),
+        }
+    }
+
+    /// Whether the first step enrolls (decision `enroll_mfa`).
+    pub fn enrolls_first(&self) -> bool {
+        matches!(self, Challenge::Steps(s) if s.first().is_some_and(|s| s.kind == StepKind::Enroll))
+    }
 }
 
 /// A typed expression.
@@ -241,6 +311,19 @@ pub enum Func {
     Len,
     /// `lower(S)`: null for null.
     Lower,
+    /// `trim(S)`: without leading and trailing white space (the set
+    /// JavaScript's `String.prototype.trim` removes); null for null.
+    Trim,
+    /// `split(S, SEP)`: the pieces between separators, not trimmed; an
+    /// empty list for a null string.
+    Split,
+}
+
+/// Whether `trim` removes this character: JavaScript's white space and line
+/// terminators (so a compiled Action trims exactly the same), which is
+/// Unicode's `White_Space` without U+0085 and with U+FEFF.
+pub fn is_trim_space(c: char) -> bool {
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
 }
 
 /// A path into the event or into a quantifier variable.

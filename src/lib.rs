@@ -45,21 +45,8 @@
 )]
 
 pub mod action;
-// Not yet converted: the checker and the formatter (open work, listed in
-// issue 7's note); their inputs are bounded by the parser's depth and size
-// limits.
-#[allow(
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::cast_possible_truncation
-)]
 pub mod check;
 pub mod eval;
-#[allow(
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::cast_possible_truncation
-)]
 pub mod fmt;
 pub mod ir;
 pub mod replay;

@@ -113,6 +113,11 @@ fn pool() -> Vec<Value> {
         json!("x"),
         json!("a"),
         json!("b"),
+        json!("a,b"),
+        json!(" a ,b,,"),
+        json!(","),
+        json!("\u{feff}a\u{a0}"),
+        json!("\u{85}a"),
         json!("toString"),
         json!("constructor"),
         json!("__proto__"),
@@ -445,7 +450,7 @@ fn expected_calls(policy: &Policy, event_text: &str) -> Value {
             "access.deny",
             [reason.as_deref().unwrap_or(action::DEFAULT_DENY_REASON)]
         ]]),
-        Some(Effect::Skip) => json!([["multifactor.enable", ["none"]]]),
+        Some(Effect::Skip | Effect::Exempt) => json!([["multifactor.enable", ["none"]]]),
         Some(Effect::Require(Challenge::Provider {
             provider,
             remember_browser,
@@ -453,14 +458,24 @@ fn expected_calls(policy: &Policy, event_text: &str) -> Value {
             "multifactor.enable",
             [provider.as_ref(), {"allowRememberBrowser": remember_browser}]
         ]]),
-        Some(Effect::Require(Challenge::Factors(fs))) => {
-            let objs: Vec<Value> = fs.iter().map(|f| json!({"type": f.as_ref()})).collect();
-            if objs.len() == 1 {
-                json!([["authentication.challengeWith", [objs[0]]]])
-            } else {
-                json!([["authentication.challengeWithAny", [objs]]])
-            }
-        }
+        Some(Effect::Require(c)) => Value::Array(
+            c.steps()
+                .iter()
+                .map(|step| {
+                    let objs: Vec<Value> = step
+                        .factors
+                        .iter()
+                        .map(|f| json!({"type": f.as_ref()}))
+                        .collect();
+                    let verb = step.kind.as_str();
+                    if objs.len() == 1 {
+                        json!([format!("authentication.{verb}With"), [objs[0]]])
+                    } else {
+                        json!([format!("authentication.{verb}WithAny"), [objs]])
+                    }
+                })
+                .collect(),
+        ),
     }
 }
 
@@ -699,6 +714,10 @@ const ATOMS: &[&str] = &[
     "any m in authentication.methods: m.name == \"mfa\" and m.timestamp > now - 12h",
     "all r in roles: r starts_with \"adm\"",
     "any g in user.user_metadata.x: g == \"a\"",
+    "\"a\" in split(user.user_metadata.x, \",\")",
+    "any p in split(user.user_metadata.x, user.user_metadata.y): trim(p) == \"a\"",
+    "len(split(email, \"@\")) == 2",
+    "trim(user.user_metadata.x) == \"a\"",
     "true",
     "false",
 ];
@@ -709,7 +728,11 @@ const EFFECTS: &[&str] = &[
     "require mfa using \"duo\"",
     "require mfa using factors [\"otp\", \"email\"]",
     "require mfa using factors [\"push-notification\"]",
+    "enroll mfa using factors [\"otp\", \"webauthn-roaming\"]",
+    "require mfa using factors [\"otp\"] then challenge using factors [\"phone\"]",
+    "enroll mfa using factors [\"phone\"] then challenge using factors [\"otp\", \"email\"] then enroll using factors [\"otp\"]",
     "skip mfa",
+    "exempt",
     "deny \"not from here\"",
     "deny",
 ];
@@ -763,7 +786,10 @@ fn gen_policy(rng: &mut Rng) -> String {
         p.push('\n');
     }
     if rng.below(2) == 0 {
-        p.push_str(&format!("default {}\n", rng.pick(EFFECTS)));
+        // `exempt` is a rule effect only.
+        let e = rng.pick(EFFECTS);
+        let d = if *e == "exempt" { "skip mfa" } else { e };
+        p.push_str(&format!("default {d}\n"));
     }
     p
 }

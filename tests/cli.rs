@@ -436,7 +436,7 @@ fn hostile_policies_get_diagnostics_not_crashes() {
 fn github_annotations_and_sarif() {
     let dir = scratch(&[(
         "p.mfapolicy",
-        b"require mfa when usr.email == \"x\"\nskip mfa when ip in 10.1.2.3/8\n",
+        b"require mfa when usr.email == \"x\"\ndeny when ip in 10.1.2.3/8\n",
     )]);
     let out = mfapol()
         .current_dir(&dir)

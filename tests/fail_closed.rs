@@ -133,6 +133,9 @@ fn rule() -> impl Strategy<Value = String> {
             "require mfa",
             "require mfa using factors [\"otp\"]",
             "require mfa with remember_browser",
+            "enroll mfa using factors [\"otp\"]",
+            "require mfa using factors [\"otp\"] then enroll using factors [\"phone\"]",
+            "exempt",
             "deny",
         ][..],
     );
@@ -175,6 +178,10 @@ fn event() -> impl Strategy<Value = Value> {
     })
 }
 
+fn get<'v>(e: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(e, |cur, k| cur.get(k))
+}
+
 fn set(e: &mut Value, path: &str, v: Option<Value>) {
     let keys: Vec<&str> = path.split('.').collect();
     let (last, parents) = keys.split_last().unwrap();
@@ -199,7 +206,7 @@ fn set(e: &mut Value, path: &str, v: Option<Value>) {
 fn strength(k: DecisionKind) -> u8 {
     match k {
         DecisionKind::Deny => 3,
-        DecisionKind::RequireMfa => 2,
+        DecisionKind::RequireMfa | DecisionKind::EnrollMfa => 2,
         _ => 1,
     }
 }
@@ -229,8 +236,30 @@ proptest! {
             else {
                 continue;
             };
-            let mut variants = vec![None];
-            variants.extend(good.iter().cloned().map(Some));
+            // A list with a misfit element: the element is the offending
+            // value, not the list (`"admin" in roles` may match before it
+            // reaches the misfit), so only the element is replaced with each
+            // well-typed element, or dropped.
+            let good_elems: Vec<&Value> =
+                good.iter().filter_map(Value::as_array).flatten().collect();
+            let current = get(&e, field);
+            let misfit_elems = current
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|x| !good_elems.contains(&x)));
+            let mut variants = Vec::new();
+            if misfit_elems {
+                let items = current.and_then(Value::as_array).cloned().unwrap_or_default();
+                let fine = |x: &Value| good_elems.contains(&x);
+                variants.push(Some(Value::Array(items.iter().filter(|x| fine(x)).cloned().collect())));
+                for g in &good_elems {
+                    variants.push(Some(Value::Array(
+                        items.iter().map(|x| if fine(x) { x.clone() } else { (*g).clone() }).collect(),
+                    )));
+                }
+            } else {
+                variants.push(None);
+                variants.extend(good.iter().cloned().map(Some));
+            }
             for v in variants {
                 let mut fixed = e.clone();
                 set(&mut fixed, field, v.clone());

@@ -150,7 +150,12 @@ fn every_effect_form() {
         "require mfa using \"guardian\" with remember_browser when a\n",
         "require mfa using factors [\"otp\"] when a\n",
         "require mfa using factors [\"otp\", \"email\", ] when a\n",
+        "require mfa using factors strong when a\n",
+        "require mfa using factors [\"otp\"]   then   challenge using factors [\"phone\"] then enroll using factors strong when a\n",
+        "enroll mfa using factors [\"otp\"] when a\n",
+        "enroll   mfa using factors strong then challenge using factors [\"otp\"] when a\n",
         "skip mfa when a\n",
+        "rule r:   exempt   when a\n",
         "deny when a\n",
         "deny \"blocked: \\\"reason\\\"\\n\" when a unless b\n",
     ));

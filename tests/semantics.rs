@@ -71,18 +71,18 @@ fn errors_fail_closed() {
                 1,
             ),
             (
-                "require mfa when user.app_metadata.risk > 50 and country == \"XX\"",
+                "require mfa when user.app_metadata.risk > 50 and country == \"KP\"",
                 "require_mfa",
                 1,
             ),
             (
-                "deny when user.app_metadata.risk > 50 or country == \"XX\"",
+                "deny when user.app_metadata.risk > 50 or country == \"KP\"",
                 "deny",
                 1,
             ),
             // Short-circuit: an operand that is never reached raises nothing.
             (
-                "require mfa when country == \"XX\" and user.app_metadata.risk > 50",
+                "require mfa when country == \"KP\" and user.app_metadata.risk > 50",
                 "none",
                 0,
             ),
@@ -268,7 +268,7 @@ fn operators() {
 fn strongest_effect_and_deciding_rule() {
     let e = base();
     let policy = "default skip mfa\nrule a: skip mfa when true\nrule b: require mfa using \"duo\" when true\n\
-                  rule c: require mfa using \"guardian\" when true\nrule d: deny \"no\" when country == \"XX\"\n";
+                  rule c: require mfa using \"guardian\" when true\nrule d: deny \"no\" when country == \"KP\"\n";
     let (got, rule, _) = case(policy, &e);
     assert_eq!((got.as_str(), rule.as_deref()), ("require_mfa", Some("b")));
     let (got, rule, _) = case("default deny \"closed\"\nrule a: skip mfa when false\n", &e);
@@ -314,4 +314,57 @@ fn let_with_a_quantifier_inside_a_quantifier_keeps_the_outer_variable() {
     let rows: Vec<(&str, &str, usize)> =
         rows.iter().map(|(p, d, e)| (p.as_str(), *d, *e)).collect();
     check(&rows, &event);
+}
+
+/// `exempt` (the policy-level exemption): decides `skip_mfa` over
+/// `require`/`enroll` rules, loses to `deny`, and fails closed like `skip`:
+/// an error in its condition keeps it from applying.
+#[test]
+fn exempt_beats_requirements_not_deny_and_fails_closed() {
+    let refresh = json!({
+        "transaction": {"protocol": "oauth2-refresh-token"},
+        "authorization": {"roles": ["admin"]},
+        "user": {"app_metadata": {"level": "high"}}
+    });
+    let exempt = "rule refresh: exempt when transaction.protocol == \"oauth2-refresh-token\"\n";
+    let rows = [
+        (
+            format!("{exempt}rule admins: require mfa when \"admin\" in roles"),
+            "skip_mfa",
+            0,
+        ),
+        (
+            format!("rule e: enroll mfa using factors [\"otp\"] when true\n{exempt}"),
+            "skip_mfa",
+            0,
+        ),
+        (
+            format!("{exempt}rule block: deny when \"admin\" in roles"),
+            "deny",
+            0,
+        ),
+        // An error in the exemption's condition: it does not apply.
+        (
+            "declare user.app_metadata.level: int\n\
+             rule refresh: exempt when user.app_metadata.level > 2\n\
+             rule admins: require mfa when \"admin\" in roles"
+                .to_string(),
+            "require_mfa",
+            1,
+        ),
+        // ...nor in its `unless`.
+        (
+            "declare user.app_metadata.level: int\n\
+             rule refresh: exempt when true unless user.app_metadata.level > 2\n\
+             rule admins: require mfa when \"admin\" in roles"
+                .to_string(),
+            "require_mfa",
+            1,
+        ),
+    ];
+    let rows: Vec<(&str, &str, usize)> =
+        rows.iter().map(|(p, d, e)| (p.as_str(), *d, *e)).collect();
+    check(&rows, &refresh);
+    let (_, rule, _) = case(&format!("{exempt}rule a: require mfa when true"), &refresh);
+    assert_eq!(rule.as_deref(), Some("refresh"));
 }

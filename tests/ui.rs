@@ -46,6 +46,19 @@ macro_rules! ui {
     };
 }
 
+/// `ui_as!(name, code, policy)`: snapshot of `mfapol check` on a policy
+/// that shows one more case of the diagnostic `code` (a help line).
+macro_rules! ui_as {
+    ($name:ident, $code:literal, $policy:expr) => {
+        #[test]
+        fn $name() {
+            let out = run($policy.as_bytes(), None, &["check", "policy.mfapolicy"]);
+            assert!(out.contains(concat!("mfapol::", $code)), "{out}");
+            insta::assert_snapshot!(stringify!($name), out);
+        }
+    };
+}
+
 /// `ui_event!(name, event)`: snapshot of `mfapol eval` on a bad event.
 macro_rules! ui_event {
     ($name:ident, $event:expr) => {
@@ -114,6 +127,23 @@ ui!(
     "require mfa using factors [\"otp\"] with remember_browser when true\n"
 );
 ui!(let_cycle, "let a = b\nlet b = a\nrequire mfa when a\n");
+ui_as!(
+    unknown_value_of_a_quantifier_variable,
+    "unknown_value",
+    "require mfa when any a in user.multifactor: a == \"gaurdian\"\n"
+);
+ui!(
+    cannot_enroll_email,
+    "enroll mfa using factors [\"email\", \"otp\"] when len(user.multifactor) == 0\n"
+);
+ui!(
+    too_many_steps,
+    "require mfa using factors [\"otp\"] then challenge using factors [\"phone\"] then challenge using factors [\"push-notification\"] then enroll using factors [\"webauthn-roaming\"] then enroll using factors [\"webauthn-platform\"] when true\n"
+);
+ui!(
+    factors_not_a_list,
+    "let strong = \"webauthn-roaming\"\nrequire mfa using factors strong when true\n"
+);
 ui!(
     duplicate_name,
     "rule r: skip mfa when true\nrule r: deny when true\n"
@@ -311,4 +341,141 @@ fn unknown_value_in_a_list_underlines_the_element() {
     );
     assert!(out.contains("mfapol::unknown_value"), "{out}");
     insta::assert_snapshot!("unknown_value_in_list", out);
+}
+
+// Help lines that must not mislead (issue 9); tests/help_lines.rs follows each.
+ui!(
+    metadata_not_string,
+    "declare organization.metadata.mfa: bool\nrequire mfa when organization.metadata.mfa == true\n"
+);
+ui_as!(
+    help_near_field,
+    "unknown_field",
+    "require mfa when request.geoip.country == \"FR\"\n"
+);
+ui_as!(
+    help_declare_follows_use,
+    "undeclared_metadata",
+    "require mfa when \"admin\" in user.app_metadata.roles\n"
+);
+ui_as!(
+    help_list_equals_value,
+    "type_mismatch",
+    "require mfa when roles == \"admin\"\n"
+);
+ui_as!(
+    help_near_declared_key,
+    "undeclared_metadata",
+    "declare user.app_metadata.vip: bool\nrequire mfa when user.app_metadata.vpi\n"
+);
+ui_as!(
+    help_declare_near_root,
+    "unknown_field",
+    "declare user.user_metdata.mfa: bool\nrequire mfa when true\n"
+);
+ui_as!(
+    help_hyphenated_name,
+    "unknown_name",
+    "require mfa when connection == northwind-azure\n"
+);
+ui_as!(
+    help_unquoted_codes,
+    "unknown_name",
+    "deny when country in [KP, IR]\n"
+);
+ui_as!(help_treu, "unknown_name", "require mfa when treu\n");
+ui_as!(
+    help_event_prefix,
+    "unknown_name",
+    "require mfa when event.user.email == \"a@example.com\"\n"
+);
+ui_as!(
+    help_risk_assessment_root,
+    "unknown_name",
+    "require mfa when riskAssessment.confidence == \"low\"\n"
+);
+ui_as!(
+    help_quoted_cidr,
+    "type_mismatch",
+    "skip mfa when ip in \"198.51.100.0/24\"\n"
+);
+ui_as!(
+    help_quoted_cidr_let,
+    "type_mismatch",
+    "let office = [\"198.51.100.0/24\"]\nskip mfa when ip in office\n"
+);
+ui_as!(
+    help_provider_is_factor,
+    "unknown_provider",
+    "require mfa using \"webauthn\" when true\n"
+);
+ui_as!(
+    help_missing_and,
+    "syntax",
+    "require mfa when ip in 10.0.0.0/8 country == \"US\"\n"
+);
+ui_as!(
+    help_duration_word,
+    "syntax",
+    "require mfa when user.created_at > now - 24hours\n"
+);
+ui_as!(
+    help_previous_string,
+    "syntax",
+    "require mfa when email == \"a@example.com\" \"b\"\n"
+);
+ui_as!(
+    closed_set_country,
+    "unknown_value",
+    "deny when country in [\"UK\", \"SYR\", \"ir\", \"ZZ\"]\n"
+);
+ui_as!(
+    closed_set_strategy,
+    "unknown_value",
+    "require mfa when connection.strategy == \"azure-ad\"\n"
+);
+ui_as!(
+    closed_set_continent,
+    "unknown_value",
+    "require mfa when continent == \"eu\"\n"
+);
+
+// Lints (issue 9): warnings with a fix that keeps the intended meaning.
+ui!(
+    quantifier_scope,
+    "require mfa when any r in roles: r starts_with \"admin\" or email ends_with \"@contractor.example\"\n"
+);
+ui!(
+    compared_with_id,
+    "skip mfa when connection == \"con_A1b2C3d4E5f6G7h8\"\n"
+);
+ui!(
+    deny_complement,
+    "require mfa when connection == \"corp-ad\"\nskip mfa when connection == \"partner-sso\"\ndeny when not (connection == \"corp-ad\" or connection == \"partner-sso\")\n"
+);
+ui!(
+    skip_overlap,
+    "rule corp: require mfa when connection == \"corp-ad\"\nrule office: skip mfa when ip in 10.0.0.0/8\n"
+);
+ui!(
+    unused_let,
+    "let office = [203.0.113.0/24]\nrequire mfa when true\n"
+);
+ui!(
+    unused_declare,
+    "declare user.app_metadata.vip: bool\nrequire mfa when user.app_metadata.vpi == true\n"
+);
+
+/// `--deny-warnings` says why it failed.
+#[test]
+fn deny_warnings_says_why() {
+    let out = run(
+        b"let office = [203.0.113.0/24]\nrequire mfa when true\n",
+        None,
+        &["check", "--deny-warnings", "policy.mfapolicy"],
+    );
+    assert!(
+        out.contains("error: --deny-warnings: 1 warning treated as error"),
+        "{out}"
+    );
 }

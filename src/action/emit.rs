@@ -10,7 +10,7 @@
 use super::regex::translate;
 use super::ActionError;
 use crate::ir::{
-    ArithOp, Const, Effect, Expr, ExprKind as K, Func, NetSet, OrderOp, Policy, Root, Step, StrOp,
+    ArithOp, Const, Expr, ExprKind as K, Func, NetSet, OrderOp, Policy, Root, Step, StrOp,
 };
 use crate::schema::Type;
 use std::collections::HashMap;
@@ -95,7 +95,7 @@ impl<'p> Emitter<'p> {
         let when = self.truth(&rule.when)?;
         // Fail closed: a raised `when` applies a require/deny rule and not a
         // skip rule; a raised `unless` exempts a skip rule only.
-        let strict = matches!(rule.effect, Effect::Skip);
+        let strict = rule.effect.lowers_requirements();
         let mut s = String::new();
         let _ = write!(
             s,
@@ -309,6 +309,24 @@ impl<'p> Emitter<'p> {
                     Func::Lower => {
                         let (v, k) = self.value(arg)?;
                         (format!("$lower({v}, {})", q(&k)), "s".into())
+                    }
+                    Func::Trim => {
+                        let (v, k) = self.value(arg)?;
+                        (format!("$trims({v}, {})", q(&k)), "s".into())
+                    }
+                    Func::Split => {
+                        let Some(sep) = args.get(1) else {
+                            return Err(ActionError::Internal {
+                                what: "`split` has no separator".into(),
+                            });
+                        };
+                        let (v, k) = self.value(arg)?;
+                        let (s, ks) = self.value(sep)?;
+                        // Plain JS strings: a list of converted values.
+                        (
+                            format!("$split({v}, {}, {s}, {})", q(&k), q(&ks)),
+                            "cs".into(),
+                        )
                     }
                 }
             }

@@ -16,7 +16,7 @@ pub mod deploy;
 mod emit;
 mod regex;
 
-use crate::ir::{Challenge, Effect, Policy};
+use crate::ir::{Challenge, Effect, Policy, StepKind};
 use emit::{js_str, Emitter};
 use miette::{Diagnostic, SourceSpan};
 use sha2::{Digest, Sha256};
@@ -157,7 +157,12 @@ fn header(out: &mut String, policy: &Policy, target: Target<'_>, hash: &str) {
         .iter()
         .map(|r| &r.effect)
         .chain(policy.default.as_ref())
-        .any(|e| matches!(e, Effect::Require(Challenge::Factors(_))));
+        .any(|e| {
+            matches!(
+                e,
+                Effect::Require(Challenge::Factors(_) | Challenge::Steps(_))
+            )
+        });
     if factors {
         out.push_str("// Factor challenges need Universal Login and the tenant setting\n// \"Customize MFA Factors using Actions\".\n");
     }
@@ -202,8 +207,10 @@ fn rule_names(policy: &Policy) -> Vec<String> {
 fn effect_text(e: &Effect) -> &'static str {
     match e {
         Effect::Deny { .. } => "deny",
+        Effect::Require(c) if c.enrolls_first() => "enroll mfa",
         Effect::Require(_) => "require mfa",
         Effect::Skip => "skip mfa",
+        Effect::Exempt => "exempt",
     }
 }
 
@@ -217,7 +224,7 @@ fn decide(out: &mut String, policy: &Policy, names: &[String]) {
         .map(|i| format!(", l{i}: $UNSET"))
         .collect();
     let _ = writeln!(out, "  const cx = {{ ev: ev, now: now{slots} }};");
-    for strength in [3, 2, 1] {
+    for strength in Effect::STRENGTHS {
         for (i, (rule, name)) in policy.rules.iter().zip(names).enumerate() {
             if rule.effect.strength() == strength {
                 let _ = writeln!(out, "  if ({name}(cx)) return {i};");
@@ -246,20 +253,32 @@ fn call(e: &Effect) -> String {
             "api.multifactor.enable({}, {{ allowRememberBrowser: {remember_browser} }});",
             js_str(provider)
         ),
-        Effect::Require(Challenge::Factors(fs)) => {
-            let objs: Vec<String> = fs
-                .iter()
-                .map(|f| format!("{{ type: {} }}", js_str(f)))
-                .collect();
-            match objs.as_slice() {
-                [one] => format!("api.authentication.challengeWith({one});"),
-                _ => format!(
-                    "api.authentication.challengeWithAny([{}]);",
-                    objs.join(", ")
-                ),
-            }
-        }
-        Effect::Skip => "api.multifactor.enable(\"none\");".into(),
+        Effect::Require(Challenge::Factors(fs)) => step_call(StepKind::Challenge, fs),
+        // One call per step, in order (Auth0 runs them in this order).
+        Effect::Require(Challenge::Steps(steps)) => steps
+            .iter()
+            .map(|s| step_call(s.kind, &s.factors))
+            .collect::<Vec<_>>()
+            .join("\n      "),
+        // An exemption is `skip mfa` at the tenant: its strength only
+        // matters in choosing the deciding rule.
+        Effect::Skip | Effect::Exempt => "api.multifactor.enable(\"none\");".into(),
+    }
+}
+
+/// `challengeWith`/`challengeWithAny` or `enrollWith`/`enrollWithAny`.
+fn step_call(kind: StepKind, fs: &[std::sync::Arc<str>]) -> String {
+    let objs: Vec<String> = fs
+        .iter()
+        .map(|f| format!("{{ type: {} }}", js_str(f)))
+        .collect();
+    let verb = match kind {
+        StepKind::Challenge => "challenge",
+        StepKind::Enroll => "enroll",
+    };
+    match objs.as_slice() {
+        [one] => format!("api.authentication.{verb}With({one});"),
+        _ => format!("api.authentication.{verb}WithAny([{}]);", objs.join(", ")),
     }
 }
 

@@ -847,6 +847,20 @@ function $lower(v, k) {
   if (v === null) return null;
   return $string(v, k).toLowerCase();
 }
+// `trim(S)`: ir::is_trim_space is exactly the set String.prototype.trim removes.
+function $trims(v, k) {
+  if (v === null) return null;
+  return $string(v, k).trim();
+}
+// `split(S, SEP)`: null for either gives the empty list; pieces not trimmed;
+// an empty separator raises (a literal one is a check error).
+function $split(v, kv, sep, ks) {
+  if (v === null || sep === null) return [];
+  const s = $string(v, kv);
+  const t = $string(sep, ks);
+  if (t === "") $raise();
+  return s.split(t);
+}
 
 // Conditions (interp.rs `as_bool`): booleans, null as false, no truthiness.
 function $tb(v) {

@@ -138,6 +138,47 @@ pub enum CheckError {
         span: SourceSpan,
     },
 
+    /// `enroll ... using factors ["email"]`.
+    #[error("`email` cannot be enrolled")]
+    #[diagnostic(
+        code(mfapol::cannot_enroll_email),
+        help("Auth0 cannot enroll email as a factor (`api.authentication.enrollWith` rejects it); enroll another factor such as `\"otp\"`, or challenge with email: `require mfa using factors [\"email\"]`")
+    )]
+    CannotEnrollEmail {
+        /// Where.
+        #[label("not enrollable")]
+        span: SourceSpan,
+    },
+
+    /// A sequence of more than four steps.
+    #[error("this sequence has {count} steps; Auth0 runs at most 4 per login")]
+    #[diagnostic(
+        code(mfapol::too_many_steps),
+        help("Auth0 allows at most four challenges and enrollments in one login; drop or merge steps (one step may list several factors)")
+    )]
+    TooManySteps {
+        /// How many.
+        count: usize,
+        /// The step beyond the fourth.
+        #[label("the fifth step")]
+        span: SourceSpan,
+    },
+
+    /// `using factors NAME` where NAME is not a `let` holding a literal
+    /// list of factor strings.
+    #[error("`{name}` is not a list of factor names")]
+    #[diagnostic(code(mfapol::factors_not_a_list))]
+    FactorsNotAList {
+        /// The name.
+        name: String,
+        /// Where it is used.
+        #[label("used as a factor list")]
+        span: SourceSpan,
+        /// What to write.
+        #[help]
+        help: Option<String>,
+    },
+
     /// `with remember_browser` together with `using factors`.
     #[error("`with remember_browser` cannot be combined with `using factors`")]
     #[diagnostic(
@@ -278,6 +319,120 @@ pub enum CheckError {
         help: Option<String>,
     },
 
+    /// A key of a map whose values are always strings (`organization.metadata`,
+    /// `client.metadata`) declared or compared as another type (warning).
+    #[error("values of `{map}` are always strings in Auth0")]
+    #[diagnostic(code(mfapol::metadata_not_string), severity(Warning))]
+    MetadataNotString {
+        /// The map.
+        map: String,
+        /// Where.
+        #[label("{label}")]
+        span: SourceSpan,
+        /// The label.
+        label: String,
+        /// The fix.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// `any r in L: A(r) or B`: a side of the body that does not use the
+    /// variable, probably meant outside the quantifier (warning).
+    #[error("this `{word}` is inside `{quant} {var}`, but its side does not use `{var}`")]
+    #[diagnostic(code(mfapol::quantifier_scope), severity(Warning))]
+    QuantifierScope {
+        /// `or` or `and`.
+        word: &'static str,
+        /// `any` or `all`.
+        quant: &'static str,
+        /// The bound variable.
+        var: String,
+        /// The side that does not use it.
+        #[label("does not use `{var}`, yet only counts inside the `{quant}`")]
+        span: SourceSpan,
+        /// The two readings, written out.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// `connection == "con_..."`: a record compared by name with an id (warning).
+    #[error("`{record}` compares its `{by}`, and `{value}` looks like an id")]
+    #[diagnostic(code(mfapol::compared_with_id), severity(Warning))]
+    ComparedWithId {
+        /// The record (`connection`).
+        record: String,
+        /// The field it is compared by (`name`).
+        by: String,
+        /// The literal.
+        value: String,
+        /// Where.
+        #[label("an id, never equal to a {by}")]
+        span: SourceSpan,
+        /// The id field to compare.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// `deny when not (A or B)` where A and B are the other rules' conditions (warning).
+    #[error("this `deny` applies whenever its condition fails, including on a run-time error")]
+    #[diagnostic(code(mfapol::deny_complement), severity(Warning))]
+    DenyComplement {
+        /// The condition.
+        #[label("a run-time error in here makes `not` true and the login is denied")]
+        span: SourceSpan,
+        /// Use `default deny`.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A `skip mfa` rule that a stronger rule overrides wherever both apply (warning).
+    #[error("`skip mfa` rule {skip} never decides a login that {other} also applies to: `{effect}` is stronger")]
+    #[diagnostic(code(mfapol::skip_overlap), severity(Warning))]
+    SkipOverlap {
+        /// The skip rule.
+        skip: String,
+        /// The stronger rules.
+        other: String,
+        /// Their effect.
+        effect: &'static str,
+        /// The skip rule's condition.
+        #[label("where this holds and the other rule applies, the stronger effect wins")]
+        span: SourceSpan,
+        /// Add `unless`.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A `let` nothing uses (warning).
+    #[error("`let {name}` is never used")]
+    #[diagnostic(
+        code(mfapol::unused_let),
+        severity(Warning),
+        help("use it in a rule, or remove it (a name starting with `_` is not reported)")
+    )]
+    UnusedLet {
+        /// The name.
+        name: String,
+        /// Where.
+        #[label("unused")]
+        span: SourceSpan,
+    },
+
+    /// A `declare` no path reads (warning).
+    #[error("`declare {path}` is never used")]
+    #[diagnostic(
+        code(mfapol::unused_declare),
+        severity(Warning),
+        help("no rule reads this key: check the spelling of the key where the rules read it, or remove the declare")
+    )]
+    UnusedDeclare {
+        /// The declared path.
+        path: String,
+        /// Where.
+        #[label("no rule reads this key")]
+        span: SourceSpan,
+    },
+
     /// A `declare` that cannot apply.
     #[error("{message}")]
     #[diagnostic(code(mfapol::invalid_declare))]
@@ -412,7 +567,15 @@ impl CheckError {
     pub fn is_warning(&self) -> bool {
         matches!(
             self,
-            CheckError::HostBitsSet { .. } | CheckError::UndeclaredMetadata { .. }
+            CheckError::HostBitsSet { .. }
+                | CheckError::UndeclaredMetadata { .. }
+                | CheckError::MetadataNotString { .. }
+                | CheckError::QuantifierScope { .. }
+                | CheckError::ComparedWithId { .. }
+                | CheckError::DenyComplement { .. }
+                | CheckError::UnusedLet { .. }
+                | CheckError::SkipOverlap { .. }
+                | CheckError::UnusedDeclare { .. }
         )
     }
 

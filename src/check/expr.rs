@@ -46,7 +46,19 @@ impl Checker<'_> {
                 let kind = if is_and { K::And(out) } else { K::Or(out) };
                 Some(mk(kind, Type::Bool, e.span))
             }
-            ExprKind::Binary(op, l, r) => self.binary(op.node, op.span, l, r, e.span),
+            ExprKind::Binary(op, l, r) => {
+                if let Some(word) = self.hyphenated_word(e) {
+                    self.err(CheckError::UnknownName {
+                        help: Some(format!(
+                            "`-` is subtraction here; to compare with text, quote the whole name: `\"{word}\"`"
+                        )),
+                        name: word,
+                        span: e.span.into(),
+                    });
+                    return None;
+                }
+                self.binary(op.node, op.span, l, r, e.span)
+            }
             ExprKind::Quant(q, var, list, body) => {
                 let list_ir = self.expr(list)?;
                 let elem = match &list_ir.ty {
@@ -189,7 +201,86 @@ impl Checker<'_> {
         Some(trunc)
     }
 
+    /// `northwind-azure` written without quotes: a chain of `-` between
+    /// bare words with no spaces, where the first word is not a name.
+    fn hyphenated_word(&self, e: &ast::Expr) -> Option<String> {
+        let ExprKind::Binary(op, l, r) = &e.node else {
+            return None;
+        };
+        if op.node != ast::BinOp::Sub {
+            return None;
+        }
+        let word_like = |x: &ast::Expr| {
+            matches!(
+                x.node,
+                ExprKind::Name(_) | ExprKind::Lit(Lit::Int(_)) | ExprKind::Binary(..)
+            )
+        };
+        if !word_like(l) || !word_like(r) {
+            return None;
+        }
+        let text = self.source.slice(e.span);
+        if text.is_empty()
+            || !text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return None;
+        }
+        let first = text.split('-').next().unwrap_or("");
+        if self.is_name(first) {
+            return None;
+        }
+        Some(text.to_string())
+    }
+
+    /// Whether a bare name means something here (a variable, `let`, root
+    /// or shorthand).
+    pub(super) fn is_name(&self, name: &str) -> bool {
+        self.locals.iter().any(|(n, _)| &**n == name)
+            || self.let_index.contains_key(name)
+            || self.is_event_name(name)
+            || first_is_digit(name)
+    }
+
+    /// `[US, CA]`: bare words in a list of codes; quote every element.
+    fn unquoted_list(&mut self, items: &[ast::Expr], span: Span) -> bool {
+        let mut bad: Option<&ast::Expr> = None;
+        let mut fixed = Vec::with_capacity(items.len());
+        for it in items {
+            match &it.node {
+                ExprKind::Name(n) if !self.is_name(n) => {
+                    bad = bad.or(Some(it));
+                    fixed.push(format!("\"{n}\""));
+                }
+                ExprKind::Lit(Lit::Str(_)) => fixed.push(self.source.slice(it.span).to_string()),
+                _ => {
+                    if self.hyphenated_word(it).is_some() {
+                        bad = bad.or(Some(it));
+                        fixed.push(format!("\"{}\"", self.source.slice(it.span)));
+                    } else {
+                        return false;
+                    }
+                }
+            }
+        }
+        let Some(first) = bad else { return false };
+        let _ = span;
+        self.err(CheckError::UnknownName {
+            name: self.source.slice(first.span).to_string(),
+            span: first.span.into(),
+            help: Some(format!(
+                "to compare with text, quote every element: `[{}]`",
+                fixed.join(", ")
+            )),
+        });
+        true
+    }
+
     fn list(&mut self, items: &[ast::Expr], span: Span) -> Option<ir::Expr> {
+        if self.unquoted_list(items, span) {
+            return None;
+        }
         let mut consts = Vec::with_capacity(items.len());
         let mut elem: Option<(Type, Span)> = None;
         let mut ok = true;
@@ -237,15 +328,23 @@ impl Checker<'_> {
     }
 
     fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Option<ir::Expr> {
-        const FUNCS: &[&str] = &["exists", "len", "lower"];
+        const FUNCS: &[&str] = &["exists", "len", "lower", "trim", "split"];
         let func = match name.node.as_ref() {
             "exists" => Func::Exists,
             "len" => Func::Len,
             "lower" => Func::Lower,
+            "trim" => Func::Trim,
+            "split" => Func::Split,
             other => {
-                let help = match did_you_mean(other, FUNCS.iter().copied()) {
+                let alias = match other.to_ascii_lowercase().as_str() {
+                    "length" | "lenght" | "lengh" | "size" | "count" | "strlen" => Some("len"),
+                    "lowercase" | "tolower" | "tolowercase" | "lcase" | "downcase" => Some("lower"),
+                    "exist" | "has" | "defined" | "isset" | "present" => Some("exists"),
+                    _ => None,
+                };
+                let help = match alias.or_else(|| did_you_mean(other, FUNCS.iter().copied())) {
                     Some(s) => Some(format!("did you mean `{s}`?")),
-                    None => Some("the functions are `exists(PATH)`, `len(LIST_OR_STRING)` and `lower(STRING)`".into()),
+                    None => Some("the functions are `exists(PATH)`, `len(LIST_OR_STRING)`, `lower(STRING)`, `trim(STRING)` and `split(STRING, SEPARATOR)`".into()),
                 };
                 self.err(CheckError::UnknownFunction {
                     name: other.to_string(),
@@ -255,18 +354,47 @@ impl Checker<'_> {
                 return None;
             }
         };
-        if args.len() != 1 {
+        let arity = if func == Func::Split { 2 } else { 1 };
+        if args.len() != arity {
             self.err(CheckError::WrongArguments {
                 name: name.node.to_string(),
-                expected: 1,
-                plural: "",
+                expected: arity,
+                plural: if arity == 1 { "" } else { "s" },
                 got: args.len(),
                 span: span.into(),
             });
             return None;
         }
-        let arg = self.expr(&args[0])?;
+        let arg = self.expr(args.first()?)?;
         let arg = self.by_name(arg);
+        if func == Func::Split {
+            let sep = self.expr(args.get(1)?)?;
+            let sep = self.by_name(sep);
+            for (a, what) in [(&arg, "a string to split"), (&sep, "a string separator")] {
+                if !matches!(
+                    a.ty,
+                    Type::String | Type::Enum(_) | Type::Dynamic | Type::Null
+                ) {
+                    return self.arg_mismatch("split", what, &a.ty.clone(), a.span);
+                }
+            }
+            if let K::Const(Const::Str(s)) = &sep.kind {
+                if s.is_empty() {
+                    self.mismatch(
+                        "`split` needs a non-empty separator".into(),
+                        sep.span,
+                        "an empty separator".into(),
+                        Some("write the separator between the pieces, such as `\",\"`".into()),
+                    );
+                    return None;
+                }
+            }
+            return Some(mk(
+                K::Call(func, vec![arg, sep]),
+                Type::List(Box::new(Type::String)),
+                span,
+            ));
+        }
         let ty = match func {
             Func::Exists => Type::Bool,
             Func::Len => match arg.ty {
@@ -277,10 +405,14 @@ impl Checker<'_> {
                     return self.arg_mismatch("len", "a list or a string", other, arg.span)
                 }
             },
-            Func::Lower => match arg.ty {
+            Func::Lower | Func::Trim => match arg.ty {
                 Type::String | Type::Enum(_) | Type::Dynamic | Type::Null => Type::String,
-                ref other => return self.arg_mismatch("lower", "a string", other, arg.span),
+                ref other => {
+                    let f = if func == Func::Lower { "lower" } else { "trim" };
+                    return self.arg_mismatch(f, "a string", other, arg.span);
+                }
             },
+            Func::Split => Type::List(Box::new(Type::String)),
         };
         Some(mk(K::Call(func, vec![arg]), ty, span))
     }
@@ -316,4 +448,8 @@ fn address_reason(text: &str) -> String {
         return format!("`{p}` is larger than 255");
     }
     "not a valid IPv4 address".into()
+}
+
+fn first_is_digit(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_digit())
 }

@@ -4,6 +4,7 @@
 
 mod error;
 mod expr;
+mod lint;
 mod ops;
 mod path;
 pub mod suggest;
@@ -89,6 +90,8 @@ enum LetValue {
 #[derive(Clone, Debug)]
 struct Declared {
     ty: Type,
+    /// Whether a path read the key (an unused declare is a warning).
+    used: std::cell::Cell<bool>,
 }
 
 pub(crate) struct Checker<'a> {
@@ -99,6 +102,8 @@ pub(crate) struct Checker<'a> {
     let_index: HashMap<Arc<str>, usize>,
     let_state: Vec<LetState>,
     let_stack: Vec<usize>,
+    /// Whether each `let` is referred to (an unused one is a warning).
+    let_used: Vec<bool>,
     ir_lets: Vec<ir::LetDef>,
     declares: HashMap<String, Declared>,
     locals: Vec<(Arc<str>, Type)>,
@@ -121,6 +126,7 @@ impl<'a> Checker<'a> {
             let_index: HashMap::new(),
             let_state: Vec::new(),
             let_stack: Vec::new(),
+            let_used: Vec::new(),
             ir_lets: Vec::new(),
             declares: HashMap::new(),
             locals: Vec::new(),
@@ -145,6 +151,10 @@ impl<'a> Checker<'a> {
                 .is_some_and(|r| self.schema.record(r).field(name).is_some())
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn items(&mut self, policy: &'a ast::Policy) {
         // Names first, so items may refer to each other in any order.
         let mut rule_names: HashMap<Arc<str>, Span> = HashMap::new();
@@ -170,6 +180,7 @@ impl<'a> Checker<'a> {
                         .insert(l.name.node.clone(), self.let_defs.len());
                     self.let_defs.push(l);
                     self.let_state.push(LetState::Unchecked);
+                    self.let_used.push(false);
                 }
                 ast::Item::Rule(r) => {
                     if let Some(name) = &r.name {
@@ -208,6 +219,7 @@ impl<'a> Checker<'a> {
             }
         }
         let default = default.and_then(|d| self.effect(d));
+        self.lints(policy);
         self.output = Some(ir::Policy {
             file: self.source.name.clone(),
             rules,
@@ -284,12 +296,14 @@ impl<'a> Checker<'a> {
     fn effect(&mut self, e: &ast::Spanned<ast::Effect>) -> Option<ir::Effect> {
         Some(match &e.node {
             ast::Effect::Skip => ir::Effect::Skip,
+            ast::Effect::Exempt => ir::Effect::Exempt,
             ast::Effect::Deny { reason } => ir::Effect::Deny {
                 reason: reason.as_ref().map(|r| Arc::from(r.node.as_str())),
             },
             ast::Effect::Require {
                 using,
                 remember_browser,
+                then,
             } => match using {
                 None => ir::Effect::Require(Challenge::Provider {
                     provider: Arc::from("any"),
@@ -298,8 +312,18 @@ impl<'a> Checker<'a> {
                 Some(ast::Using::Provider(p)) => {
                     let allowed = self.schema.enum_values(self.schema.providers);
                     if !allowed.contains(&p.node) {
+                        let factors = self.schema.enum_values(self.schema.factors);
                         let help = if p.node == "none" {
                             Some("to turn MFA off for a login, write `skip mfa`".into())
+                        } else if let Some(fs) = factors_for_provider(&p.node, factors) {
+                            Some(format!(
+                                "`{}` is not a provider; factors are chosen with `using factors`: write `using factors [{}]`",
+                                p.node,
+                                fs.iter()
+                                    .map(|f| format!("\"{f}\""))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
                         } else {
                             help_for_value(&p.node, allowed)
                         };
@@ -321,35 +345,147 @@ impl<'a> Checker<'a> {
                         self.err(CheckError::RememberBrowserWithFactors { span: (*rb).into() });
                         ok = false;
                     }
-                    if fs.node.is_empty() {
-                        self.err(CheckError::EmptyFactors {
-                            span: fs.span.into(),
-                        });
-                        ok = false;
-                    }
-                    let allowed = self.schema.enum_values(self.schema.factors);
-                    for f in &fs.node {
-                        if !allowed.contains(&f.node) {
-                            let help = help_for_value(&f.node, allowed);
-                            self.err(CheckError::UnknownFactor {
-                                factor: f.node.clone(),
-                                span: f.span.into(),
-                                help,
-                            });
-                            ok = false;
-                        }
-                    }
+                    let steps = self.steps(ast::StepKind::Challenge, fs, then);
                     if !ok {
                         return None;
                     }
-                    ir::Effect::Require(Challenge::Factors(
-                        fs.node.iter().map(|f| Arc::from(f.node.as_str())).collect(),
-                    ))
+                    ir::Effect::Require(Challenge::from_steps(steps?))
                 }
             },
+            ast::Effect::Enroll { factors, then } => {
+                let steps = self.steps(ast::StepKind::Enroll, factors, then)?;
+                ir::Effect::Require(Challenge::from_steps(steps))
+            }
         })
     }
 
+    /// The checked steps of a factor sequence: the first, then the rest.
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
+    fn steps(
+        &mut self,
+        first: ast::StepKind,
+        factors: &ast::Spanned<ast::Factors>,
+        then: &[ast::ThenStep],
+    ) -> Option<Vec<ir::FactorStep>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        let all =
+            std::iter::once((first, factors)).chain(then.iter().map(|t| (t.kind, &t.factors)));
+        for (kind, fs) in all {
+            match self.factor_list(kind, fs) {
+                Some(factors) => out.push(ir::FactorStep { kind, factors }),
+                None => ok = false,
+            }
+        }
+        if let Some(fifth) = then.get(ir::MAX_STEPS - 1) {
+            self.err(CheckError::TooManySteps {
+                count: then.len() + 1,
+                span: fifth.span.into(),
+            });
+            ok = false;
+        }
+        ok.then_some(out)
+    }
+
+    /// A checked factor list: a literal, or a `let` holding one (whose
+    /// elements are reported where the `let` wrote them).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
+    fn factor_list(
+        &mut self,
+        kind: ast::StepKind,
+        fs: &ast::Spanned<ast::Factors>,
+    ) -> Option<Vec<Arc<str>>> {
+        let list: Vec<ast::Spanned<String>> = match &fs.node {
+            ast::Factors::List(items) => items.clone(),
+            ast::Factors::Let(name) => {
+                let Some(&i) = self.let_index.get(name.as_str()) else {
+                    let help = did_you_mean(name, self.let_index.keys().map(|k| k.as_ref()))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .or_else(|| {
+                            Some(format!(
+                                "define it: `let {name} = [\"otp\", \"webauthn-roaming\"]`, or write the list here"
+                            ))
+                        });
+                    self.err(CheckError::UnknownName {
+                        name: name.clone(),
+                        span: fs.span.into(),
+                        help,
+                    });
+                    return None;
+                };
+                if let Some(u) = self.let_used.get_mut(i) {
+                    *u = true;
+                }
+                let def = self.let_defs[i];
+                let items = match &def.value.node {
+                    ast::ExprKind::List(items) => items
+                        .iter()
+                        .map(|e| match &e.node {
+                            ast::ExprKind::Lit(ast::Lit::Str(s)) => {
+                                Some(ast::Spanned::new(s.clone(), e.span))
+                            }
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>(),
+                    _ => None,
+                };
+                let Some(items) = items else {
+                    let help = match &def.value.node {
+                        ast::ExprKind::Lit(ast::Lit::Str(one)) => format!(
+                            "write it as a list of one factor: `let {name} = [{one:?}]`"
+                        ),
+                        _ => format!(
+                            "`let {name}` must be a literal list of factor strings, such as `let {name} = [\"otp\", \"webauthn-roaming\"]`"
+                        ),
+                    };
+                    self.err(CheckError::FactorsNotAList {
+                        name: name.clone(),
+                        span: fs.span.into(),
+                        help: Some(help),
+                    });
+                    return None;
+                };
+                items
+            }
+        };
+        let mut ok = true;
+        if list.is_empty() {
+            self.err(CheckError::EmptyFactors {
+                span: fs.span.into(),
+            });
+            ok = false;
+        }
+        let allowed = self.schema.enum_values(self.schema.factors);
+        for f in &list {
+            if !allowed.contains(&f.node) {
+                let help = help_for_value(&f.node, allowed);
+                self.err(CheckError::UnknownFactor {
+                    factor: f.node.clone(),
+                    span: f.span.into(),
+                    help,
+                });
+                ok = false;
+            } else if kind == ast::StepKind::Enroll && f.node == "email" {
+                self.err(CheckError::CannotEnrollEmail {
+                    span: f.span.into(),
+                });
+                ok = false;
+            }
+        }
+        ok.then(|| list.iter().map(|f| Arc::from(f.node.as_str())).collect())
+    }
+
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn check_let(&mut self, i: usize) -> Option<(Type, LetValue, u64)> {
         match &self.let_state[i] {
             LetState::Done { ty, value, size } => return Some((ty.clone(), value.clone(), *size)),
@@ -432,6 +568,11 @@ impl<'a> Checker<'a> {
     /// The order to check `let`s in: each after the `let`s it refers to.
     /// Iterative, so a long chain cannot overflow the stack; a loop is
     /// reported here, at the reference that closes it, and its `let`s fail.
+    #[expect(
+        clippy::arithmetic_side_effects,
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn let_order(&mut self) -> Vec<usize> {
         let n = self.let_defs.len();
         let refs: Vec<Vec<(usize, Span)>> = self
@@ -443,6 +584,11 @@ impl<'a> Checker<'a> {
                 out
             })
             .collect();
+        for (j, _) in refs.iter().flatten() {
+            if let Some(u) = self.let_used.get_mut(*j) {
+                *u = true;
+            }
+        }
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             New,
@@ -487,6 +633,11 @@ impl<'a> Checker<'a> {
         order
     }
 
+    #[expect(
+        clippy::arithmetic_side_effects,
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn report_cycle(&mut self, cycle: &[usize], back: usize, span: Span) {
         let names: Vec<&str> = cycle
             .iter()
@@ -571,6 +722,11 @@ impl<'a> Checker<'a> {
         }
     }
 
+    #[expect(
+        clippy::arithmetic_side_effects,
+        clippy::indexing_slicing,
+        reason = "let indexes come from `let_index`, built in step with `let_defs`, `let_state` and the reference lists, so each is in range; counts are bounded by the policy size"
+    )]
     fn declare(&mut self, d: &ast::Declare) {
         let Some(ty) = self.type_expr(&d.ty) else {
             return;
@@ -593,7 +749,16 @@ impl<'a> Checker<'a> {
                             return;
                         }
                         Some(f) => cur = f.ty.clone(),
-                        None if rec.open && k > 0 => break,
+                        None if rec.open
+                            && k > 0
+                            && did_you_mean(
+                                &seg.node,
+                                rec.fields.iter().map(|f| f.name.as_str()),
+                            )
+                            .is_none() =>
+                        {
+                            break
+                        }
                         None => {
                             let help = self.field_help(*id, &seg.node, &so_far, true);
                             self.err(CheckError::UnknownField {
@@ -642,7 +807,26 @@ impl<'a> Checker<'a> {
             });
             return;
         }
-        self.declares.insert(text, Declared { ty });
+        if let Some(map) = self.string_map_of(&text) {
+            if !matches!(ty, Type::String | Type::Dynamic) {
+                let written = self.source.slice(d.ty.span).to_string();
+                self.err(CheckError::MetadataNotString {
+                    map: map.to_string(),
+                    span: d.ty.span.into(),
+                    label: format!("never a `{written}`"),
+                    help: Some(format!(
+                        "declare it as text and compare with strings: `declare {text}: string`, then `{text} == \"true\"`"
+                    )),
+                });
+            }
+        }
+        self.declares.insert(
+            text,
+            Declared {
+                ty,
+                used: std::cell::Cell::new(false),
+            },
+        );
     }
 
     fn type_expr(&mut self, t: &ast::Spanned<ast::TypeExpr>) -> Option<Type> {
@@ -703,6 +887,35 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A documented field of the record that `field` is probably meant to
+    /// be: a near spelling, or one that starts with it (`country` ->
+    /// `countryCode`), the shortest such.
+    fn near_field(&self, id: RecordId, field: &str) -> Option<&'a str> {
+        let rec = self.schema.record(id);
+        let names = || {
+            rec.fields
+                .iter()
+                .filter(|f| !f.hidden)
+                .map(|f| f.name.as_str())
+        };
+        if let Some(s) = did_you_mean(field, names()) {
+            return Some(s);
+        }
+        let norm = |s: &str| -> String {
+            s.chars()
+                .filter(|c| *c != '_' && *c != '-')
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let f = norm(field);
+        if f.len() < 4 {
+            return None;
+        }
+        names()
+            .filter(|n| norm(n).starts_with(&f))
+            .min_by_key(|n| n.len())
+    }
+
     /// Help for an unknown field: did-you-mean among the record's fields,
     /// or how to declare an extra attribute of an open record.
     fn field_help(
@@ -718,7 +931,7 @@ impl<'a> Checker<'a> {
             .iter()
             .filter(|f| !f.hidden)
             .map(|f| f.name.as_str());
-        if let Some(s) = did_you_mean(field, names) {
+        if let Some(s) = did_you_mean(field, names).or_else(|| self.near_field(id, field)) {
             return Some(format!("did you mean `{s}`?"));
         }
         if rec.open && !parent.is_empty() {
@@ -755,6 +968,66 @@ fn help_for_value(value: &str, allowed: &[String]) -> Option<String> {
         None if allowed.is_empty() => None,
         None => Some(format!("expected one of {}", one_of(allowed))),
     }
+}
+
+/// The factors a provider-like word names (`"webauthn"` -> both WebAuthn
+/// factors, `"sms"` -> `phone`, `"otp"` -> `otp`).
+fn factors_for_provider<'f>(word: &str, factors: &'f [String]) -> Option<Vec<&'f str>> {
+    let w = word.to_ascii_lowercase();
+    let picked: Vec<&str> = match w.as_str() {
+        "webauthn" | "fido" | "fido2" | "passkey" | "passkeys" | "security-key" => factors
+            .iter()
+            .map(String::as_str)
+            .filter(|f| f.starts_with("webauthn"))
+            .collect(),
+        "sms" | "voice" => factors
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f == "phone")
+            .collect(),
+        "totp" => factors
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f == "otp")
+            .collect(),
+        "push" => factors
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f == "push-notification")
+            .collect(),
+        _ => factors
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f == w)
+            .collect(),
+    };
+    (!picked.is_empty()).then_some(picked)
+}
+
+/// Did-you-mean for a value of a schema enum: an alias or a case slip
+/// first (`"UK"` -> `"GB"`, `"SYR"` -> `"SY"`, `"ir"` -> `"IR"`); a near
+/// spelling only for words of four letters or more (one letter off a
+/// two-letter code is another country, not a typo); the whole set when it
+/// is small.
+pub(crate) fn help_for_enum(def: &crate::schema::EnumDef, value: &str) -> Option<String> {
+    if let Some(to) = def.alias_of(value) {
+        return Some(format!("did you mean `\"{to}\"`?"));
+    }
+    if value.chars().count() >= 4 {
+        if let Some(s) = did_you_mean(value, def.values.iter().map(String::as_str)) {
+            return Some(format!("did you mean `\"{s}\"`?"));
+        }
+    }
+    if def.values.len() <= 20 {
+        return help_for_value(value, &def.values);
+    }
+    let about = def.about.as_deref().unwrap_or("values");
+    let examples: Vec<String> = def.values.iter().take(3).cloned().collect();
+    Some(format!(
+        "expected one of the {} {about}, such as {}",
+        def.values.len(),
+        one_of(&examples)
+    ))
 }
 
 /// Resolves one path as written (`request.geoip.countryCode`,

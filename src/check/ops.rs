@@ -2,7 +2,7 @@
 //! arithmetic; records compared by name; closed value sets.
 
 use super::expr::mk;
-use super::{help_for_value, CheckError, Checker};
+use super::{help_for_enum, CheckError, Checker};
 use crate::ir::{self, ArithOp, Const, ExprKind as K, NetSet, OrderOp, Step, StrOp};
 use crate::schema::Type;
 use crate::source::Span;
@@ -26,7 +26,7 @@ impl Checker<'_> {
         let mut steps = p.steps.to_vec();
         steps.push(Step::Key(Arc::from(field.as_str())));
         let strict = if p.strict == p.steps.len() {
-            p.strict + 1
+            p.strict.saturating_add(1)
         } else {
             p.strict
         };
@@ -50,6 +50,8 @@ impl Checker<'_> {
         let lhs = self.expr(l);
         let rhs = self.expr(r);
         let (mut lhs, mut rhs) = (lhs?, rhs?);
+        self.compared_with_id(&lhs, &rhs, op);
+        self.compared_with_id(&rhs, &lhs, op);
         // Records compared by name, against strings or lists of strings.
         if is_stringish(&rhs.ty) || matches!(&rhs.ty, Type::List(t) if is_stringish(t)) {
             lhs = self.by_name(lhs);
@@ -57,9 +59,134 @@ impl Checker<'_> {
         if is_stringish(&lhs.ty) {
             rhs = self.by_name(rhs);
         }
-        // An undeclared key compared with a typed value: suggest that type.
-        self.suggest_declared_type(&lhs, &rhs.ty);
-        self.suggest_declared_type(&rhs, &lhs.ty);
+        // An undeclared key compared with a typed value: suggest the type
+        // that use needs.
+        match op {
+            BinOp::In | BinOp::NotIn => {
+                if let Type::List(t) = &rhs.ty {
+                    self.suggest_declared_type(&lhs, t);
+                }
+                if !matches!(
+                    lhs.ty,
+                    Type::Dynamic | Type::Null | Type::Record(_) | Type::Map
+                ) {
+                    let elem = self.schema.display(&lhs.ty).to_string();
+                    self.suggest_declare(&rhs, &format!("list<{elem}>"));
+                }
+            }
+            BinOp::Contains if lhs.ty == Type::Dynamic && rhs.ty.is_string() => {
+                if let K::Path(p) = &lhs.kind {
+                    let path = p.text.to_string();
+                    let text = if self.string_map_of(&path).is_some() {
+                        format!("declare its type to check it: `declare {path}: string`")
+                    } else {
+                        format!("declare its type to check it: `declare {path}: string` if it holds text, or `declare {path}: list<string>` if it holds a list")
+                    };
+                    self.suggest_declare_text(&lhs, text);
+                }
+            }
+            BinOp::StartsWith | BinOp::EndsWith | BinOp::Matches => {
+                self.suggest_declare(&lhs, "string");
+            }
+            _ => {
+                self.suggest_declared_type(&lhs, &rhs.ty);
+                self.suggest_declared_type(&rhs, &lhs.ty);
+            }
+        }
+        if matches!(op, BinOp::Eq | BinOp::Ne) {
+            self.string_map_literal(&lhs, &rhs, op);
+            self.string_map_literal(&rhs, &lhs, op);
+        }
+        self.binary_checked(op, op_span, l, r, lhs, rhs, span)
+    }
+
+    /// `connection == "con_..."`, `client == "<32-character id>"`: the
+    /// record compares its name, and the string looks like an id.
+    fn compared_with_id(&mut self, rec: &ir::Expr, other: &ir::Expr, op: BinOp) {
+        let (Type::Record(id), K::Path(p)) = (&rec.ty, &rec.kind) else {
+            return;
+        };
+        let def = self.schema.record(*id);
+        let Some(by) = &def.compare_by else { return };
+        let Some(id_field) = ["id", "client_id"]
+            .into_iter()
+            .find(|f| def.field(f).is_some())
+        else {
+            return;
+        };
+        let values: Vec<&str> = match &other.kind {
+            K::Const(Const::Str(s)) => vec![s],
+            K::Const(Const::List(items)) => items
+                .iter()
+                .filter_map(|c| match c {
+                    Const::Str(s) => Some(&**s),
+                    _ => None,
+                })
+                .collect(),
+            _ => return,
+        };
+        let Some(v) = values.into_iter().find(|v| looks_like_id(v)) else {
+            return;
+        };
+        let fixed = format!(
+            "{}.{id_field} {} {}",
+            p.text,
+            op.as_str(),
+            self.source.slice(other.span)
+        );
+        let (record, by, value) = (p.text.to_string(), by.clone(), v.to_string());
+        self.err(CheckError::ComparedWithId {
+            record,
+            by,
+            value,
+            span: other.span.into(),
+            help: Some(format!("to compare the id, write `{fixed}`")),
+        });
+    }
+
+    /// `organization.metadata.mfa == true`: the map's values are strings,
+    /// so the comparison is never true; suggest the string.
+    fn string_map_literal(&mut self, path: &ir::Expr, lit: &ir::Expr, op: BinOp) {
+        let (K::Path(p), K::Const(c)) = (&path.kind, &lit.kind) else {
+            return;
+        };
+        let text = match c {
+            Const::Bool(b) => b.to_string(),
+            Const::Int(i) => i.to_string(),
+            Const::Float(f) => f.to_string(),
+            _ => return,
+        };
+        if !matches!(path.ty, Type::Dynamic) {
+            return;
+        }
+        let Some(map) = self.string_map_of(&p.text) else {
+            return;
+        };
+        let map = map.to_string();
+        self.err(CheckError::MetadataNotString {
+            map,
+            span: lit.span.into(),
+            label: format!("`{text}` is not a string: never equal"),
+            help: Some(format!(
+                "compare with the string: `{} {} \"{text}\"`",
+                p.text,
+                op.as_str()
+            )),
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn binary_checked(
+        &mut self,
+        op: BinOp,
+        op_span: Span,
+        l: &ast::Expr,
+        r: &ast::Expr,
+        lhs: ir::Expr,
+        rhs: ir::Expr,
+        span: Span,
+    ) -> Option<ir::Expr> {
+        let (mut lhs, mut rhs) = (lhs, rhs);
         let lt = self.schema.display(&lhs.ty).to_string();
         let rt = self.schema.display(&rhs.ty).to_string();
         let cannot = |verb: &str| format!("cannot {verb} `{lt}` with `{rt}`");
@@ -69,8 +196,11 @@ impl Checker<'_> {
                 self.coerce_timestamp(&lhs.ty.clone(), &mut rhs)?;
                 self.coerce_timestamp(&rhs.ty.clone(), &mut lhs)?;
                 if !eq_compatible(&lhs.ty, &rhs.ty) {
-                    let help =
-                        quoted_literal_help(&lhs, &rhs).or_else(|| quoted_literal_help(&rhs, &lhs));
+                    let help = self
+                        .membership_help(&lhs, &rhs, op)
+                        .or_else(|| self.membership_help(&rhs, &lhs, op))
+                        .or_else(|| quoted_literal_help(&lhs, &rhs))
+                        .or_else(|| quoted_literal_help(&rhs, &lhs));
                     self.mismatch(
                         cannot("compare"),
                         span,
@@ -120,11 +250,11 @@ impl Checker<'_> {
             }
             BinOp::In | BinOp::NotIn => {
                 let at = element_spans(r);
-                self.membership(op == BinOp::NotIn, lhs, rhs, &at, span)
+                self.membership(op == BinOp::NotIn, lhs, rhs, r, &at, span)
             }
             BinOp::Contains if matches!(lhs.ty, Type::List(_)) => {
                 let at = element_spans(l);
-                self.membership(false, rhs, lhs, &at, span)
+                self.membership(false, rhs, lhs, l, &at, span)
             }
             BinOp::StartsWith | BinOp::EndsWith | BinOp::Contains => {
                 let ok = |t: &Type| is_stringish(t) || matches!(t, Type::Dynamic | Type::Null);
@@ -211,11 +341,13 @@ impl Checker<'_> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn membership(
         &mut self,
         negated: bool,
         needle: ir::Expr,
         list: ir::Expr,
+        list_ast: &ast::Expr,
         element_spans: &[Span],
         span: Span,
     ) -> Option<ir::Expr> {
@@ -272,7 +404,9 @@ impl Checker<'_> {
             _ => false,
         };
         if !ok {
-            let help = if is_stringish(&list.ty) {
+            let help = if let Some(h) = self.quoted_ranges_help(&needle, &list, list_ast) {
+                Some(h)
+            } else if is_stringish(&list.ty) {
                 Some("to find text inside a string, use `contains`".into())
             } else {
                 None
@@ -288,14 +422,14 @@ impl Checker<'_> {
         // Closed sets: `"gaurdian" in user.multifactor`, `transaction.protocol in [...]`.
         if let Type::List(elem) = &list.ty {
             if let (Type::Enum(e), K::Const(Const::Str(s))) = (&**elem, &needle.kind) {
-                self.check_enum_value(*e, s, &list_text(&list), needle.span);
+                self.check_enum_value(*e, s, &self.expr_text(&list), needle.span);
             }
         }
         if let (Type::Enum(e), K::Const(Const::List(items))) = (&needle.ty, &list.kind) {
             for (i, item) in items.iter().enumerate() {
                 if let Const::Str(s) = item {
                     let at = element_spans.get(i).copied().unwrap_or(list.span);
-                    self.check_enum_value(*e, s, &list_text(&needle), at);
+                    self.check_enum_value(*e, s, &self.expr_text(&needle), at);
                 }
             }
         }
@@ -310,19 +444,73 @@ impl Checker<'_> {
         ))
     }
 
+    /// `roles == "admin"` where `roles` is a list: membership was meant.
+    fn membership_help(&self, list: &ir::Expr, x: &ir::Expr, op: BinOp) -> Option<String> {
+        let Type::List(elem) = &list.ty else {
+            return None;
+        };
+        if matches!(x.ty, Type::List(_)) || !eq_compatible(elem, &x.ty) {
+            return None;
+        }
+        let word = if op == BinOp::Ne { "not in" } else { "in" };
+        Some(format!(
+            "`{}` is a list: to test whether it holds the value, write `{} {word} {}`",
+            self.source.slice(list.span),
+            self.source.slice(x.span),
+            self.source.slice(list.span)
+        ))
+    }
+
+    /// `ip in "198.51.100.0/24"` or a `let` list of quoted ranges: the
+    /// ranges are strings; suggest the unquoted literals.
+    fn quoted_ranges_help(
+        &self,
+        needle: &ir::Expr,
+        list: &ir::Expr,
+        list_ast: &ast::Expr,
+    ) -> Option<String> {
+        if !matches!(needle.ty, Type::Ip) {
+            return None;
+        }
+        let is_net = |s: &str| s.parse::<IpNet>().is_ok() || s.parse::<IpAddr>().is_ok();
+        let unquoted = match &list.kind {
+            K::Const(Const::Str(s)) if is_net(s) => s.to_string(),
+            K::Const(Const::List(items)) => {
+                let mut out = Vec::new();
+                for it in items.iter() {
+                    match it {
+                        Const::Str(s) if is_net(s) => out.push(s.to_string()),
+                        _ => return None,
+                    }
+                }
+                format!("[{}]", out.join(", "))
+            }
+            _ => return None,
+        };
+        let place = match &list_ast.node {
+            ast::ExprKind::Name(n) if self.let_index.contains_key(n) => {
+                format!(" in `let {n}`")
+            }
+            _ => String::new(),
+        };
+        Some(format!(
+            "addresses and ranges are written without quotes{place}: `{unquoted}`"
+        ))
+    }
+
     /// Comparing a closed-set field with a string literal outside the set.
     fn closed_set(&mut self, field: &ir::Expr, other: &ir::Expr) {
         if let (Type::Enum(e), K::Const(Const::Str(s))) = (&field.ty, &other.kind) {
-            self.check_enum_value(*e, s, &list_text(field), other.span);
+            self.check_enum_value(*e, s, &self.expr_text(field), other.span);
         }
     }
 
     fn check_enum_value(&mut self, e: crate::schema::EnumId, value: &str, path: &str, span: Span) {
-        let allowed = &self.schema.enum_def(e).values;
-        if allowed.iter().any(|a| a == value) {
+        let def = self.schema.enum_def(e);
+        if def.values.iter().any(|a| a == value) {
             return;
         }
-        let help = help_for_value(value, allowed);
+        let help = help_for_enum(def, value);
         self.err(CheckError::UnknownValue {
             value: value.to_string(),
             path: path.to_string(),
@@ -358,9 +546,11 @@ impl Checker<'_> {
 fn quoted_literal_help(field: &ir::Expr, lit: &ir::Expr) -> Option<String> {
     let K::Const(Const::Str(s)) = &lit.kind else {
         return match (&field.ty, &lit.kind) {
-            (t, K::Const(_)) if t.is_string() => {
-                Some("strings are written in double quotes: `\"...\"`".into())
-            }
+            (t, K::Const(c)) if t.is_string() => Some(match c {
+                Const::Bool(b) => format!("compare with the string: `\"{b}\"`"),
+                Const::Int(i) => format!("compare with the string: `\"{i}\"`"),
+                _ => "strings are written in double quotes: `\"...\"`".into(),
+            }),
             _ => None,
         };
     };
@@ -386,10 +576,19 @@ fn quoted_literal_help(field: &ir::Expr, lit: &ir::Expr) -> Option<String> {
     Some(format!("compare with {what}"))
 }
 
-fn list_text(x: &ir::Expr) -> String {
-    match &x.kind {
-        K::Path(p) => p.text.to_string(),
-        _ => "the value".into(),
+impl Checker<'_> {
+    /// How to name a compared value in a message: its path, else the text
+    /// the policy wrote (a quantifier variable such as `m`).
+    fn expr_text(&self, x: &ir::Expr) -> String {
+        match &x.kind {
+            K::Path(p) => p.text.to_string(),
+            _ => self
+                .source
+                .text
+                .get(x.span.start as usize..x.span.end as usize)
+                .filter(|t| !t.is_empty() && t.len() <= 60)
+                .map_or_else(|| "the value".into(), str::to_string),
+        }
     }
 }
 
@@ -456,4 +655,17 @@ fn regex_reason(e: &regex::Error) -> String {
         .trim()
         .trim_start_matches("error: ")
         .to_string()
+}
+
+/// Auth0 ids: `con_...` (connections), `org_...` (organizations), and
+/// client ids (32 letters and digits).
+fn looks_like_id(s: &str) -> bool {
+    let alnum = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric());
+    if let Some(rest) = s.strip_prefix("con_").or_else(|| s.strip_prefix("org_")) {
+        return rest.len() >= 8 && alnum(rest);
+    }
+    s.len() == 32
+        && alnum(s)
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars().any(|c| c.is_ascii_alphabetic())
 }

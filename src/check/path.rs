@@ -27,25 +27,65 @@ impl Checker<'_> {
     /// Rewrites the help of the undeclared-key warning for `x` (a dynamic
     /// path) to name the type it is compared with.
     pub(super) fn suggest_declared_type(&mut self, x: &ir::Expr, other: &Type) {
-        let (K::Path(p), Type::Dynamic) = (&x.kind, &x.ty) else {
-            return;
-        };
         let ty = match other {
             Type::Dynamic | Type::Null | Type::Record(_) | Type::Map => return,
             Type::Enum(_) => "string".to_string(),
             t => self.schema.display(t).to_string(),
         };
+        self.suggest_declare(x, &ty);
+    }
+
+    /// Rewrites the help of the undeclared-key warning for `x` (a dynamic
+    /// path) to `declare PATH: TY`. A did-you-mean of a declared key stays.
+    pub(super) fn suggest_declare(&mut self, x: &ir::Expr, ty: &str) {
+        let (K::Path(p), Type::Dynamic) = (&x.kind, &x.ty) else {
+            return;
+        };
+        let text = self.declare_help(&p.text, ty);
+        self.suggest_declare_text(x, text);
+    }
+
+    /// Rewrites the help of the undeclared-key warning for `x` to `text`.
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "local slots and let indexes come from the checker's own tables; offsets inside the policy text"
+    )]
+    pub(super) fn suggest_declare_text(&mut self, x: &ir::Expr, text: String) {
+        if x.ty != Type::Dynamic {
+            return;
+        }
         let end = x.span.end as usize;
         for e in self.errors.iter_mut().rev() {
             if let CheckError::UndeclaredMetadata { key, span, help } = e {
                 if span.offset() + span.len() == end && is_identifier(key) {
-                    *help = Some(format!(
-                        "declare its type to check it: `declare {}: {ty}`",
-                        p.text
-                    ));
+                    if !help.as_deref().is_some_and(|h| h.starts_with(DID_YOU_MEAN)) {
+                        *help = Some(text);
+                    }
                     return;
                 }
             }
+        }
+    }
+
+    /// The map a metadata path is a key of, if its values are always strings.
+    pub(super) fn string_map_of(&self, path: &str) -> Option<&str> {
+        self.schema
+            .string_maps
+            .iter()
+            .find(|m| {
+                path.strip_prefix(m.as_str())
+                    .and_then(|r| r.strip_prefix('.'))
+                    .is_some_and(|r| !r.contains('.'))
+            })
+            .map(String::as_str)
+    }
+
+    fn declare_help(&self, path: &str, ty: &str) -> String {
+        match self.string_map_of(path) {
+            Some(map) if ty != "string" => format!(
+                "values of `{map}` are always strings in Auth0: `declare {path}: string` and compare with a string"
+            ),
+            _ => format!("declare its type to check it: `declare {path}: {ty}`"),
         }
     }
 
@@ -83,7 +123,14 @@ impl Checker<'_> {
             );
             return None;
         };
-        let mut walk = match self.resolve_root(root, cur.span, !keys.is_empty())? {
+        let rest: Vec<String> = keys
+            .iter()
+            .map(|(k, _)| match k {
+                StepSyntax::Field(f) => format!(".{f}"),
+                StepSyntax::Index(i) => format!("[{i}]"),
+            })
+            .collect();
+        let mut walk = match self.resolve_root(root, cur.span, &rest.concat())? {
             Resolved::Expr(x) => return Some(x),
             Resolved::Walk(w) => w,
         };
@@ -112,7 +159,12 @@ impl Checker<'_> {
         Some(mk(kind, ty, e.span))
     }
 
-    fn resolve_root(&mut self, name: &Arc<str>, span: Span, has_steps: bool) -> Option<Resolved> {
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "local slots and let indexes come from the checker's own tables; offsets inside the policy text"
+    )]
+    fn resolve_root(&mut self, name: &Arc<str>, span: Span, rest: &str) -> Option<Resolved> {
+        let has_steps = !rest.is_empty();
         if let Some(slot) = self.locals.iter().rposition(|(n, _)| n == name) {
             let ty = self.locals[slot].1.clone();
             return Some(Resolved::Walk(Walk {
@@ -125,6 +177,9 @@ impl Checker<'_> {
             }));
         }
         if let Some(&i) = self.let_index.get(name) {
+            if let Some(u) = self.let_used.get_mut(i) {
+                *u = true;
+            }
             if self.let_stack.contains(&i) {
                 let chain: Vec<String> = self.let_stack
                     [self.let_stack.iter().position(|x| *x == i).unwrap_or(0)..]
@@ -189,9 +244,7 @@ impl Checker<'_> {
                 .filter(|f| !f.hidden)
                 .map(|f| f.name.clone()),
         );
-        let help = did_you_mean(name, candidates.iter().map(String::as_str))
-            .map(|s| format!("did you mean `{s}`?"));
-        let help = help.or_else(|| Some(format!("to compare with text, quote it: `\"{name}\"`")));
+        let help = self.unknown_name_help(name, rest, &candidates);
         self.err(CheckError::UnknownName {
             name: name.to_string(),
             span: span.into(),
@@ -200,6 +253,44 @@ impl Checker<'_> {
         None
     }
 
+    /// Help for a bare name that is nothing: a leading `event.`, a field
+    /// of one of the event's records written without its root
+    /// (`riskAssessment.x`), a near spelling (`treu`), else quoting it.
+    fn unknown_name_help(&self, name: &str, rest: &str, candidates: &[String]) -> Option<String> {
+        let root = self.schema.root?;
+        let rec = self.schema.record(root);
+        if name == "event" {
+            if let Some(r) = rest.strip_prefix('.') {
+                return Some(format!(
+                    "paths start at the event's fields: drop the leading `event.` and write `{r}`"
+                ));
+            }
+        }
+        if let Some(root_field) = rec.fields.iter().filter(|f| !f.hidden).find(|f| {
+            matches!(&f.ty, Type::Record(id) if self.schema.record(*id).field(name).is_some_and(|g| !g.hidden))
+        }) {
+            return Some(format!(
+                "`{name}` is a field of `{}`: write `{}.{name}{rest}`",
+                root_field.name, root_field.name
+            ));
+        }
+        // Two or three capitals are a code (`US`, `EU`), not a typo of a name.
+        let code = (2..=3).contains(&name.len()) && name.chars().all(|c| c.is_ascii_uppercase());
+        if !code {
+            let keywords = ["true", "false", "null", "now"];
+            if let Some(s) =
+                did_you_mean(name, candidates.iter().map(String::as_str).chain(keywords))
+            {
+                return Some(format!("did you mean `{s}`?"));
+            }
+        }
+        Some(format!("to compare with text, quote it: `\"{name}\"`"))
+    }
+
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "local slots and let indexes come from the checker's own tables; offsets inside the policy text"
+    )]
     fn step(&mut self, walk: &mut Walk, key: StepSyntax, span: Span) -> Option<()> {
         // A `dynamic` value on the way to a declared key is structure the
         // policy declared: a non-object there is a misfit, as in the schema.
@@ -277,7 +368,17 @@ impl Checker<'_> {
                     Some(t) => walk.ty = t,
                     None => {
                         if walk.declarable && self.schema.metadata_maps.contains(&walk.text) {
-                            let help = Some(if is_identifier(&k) {
+                            let prefix = format!("{}.", walk.text);
+                            let siblings: Vec<&str> = self
+                                .declares
+                                .keys()
+                                .filter_map(|d| d.strip_prefix(prefix.as_str()))
+                                .filter(|d| !d.contains('.'))
+                                .collect();
+                            let near = did_you_mean(&k, siblings.iter().copied());
+                            let help = Some(if let Some(near) = near {
+                                format!("{DID_YOU_MEAN}`{near}`? `{}{near}` is declared", prefix)
+                            } else if is_identifier(&k) {
                                 format!("declare its type to check it: `declare {full}: TYPE` (string, bool, int, ...)")
                             } else {
                                 format!("`{k}` is not a plain name, so it cannot be declared; a typo in it will not be caught")
@@ -340,6 +441,7 @@ impl Checker<'_> {
             return None;
         }
         if let Some(d) = self.declares.get(full) {
+            d.used.set(true);
             return Some(d.ty.clone());
         }
         let prefix = format!("{full}.");
@@ -349,6 +451,9 @@ impl Checker<'_> {
             .then_some(Type::Dynamic)
     }
 }
+
+/// How a did-you-mean help starts (such a help is never rewritten).
+pub(super) const DID_YOU_MEAN: &str = "did you mean ";
 
 enum Resolved {
     Expr(ir::Expr),

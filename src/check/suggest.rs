@@ -40,10 +40,18 @@ fn normalize(s: &str) -> String {
 /// `one of `a`, `b` or `c`` for help texts.
 pub fn one_of(values: &[String]) -> String {
     let quoted: Vec<String> = values.iter().map(|v| format!("`\"{v}\"`")).collect();
-    match quoted.len() {
-        0 => String::new(),
-        1 => quoted[0].clone(),
-        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    join_or(&quoted)
+}
+
+/// `a`, `a or b`, `a, b or c`.
+pub fn join_or<S: AsRef<str>>(items: &[S]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.as_ref().to_string(),
+        Some((last, rest)) => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} or {}", rest.join(", "), last.as_ref())
+        }
     }
 }
 

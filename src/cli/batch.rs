@@ -458,6 +458,7 @@ fn summary_human(s: &Stats, input: InputKind) -> String {
     let order = [
         DecisionKind::Deny,
         DecisionKind::RequireMfa,
+        DecisionKind::EnrollMfa,
         DecisionKind::SkipMfa,
         DecisionKind::None,
     ];

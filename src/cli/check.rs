@@ -79,6 +79,14 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
     } else if nothing {
         errln!("warning: no .mfapolicy files found: nothing was checked");
     }
+    if !io_failed && errors == 0 && deny_warnings && warnings > 0 {
+        errln!(
+            "error: --deny-warnings: {warnings} warning{} treated as error{}; fix {} or drop --deny-warnings",
+            if warnings == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" },
+            if warnings == 1 { "it" } else { "them" },
+        );
+    }
     if io_failed {
         EXIT_USAGE
     } else if errors > 0 || (deny_warnings && (warnings > 0 || nothing)) {

@@ -29,7 +29,7 @@ fn why(policy: &Policy, r: &RuleTrace) -> String {
     let skip = policy
         .rules
         .get(r.index)
-        .is_some_and(|rule| matches!(rule.effect, mfapol::ir::Effect::Skip));
+        .is_some_and(|rule| rule.effect.lowers_requirements());
     let unless = r
         .unless
         .map(|u| format!(", unless is {}", u.as_str()))

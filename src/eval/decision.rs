@@ -15,6 +15,8 @@ pub enum DecisionKind {
     SkipMfa,
     /// Challenge with MFA.
     RequireMfa,
+    /// Enroll in an MFA factor first (as strong as `RequireMfa`).
+    EnrollMfa,
     /// Refuse the login.
     Deny,
 }
@@ -26,6 +28,7 @@ impl DecisionKind {
             DecisionKind::None => "none",
             DecisionKind::SkipMfa => "skip_mfa",
             DecisionKind::RequireMfa => "require_mfa",
+            DecisionKind::EnrollMfa => "enroll_mfa",
             DecisionKind::Deny => "deny",
         }
     }
@@ -33,8 +36,9 @@ impl DecisionKind {
     pub(crate) fn of(effect: &Effect) -> Self {
         match effect {
             Effect::Deny { .. } => DecisionKind::Deny,
+            Effect::Require(c) if c.enrolls_first() => DecisionKind::EnrollMfa,
             Effect::Require(_) => DecisionKind::RequireMfa,
-            Effect::Skip => DecisionKind::SkipMfa,
+            Effect::Skip | Effect::Exempt => DecisionKind::SkipMfa,
         }
     }
 }
@@ -113,6 +117,7 @@ impl Decision {
         m.insert("decision".into(), json!(self.kind.as_str()));
         m.insert("rule".into(), json!(self.rule_name(policy)));
         let mut factors = Value::Null;
+        let mut steps = Value::Null;
         let mut reason = Value::Null;
         match &self.effect {
             Some(Effect::Require(Challenge::Provider {
@@ -126,10 +131,27 @@ impl Decision {
                 factors = json!(fs.iter().map(|f| f.as_ref()).collect::<Vec<_>>());
                 m.insert("remember_browser".into(), json!(false));
             }
+            Some(Effect::Require(c @ Challenge::Steps(ss))) => {
+                if let Some(fs) = c.first_factors() {
+                    factors = json!(fs.iter().map(|f| f.as_ref()).collect::<Vec<_>>());
+                }
+                steps = Value::Array(
+                    ss.iter()
+                        .map(|s| {
+                            json!({
+                                "kind": s.kind.as_str(),
+                                "factors": s.factors.iter().map(|f| f.as_ref()).collect::<Vec<_>>(),
+                            })
+                        })
+                        .collect(),
+                );
+                m.insert("remember_browser".into(), json!(false));
+            }
             Some(Effect::Deny { reason: r }) => reason = json!(r.as_deref()),
             _ => {}
         }
         m.insert("factors".into(), factors);
+        m.insert("steps".into(), steps);
         m.insert("reason".into(), reason);
         let applied: Vec<&str> = self
             .applied
@@ -176,6 +198,16 @@ pub fn summary(policy: &Policy, d: &Decision) -> String {
         Some(Effect::Require(Challenge::Factors(fs))) => {
             let fs: Vec<&str> = fs.iter().map(|f| f.as_ref()).collect();
             format!(" (factors {})", fs.join(", "))
+        }
+        Some(Effect::Require(Challenge::Steps(ss))) => {
+            let steps: Vec<String> = ss
+                .iter()
+                .map(|s| {
+                    let fs: Vec<&str> = s.factors.iter().map(|f| f.as_ref()).collect();
+                    format!("{} {}", s.kind.as_str(), fs.join(", "))
+                })
+                .collect();
+            format!(" ({})", steps.join(", then "))
         }
         Some(Effect::Deny { reason: Some(r) }) => format!(" (reason: {r:?})"),
         _ => String::new(),

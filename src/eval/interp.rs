@@ -83,7 +83,7 @@ impl<'a> Cx<'a, '_> {
         // `unless` does not exempt it; a skip rule needs both evaluated
         // without error. `unless` is only evaluated when `when` lets the rule
         // apply, as an `if` would.
-        let strict = matches!(rule.effect, ir::Effect::Skip);
+        let strict = rule.effect.lowers_requirements();
         let may_apply = if strict {
             when == Truth::True
         } else {
@@ -286,6 +286,7 @@ impl<'a> Cx<'a, '_> {
             Value::Null => Ok(0),
             Value::ConstList(items) => Ok(items.len()),
             Value::JsonList(items, _) => Ok(items.len()),
+            Value::StrList(items) => Ok(items.len()),
             Value::Json(Json::Array(items)) => Ok(items.len()),
             Value::Json(Json::Null) => Ok(0),
             Value::Json(j) => Err(self.fail(
@@ -327,6 +328,9 @@ impl<'a> Cx<'a, '_> {
                 }),
             },
             Value::Json(Json::Array(items)) => Ok(items.get(i).map_or(Value::Null, Value::Json)),
+            Value::StrList(items) => Ok(items
+                .get(i)
+                .map_or(Value::Null, |s| Value::Str(Cow::Owned(s.clone())))),
             _ => Ok(Value::Null),
         }
     }
@@ -543,6 +547,42 @@ impl<'a> Cx<'a, '_> {
                 }
                 let s = self.string(arg, &v)?;
                 Ok(Value::Str(Cow::Owned(s.to_lowercase())))
+            }
+            Func::Trim => {
+                let v = self.eval(arg)?;
+                if v.is_null() {
+                    return Ok(Value::Null);
+                }
+                let s = self.string(arg, &v)?;
+                Ok(Value::Str(Cow::Owned(
+                    s.trim_matches(ir::is_trim_space).to_owned(),
+                )))
+            }
+            Func::Split => {
+                let Some(sep_arg) = args.get(1) else {
+                    return Err(self.internal(arg, "`split` has no separator"));
+                };
+                let v = self.eval(arg);
+                let sep = self.eval(sep_arg);
+                let (v, sep) = (v?, sep?);
+                if v.is_null() || sep.is_null() {
+                    return Ok(Value::StrList(Arc::from([])));
+                }
+                let s = self.string(arg, &v)?;
+                let sep = self.string(sep_arg, &sep)?;
+                if sep.is_empty() {
+                    return Err(self.fail(
+                        || "`split` with an empty separator".into(),
+                        None,
+                        sep_arg.span,
+                    ));
+                }
+                let mut pieces = Vec::new();
+                for piece in s.split(sep.as_ref()) {
+                    self.step(arg)?;
+                    pieces.push(piece.to_owned());
+                }
+                Ok(Value::StrList(Arc::from(pieces)))
             }
         }
     }

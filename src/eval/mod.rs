@@ -131,7 +131,7 @@ pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
     // Strongest effect first: the first applying rule of the strongest
     // effect decides, so nothing after it can change the decision.
     let mut best = None;
-    'strength: for strength in [3, 2, 1] {
+    'strength: for strength in crate::ir::Effect::STRENGTHS {
         for (i, rule) in policy.rules.iter().enumerate() {
             if rule.effect.strength() == strength && cx.applies(rule).0 {
                 best = Some(i);

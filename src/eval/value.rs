@@ -8,6 +8,7 @@ use serde_json::Value as Json;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// A value during evaluation.
 #[derive(Clone, Debug)]
@@ -34,6 +35,8 @@ pub enum Value<'a> {
     ConstList(&'a [Const]),
     /// A list from the event, with its element type.
     JsonList(&'a [Json], &'a Type),
+    /// A list of strings computed at run time (`split`).
+    StrList(Arc<[String]>),
     /// A record, a map, or a `dynamic` value.
     Json(&'a Json),
 }
@@ -152,7 +155,10 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
         (V::Ip(x), V::Ip(y)) => normalize_ip(*x) == normalize_ip(*y),
         (V::Cidr(x), V::Cidr(y)) => x == y,
         (V::Time(x), V::Time(y)) | (V::Dur(x), V::Dur(y)) => x == y,
-        (V::ConstList(_) | V::JsonList(..), V::ConstList(_) | V::JsonList(..)) => {
+        (
+            V::ConstList(_) | V::JsonList(..) | V::StrList(_),
+            V::ConstList(_) | V::JsonList(..) | V::StrList(_),
+        ) => {
             list_len(a) == list_len(b)
                 && (0..list_len(a)).all(|i| equal(&list_get(a, i), &list_get(b, i)))
         }
@@ -164,6 +170,7 @@ fn list_len(v: &Value<'_>) -> usize {
     match v {
         Value::ConstList(items) => items.len(),
         Value::JsonList(items, _) => items.len(),
+        Value::StrList(items) => items.len(),
         _ => 0,
     }
 }
@@ -173,6 +180,9 @@ fn list_get<'a>(v: &Value<'a>, i: usize) -> Value<'a> {
     match v {
         Value::ConstList(items) => items.get(i).map_or(Value::Null, from_const),
         Value::JsonList(items, _) => items.get(i).map_or(Value::Null, Value::Json),
+        Value::StrList(items) => items
+            .get(i)
+            .map_or(Value::Null, |s| Value::Str(Cow::Owned(s.clone()))),
         _ => Value::Null,
     }
 }
@@ -205,7 +215,7 @@ fn json_equal_value(j: &Json, v: &Value<'_>) -> bool {
         (Json::String(s), Value::Cidr(n)) => s.parse::<IpNet>().is_ok_and(|x| x == *n),
         (Json::Bool(b), Value::Bool(c)) => b == c,
         (Json::Number(n), Value::Int(_) | Value::Float(_)) => n.as_f64() == as_f64(v),
-        (Json::Array(items), Value::ConstList(_) | Value::JsonList(..)) => {
+        (Json::Array(items), Value::ConstList(_) | Value::JsonList(..) | Value::StrList(_)) => {
             items.len() == list_len(v)
                 && items
                     .iter()
@@ -296,6 +306,7 @@ pub fn to_json(v: &Value<'_>) -> Json {
             Json::Array(items.iter().map(|c| to_json(&from_const(c))).collect())
         }
         Value::JsonList(items, _) => Json::Array(items.to_vec()),
+        Value::StrList(items) => Json::Array(items.iter().map(|s| json!(s)).collect()),
         Value::Json(j) => (*j).clone(),
     }
 }

@@ -15,6 +15,11 @@ pub(crate) struct Comment {
 
 /// Every comment in `text`, in order. A `#` inside a string literal is not a
 /// comment. Like the grammar, a comment ends at `\r` or `\n`.
+#[expect(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    reason = "a scan of the policy text: every index is checked against its length first, and offsets stay below it"
+)]
 pub(crate) fn scan(text: &str) -> Vec<Comment> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();

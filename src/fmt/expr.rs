@@ -2,7 +2,7 @@
 //! only where the grammar needs them to read the same tree back.
 
 use crate::syntax::ast::{
-    BinOp, Effect, Expr, ExprKind, IndexKey, Lit, Quantifier, TypeExpr, Using,
+    BinOp, Effect, Expr, ExprKind, Factors, IndexKey, Lit, Quantifier, ThenStep, TypeExpr, Using,
 };
 use std::fmt::Write as _;
 
@@ -147,7 +147,15 @@ fn write_bare(out: &mut String, e: &Expr) {
                 write_expr(out, list, Prec::Atom);
             }
             out.push_str(": ");
-            write_expr(out, body, Prec::Quant);
+            // A body joined by `and`/`or` is kept in parentheses, so the
+            // layout shows that the whole of it is inside the quantifier.
+            if matches!(body.node, ExprKind::And(_) | ExprKind::Or(_)) {
+                out.push('(');
+                write_bare(out, body);
+                out.push(')');
+            } else {
+                write_expr(out, body, Prec::Quant);
+            }
         }
     }
 }
@@ -239,6 +247,7 @@ pub(crate) fn effect(e: &Effect) -> String {
         Effect::Require {
             using,
             remember_browser,
+            then,
         } => {
             out.push_str("require mfa");
             match using {
@@ -246,23 +255,21 @@ pub(crate) fn effect(e: &Effect) -> String {
                     out.push_str(" using ");
                     string(&mut out, &p.node);
                 }
-                Some(Using::Factors(list)) => {
-                    out.push_str(" using factors [");
-                    for (i, f) in list.node.iter().enumerate() {
-                        if i > 0 {
-                            out.push_str(", ");
-                        }
-                        string(&mut out, &f.node);
-                    }
-                    out.push(']');
-                }
+                Some(Using::Factors(list)) => factors(&mut out, &list.node),
                 None => {}
             }
+            then_steps(&mut out, then);
             if remember_browser.is_some() {
                 out.push_str(" with remember_browser");
             }
         }
+        Effect::Enroll { factors: fs, then } => {
+            out.push_str("enroll mfa");
+            factors(&mut out, &fs.node);
+            then_steps(&mut out, then);
+        }
         Effect::Skip => out.push_str("skip mfa"),
+        Effect::Exempt => out.push_str("exempt"),
         Effect::Deny { reason } => {
             out.push_str("deny");
             if let Some(r) = reason {
@@ -272,6 +279,33 @@ pub(crate) fn effect(e: &Effect) -> String {
         }
     }
     out
+}
+
+/// ` using factors [...]` or ` using factors NAME`.
+fn factors(out: &mut String, fs: &Factors) {
+    out.push_str(" using factors ");
+    match fs {
+        Factors::Let(name) => out.push_str(name),
+        Factors::List(list) => {
+            out.push('[');
+            for (i, f) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                string(out, &f.node);
+            }
+            out.push(']');
+        }
+    }
+}
+
+/// ` then challenge|enroll using factors ...` for each later step.
+fn then_steps(out: &mut String, then: &[ThenStep]) {
+    for t in then {
+        out.push_str(" then ");
+        out.push_str(t.kind.as_str());
+        factors(out, &t.factors.node);
+    }
 }
 
 /// A type as written after `declare PATH:`.

@@ -89,6 +89,10 @@ struct Cx<'a> {
 impl Cx<'_> {
     /// A node's byte range, without the whitespace and comments that pest
     /// includes at the end of a rule ending in a repetition or an option.
+    #[expect(
+        clippy::arithmetic_side_effects,
+        reason = "offsets inside the policy text and indentation widths bounded by the nesting limit"
+    )]
     fn span(&self, s: Span) -> (usize, usize) {
         let start = s.start as usize;
         let mut end = s.end as usize;
@@ -175,6 +179,10 @@ fn print_item(cx: &Cx<'_>, item: &Item, inner: Vec<Comment>) -> Printed {
     }
 }
 
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "offsets inside the policy text and indentation widths bounded by the nesting limit"
+)]
 fn print_let(cx: &Cx<'_>, l: &Let, inner: Vec<Comment>) -> Printed {
     let head = format!("let {} = ", l.name.node);
     let one_line = format!("{head}{}", expr::expr(&l.value));
@@ -230,6 +238,10 @@ fn print_let(cx: &Cx<'_>, l: &Let, inner: Vec<Comment>) -> Printed {
     }
 }
 
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "offsets inside the policy text and indentation widths bounded by the nesting limit"
+)]
 fn print_rule(cx: &Cx<'_>, r: &Rule, inner: Vec<Comment>) -> Printed {
     let effect_end = cx.span(r.effect.span).1;
     let (mut hoisted, rest) = split_at(inner, effect_end);
@@ -289,6 +301,10 @@ fn print_rule(cx: &Cx<'_>, r: &Rule, inner: Vec<Comment>) -> Printed {
 /// comment sits between operands, otherwise one top-level `and`/`or`
 /// operand per line, continuation lines indented further and starting with
 /// the operator.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "offsets inside the policy text and indentation widths bounded by the nesting limit"
+)]
 fn clause(out: &mut Lines, indent: usize, prefix: &str, e: &Expr, att: Attached) {
     let (ops, joiner) = operands(e);
     let one_line = format!("{}{prefix}{}", pad(indent), expr::expr(e));

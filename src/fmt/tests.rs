@@ -75,9 +75,12 @@ fn parentheses_only_where_needed() {
         ("(any m in l: m.x) and b", "(any m in l: m.x) and b"),
         (
             "b and (any m in l: m.x or c)",
-            "b and (any m in l: m.x or c)",
+            "b and (any m in l: (m.x or c))",
         ),
-        ("b and any m in l: m.x or c", "b and (any m in l: m.x or c)"),
+        (
+            "b and any m in l: m.x or c",
+            "b and (any m in l: (m.x or c))",
+        ),
         ("not (any m in l: m.x)", "not (any m in l: m.x)"),
         (
             "any m in (l): all n in m.y: n == 1",

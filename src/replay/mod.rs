@@ -255,7 +255,9 @@ impl Reach {
     /// decision if they had. A decision depends on a missing field when
     /// this list is not empty.
     pub fn unsure_rules(&self, policy: &Policy, d: &Decision, gaps: &[&str]) -> Vec<usize> {
-        let decided = strength(d.kind);
+        // On the rules' scale ([`crate::ir::Effect::strength`]), where
+        // `exempt` is stronger than a requirement.
+        let decided = d.effect.as_ref().map_or(0, |e| e.strength());
         policy
             .rules
             .iter()
@@ -285,12 +287,13 @@ impl Reach {
     }
 }
 
-/// Strength of a decision: deny 3, require_mfa 2, skip_mfa 1, none 0 (the
-/// scale of [`crate::ir::Effect::strength`]).
+/// Strength of a decision: deny 3, require_mfa and enroll_mfa 2, skip_mfa
+/// 1, none 0. (Rules have their own scale, [`crate::ir::Effect::strength`],
+/// where `exempt` ranks above requirements although it decides `skip_mfa`.)
 pub fn strength(kind: DecisionKind) -> u8 {
     match kind {
         DecisionKind::Deny => 3,
-        DecisionKind::RequireMfa => 2,
+        DecisionKind::RequireMfa | DecisionKind::EnrollMfa => 2,
         DecisionKind::SkipMfa => 1,
         DecisionKind::None => 0,
     }

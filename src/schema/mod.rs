@@ -68,6 +68,31 @@ pub struct EnumDef {
     pub name: String,
     /// The allowed values, in schema order.
     pub values: Vec<String>,
+    /// Common wrong spellings and the value they stand for (`UK` -> `GB`,
+    /// ISO alpha-3 `SYR` -> `SY`, `azure-ad` -> `waad`): the did-you-mean
+    /// of a closed set looks here first.
+    pub aliases: Vec<(String, String)>,
+    /// What the values are, for help texts of large sets
+    /// (`ISO 3166-1 alpha-2 country codes`).
+    pub about: Option<String>,
+}
+
+impl EnumDef {
+    /// The value a wrong spelling stands for: an alias, or a value that
+    /// differs only in case (`"ir"` -> `"IR"`).
+    pub fn alias_of(&self, word: &str) -> Option<&str> {
+        if let Some((_, to)) = self.aliases.iter().find(|(from, _)| from == word) {
+            return Some(to);
+        }
+        let upper = word.to_uppercase();
+        if let Some((_, to)) = self.aliases.iter().find(|(from, _)| *from == upper) {
+            return Some(to);
+        }
+        self.values
+            .iter()
+            .find(|v| v.as_str() != word && v.eq_ignore_ascii_case(word))
+            .map(String::as_str)
+    }
 }
 
 /// A JSON object with known fields.
@@ -130,6 +155,10 @@ pub struct Schema {
     /// Paths of the metadata maps: reading a key of one that no `declare`
     /// types is a warning.
     pub metadata_maps: Vec<String>,
+    /// Metadata maps whose values are always strings in the identity
+    /// provider (`organization.metadata`, `client.metadata`): declaring a key
+    /// of one as another type is a warning.
+    pub string_maps: Vec<String>,
     /// Problems found while reading the schema text (empty for a good schema).
     pub errors: Vec<String>,
 }

@@ -45,6 +45,8 @@ pub(super) fn read(text: &str) -> Schema {
                 schema.enums.push(EnumDef {
                     name: name.to_string(),
                     values: values.iter().map(|v| v.to_string()).collect(),
+                    aliases: Vec::new(),
+                    about: None,
                 });
             }
             _ => {}
@@ -77,6 +79,39 @@ pub(super) fn read(text: &str) -> Schema {
             ["metadata", paths @ ..] if !indented => schema
                 .metadata_maps
                 .extend(paths.iter().map(|p| p.to_string())),
+            ["string_metadata", paths @ ..] if !indented => schema
+                .string_maps
+                .extend(paths.iter().map(|p| p.to_string())),
+            ["alias", name, "=", pairs @ ..] if !indented => match enums.get(name) {
+                Some(id) => {
+                    let Some(def) = schema.enums.get_mut(id.0 as usize) else {
+                        continue;
+                    };
+                    for pair in pairs {
+                        match pair.split_once('=') {
+                            Some((from, to)) if def.values.iter().any(|v| v == to) => {
+                                def.aliases.push((from.to_string(), to.to_string()));
+                            }
+                            _ => schema.errors.push(format!(
+                                "line {line_no}: `{pair}` is not `FROM=VALUE` with a value of `{name}`"
+                            )),
+                        }
+                    }
+                }
+                None => schema
+                    .errors
+                    .push(format!("line {line_no}: unknown enum `{name}`")),
+            },
+            ["about", name, "=", words @ ..] if !indented => match enums.get(name) {
+                Some(id) => {
+                    if let Some(def) = schema.enums.get_mut(id.0 as usize) {
+                        def.about = Some(words.join(" "));
+                    }
+                }
+                None => schema
+                    .errors
+                    .push(format!("line {line_no}: unknown enum `{name}`")),
+            },
             ["shorthand", name, "=", path] => schema.shorthands.push(Shorthand {
                 name: name.to_string(),
                 path: path.split('.').map(String::from).collect(),

@@ -100,15 +100,26 @@ pub struct Rule {
 /// What a rule or the default decides.
 #[derive(Clone, Debug)]
 pub enum Effect {
-    /// `require mfa [using "P" | using factors [...]] [with remember_browser]`
+    /// `require mfa [using "P" | using factors [...] [then ...]*] [with remember_browser]`
     Require {
         /// How the challenge is made.
         using: Option<Using>,
         /// `with remember_browser`, with its span.
         remember_browser: Option<Span>,
+        /// The steps after the first (`then challenge|enroll using factors ...`).
+        then: Vec<ThenStep>,
+    },
+    /// `enroll mfa using factors [...] [then ...]*`
+    Enroll {
+        /// The factors to enroll in.
+        factors: Spanned<Factors>,
+        /// The steps after the first.
+        then: Vec<ThenStep>,
     },
     /// `skip mfa`
     Skip,
+    /// `exempt`: no MFA, overriding `require`/`enroll` rules (not `deny`).
+    Exempt,
     /// `deny ["REASON"]`
     Deny {
         /// The reason shown to the user.
@@ -146,13 +157,25 @@ impl PartialEq for Effect {
                 Effect::Require {
                     using: a,
                     remember_browser: ra,
+                    then: ta,
                 },
                 Effect::Require {
                     using: b,
                     remember_browser: rb,
+                    then: tb,
                 },
-            ) => a == b && ra.is_some() == rb.is_some(),
-            (Effect::Skip, Effect::Skip) => true,
+            ) => a == b && ra.is_some() == rb.is_some() && ta == tb,
+            (
+                Effect::Enroll {
+                    factors: a,
+                    then: ta,
+                },
+                Effect::Enroll {
+                    factors: b,
+                    then: tb,
+                },
+            ) => a == b && ta == tb,
+            (Effect::Skip, Effect::Skip) | (Effect::Exempt, Effect::Exempt) => true,
             (Effect::Deny { reason: a }, Effect::Deny { reason: b }) => a == b,
             _ => false,
         }
@@ -164,8 +187,53 @@ impl PartialEq for Effect {
 pub enum Using {
     /// `using "PROVIDER"`
     Provider(Spanned<String>),
-    /// `using factors [...]`
-    Factors(Spanned<Vec<Spanned<String>>>),
+    /// `using factors [...]` or `using factors NAME`
+    Factors(Spanned<Factors>),
+}
+
+/// A factor list in an effect.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Factors {
+    /// `["otp", "phone"]`
+    List(Vec<Spanned<String>>),
+    /// The name of a `let` holding a list of factor strings.
+    Let(String),
+}
+
+/// `then challenge|enroll using factors ...`: a later step of a sequence.
+#[derive(Clone, Debug)]
+pub struct ThenStep {
+    /// Challenge or enroll.
+    pub kind: StepKind,
+    /// Its factors.
+    pub factors: Spanned<Factors>,
+    /// The whole step.
+    pub span: Span,
+}
+
+impl PartialEq for ThenStep {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.factors == other.factors
+    }
+}
+
+/// What one step of a factor sequence does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    /// `api.authentication.challengeWith*`
+    Challenge,
+    /// `api.authentication.enrollWith*`
+    Enroll,
+}
+
+impl StepKind {
+    /// How the step is written in JSON and in the language.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Challenge => "challenge",
+            StepKind::Enroll => "enroll",
+        }
+    }
 }
 
 /// An expression.

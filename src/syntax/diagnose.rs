@@ -22,6 +22,10 @@ pub(super) fn detailed_error(rule: Rule, text: &str) -> SyntaxError {
     }
 }
 
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
 fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     use pest::error::{ErrorVariant, InputLocation};
     let mut pos = match err.location {
@@ -148,11 +152,18 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             Rule::kw_when | Rule::when_clause => push("`when`"),
             Rule::kw_unless | Rule::unless_clause => push("`unless`"),
             Rule::require_effect
+            | Rule::enroll_effect
             | Rule::skip_effect
             | Rule::deny_effect
             | Rule::kw_require
+            | Rule::kw_enroll
             | Rule::kw_skip
-            | Rule::kw_deny => push("an effect (`require mfa`, `skip mfa` or `deny`)"),
+            | Rule::kw_deny => {
+                push("an effect (`require mfa`, `enroll mfa`, `skip mfa` or `deny`)")
+            }
+            Rule::exempt_effect | Rule::kw_exempt => push("`exempt`"),
+            Rule::then_step | Rule::kw_then => push("`then`"),
+            Rule::kw_challenge => push("`challenge` or `enroll`"),
             Rule::kw_mfa => push("`mfa`"),
             Rule::let_item
             | Rule::declare_item
@@ -210,10 +221,10 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
         };
         wanted.insert(0, what);
     }
-    let expected = match wanted.len() {
-        0 => "something else".to_string(),
-        1 => wanted[0].to_string(),
-        n => format!("{} or {}", wanted[..n - 1].join(", "), wanted[n - 1]),
+    let expected = if wanted.is_empty() {
+        "something else".to_string()
+    } else {
+        crate::check::suggest::join_or(&wanted)
     };
     let after = if prev.is_empty() {
         String::new()
@@ -244,8 +255,33 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
         _ => {}
     }
     let mut help = None;
+    if let Some((word, fixed, at)) = bad_duration(text, pos) {
+        return SyntaxError::Unexpected {
+            message: format!("`{word}` is not a duration"),
+            span: at.into(),
+            label: "not a duration".into(),
+            help: Some(match fixed {
+                Some(f) => {
+                    format!("write `{f}`: a number and one unit letter, `s`, `m`, `h` or `d`")
+                }
+                None => {
+                    "a duration is a number and one unit letter: `30s`, `15m`, `24h`, `7d`".into()
+                }
+            }),
+        };
+    }
+    if wanted.contains(&"an operator") && starts_operand(&found) && condition_is_complete(text, pos)
+    {
+        message = format!(
+            "expected `and` or `or` between two conditions, after {}",
+            quote_token(&prev)
+        );
+        help = Some(
+            "join the two conditions with `and` (both must hold) or `or` (either holds)".into(),
+        );
+    }
     let line_start = text[..pos.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-    if found == "when" && text[line_start..].trim_start().starts_with("default") {
+    if help.is_none() && found == "when" && text[line_start..].trim_start().starts_with("default") {
         help = Some(
             "a `default` takes no condition; write a rule instead: `rule NAME: EFFECT when ...`"
                 .into(),
@@ -276,7 +312,121 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     }
 }
 
+/// Whether `tok` (the token where parsing stopped) can start an operand.
+fn starts_operand(tok: &str) -> bool {
+    let Some(c) = tok.chars().next() else {
+        return false;
+    };
+    if c == '"' || c == '(' || c.is_ascii_digit() {
+        return true;
+    }
+    (c.is_ascii_alphabetic() || c == '_')
+        && (!is_reserved(tok) || matches!(tok, "not" | "any" | "all" | "true" | "false" | "now"))
+}
+
+/// Whether the condition before `pos` (since `when`, `unless`, `and`, `or`
+/// or `(`) already holds a comparison, so what follows is a second one.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
+fn condition_is_complete(text: &str, pos: usize) -> bool {
+    let before = &text[..pos.min(text.len())];
+    let start = ["when ", "unless ", " and ", " or ", "(", "\n"]
+        .iter()
+        .filter_map(|w| before.rfind(w).map(|i| i + w.len()))
+        .max()
+        .unwrap_or(0);
+    let part = &before[start..];
+    [
+        "==",
+        "!=",
+        "<",
+        ">",
+        " in ",
+        " starts_with ",
+        " ends_with ",
+        " contains ",
+        " matches ",
+        "exists(",
+    ]
+    .iter()
+    .any(|op| part.contains(op))
+}
+
+/// A token for a message: a string literal in full (shortened), else the
+/// word or symbol in backquotes.
+fn quote_token(tok: &str) -> String {
+    if tok.is_empty() {
+        return "the start".into();
+    }
+    format!("`{tok}`")
+}
+
+/// `24hours`, `15min`, `24 hours`: a number with a unit word. Returns the
+/// text as written, the literal meant (when the unit is known) and where.
+#[expect(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
+fn bad_duration(text: &str, pos: usize) -> Option<(String, Option<String>, Span)> {
+    let pos = pos.min(text.len());
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut start = pos;
+    while start > 0 && is_word(bytes[start - 1]) {
+        start -= 1;
+    }
+    let mut end = pos;
+    while end < bytes.len() && is_word(bytes[end]) {
+        end += 1;
+    }
+    let word = &text[start..end];
+    // `24 hours`: the number is the token before.
+    if word.chars().all(|c| c.is_ascii_alphabetic()) {
+        let before = text[..start].trim_end_matches([' ', '\t']);
+        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 || before.len() == start {
+            return None;
+        }
+        let num_start = before.len() - digits;
+        let number = &before[num_start..];
+        let unit = unit_letter(word)?;
+        let written = format!("{number} {word}");
+        return Some((
+            written,
+            Some(format!("{number}{unit}")),
+            Span::new(num_start, end),
+        ));
+    }
+    let digits = word.len() - word.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 || digits == word.len() {
+        return None;
+    }
+    let (number, unit) = word.split_at(digits);
+    if !unit.chars().all(|c| c.is_ascii_alphabetic()) || matches!(unit, "s" | "m" | "h" | "d") {
+        return None;
+    }
+    let fixed = unit_letter(unit).map(|u| format!("{number}{u}"));
+    Some((word.to_string(), fixed, Span::new(start, end)))
+}
+
+fn unit_letter(unit: &str) -> Option<&'static str> {
+    Some(match unit.to_ascii_lowercase().as_str() {
+        "s" | "sec" | "secs" | "second" | "seconds" => "s",
+        "m" | "min" | "mins" | "minute" | "minutes" => "m",
+        "h" | "hr" | "hrs" | "hour" | "hours" => "h",
+        "d" | "day" | "days" => "d",
+        _ => return None,
+    })
+}
+
 /// Up to `n` identifier-like words before `pos` (skipping comments), oldest first.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
 fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
     let mut before = &text[..pos.min(text.len())];
     let mut out = Vec::new();
@@ -303,6 +453,10 @@ fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
 
 /// Byte offset just past the token that ends before `pos` (skipping
 /// whitespace and comments), if any.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
 fn previous_token_end(text: &str, pos: usize) -> Option<usize> {
     let mut before = &text[..pos.min(text.len())];
     loop {
@@ -350,6 +504,10 @@ fn is_reserved(word: &str) -> bool {
 }
 
 /// The token that ends just before `pos`, skipping whitespace and comments.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
+)]
 fn previous_token(text: &str, pos: usize) -> String {
     let mut before = &text[..pos.min(text.len())];
     loop {
@@ -365,14 +523,37 @@ fn previous_token(text: &str, pos: usize) -> String {
             }
         }
     }
+    // A word, a path, an address or a range (`user.email`, `10.0.0.0/8`).
     let word: String = before
         .chars()
         .rev()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':'))
         .collect::<Vec<_>>()
         .into_iter()
         .rev()
         .collect();
+    if word.is_empty() && before.ends_with('"') {
+        // A string literal: name it whole (`"a@x.com"`), shortened.
+        let inner = &before[..before.len() - 1];
+        let mut open = None;
+        for (i, c) in inner.char_indices().rev() {
+            if c == '"' && !inner[..i].ends_with('\\') {
+                open = Some(i);
+                break;
+            }
+            if c == '\n' {
+                break;
+            }
+        }
+        if let Some(i) = open {
+            let lit = &before[i..];
+            if lit.chars().count() <= 40 {
+                return lit.to_string();
+            }
+            let head: String = lit.chars().take(30).collect();
+            return format!("{head}...\"");
+        }
+    }
     if word.is_empty() {
         // An operator such as `==` or `>=`, else the last character.
         let ops: String = before

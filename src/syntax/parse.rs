@@ -160,6 +160,7 @@ fn effect(pair: Pair<'_, Rule>) -> Result<Spanned<Effect>, SyntaxError> {
         .collect();
     let node = match rule {
         Rule::skip_effect => Effect::Skip,
+        Rule::exempt_effect => Effect::Exempt,
         Rule::deny_effect => Effect::Deny {
             reason: match inner.into_iter().next() {
                 Some(p) => Some(string(p)?),
@@ -169,6 +170,7 @@ fn effect(pair: Pair<'_, Rule>) -> Result<Spanned<Effect>, SyntaxError> {
         Rule::require_effect => {
             let mut using = None;
             let mut remember_browser = None;
+            let mut then = Vec::new();
             for p in inner {
                 match p.as_rule() {
                     Rule::using_provider => {
@@ -178,32 +180,8 @@ fn effect(pair: Pair<'_, Rule>) -> Result<Spanned<Effect>, SyntaxError> {
                             .ok_or_else(|| internal(span))?;
                         using = Some(Using::Provider(string(s)?));
                     }
-                    Rule::using_factors => {
-                        let list = p
-                            .into_inner()
-                            .find(|p| p.as_rule() == Rule::list)
-                            .ok_or_else(|| internal(span))?;
-                        let lspan = span_of(&list);
-                        let mut factors = Vec::new();
-                        for e in list.into_inner() {
-                            let (e, _) = expr(e)?;
-                            match e.node {
-                                ExprKind::Lit(Lit::Str(s)) => factors.push(Spanned::new(s, e.span)),
-                                _ => {
-                                    return Err(SyntaxError::Unexpected {
-                                        message: "expected a factor name as a string".into(),
-                                        span: e.span.into(),
-                                        label: "not a string".into(),
-                                        help: Some(
-                                            "write factors as strings: `using factors [\"otp\", \"webauthn-roaming\"]`"
-                                                .into(),
-                                        ),
-                                    })
-                                }
-                            }
-                        }
-                        using = Some(Using::Factors(Spanned::new(factors, lspan)));
-                    }
+                    Rule::using_factors => using = Some(Using::Factors(factor_list(p)?)),
+                    Rule::then_step => then.push(then_step(p)?),
                     Rule::remember => {
                         if !p.as_str().is_empty() {
                             remember_browser = Some(span_of(&p));
@@ -215,11 +193,79 @@ fn effect(pair: Pair<'_, Rule>) -> Result<Spanned<Effect>, SyntaxError> {
             Effect::Require {
                 using,
                 remember_browser,
+                then,
+            }
+        }
+        Rule::enroll_effect => {
+            let mut factors = None;
+            let mut then = Vec::new();
+            for p in inner {
+                match p.as_rule() {
+                    Rule::using_factors => factors = Some(factor_list(p)?),
+                    Rule::then_step => then.push(then_step(p)?),
+                    _ => return Err(internal(span)),
+                }
+            }
+            Effect::Enroll {
+                factors: factors.ok_or_else(|| internal(span))?,
+                then,
             }
         }
         _ => return Err(internal(span)),
     };
     Ok(Spanned::new(node, span))
+}
+
+/// `then challenge|enroll using factors ...`
+fn then_step(pair: Pair<'_, Rule>) -> Result<ThenStep, SyntaxError> {
+    let span = span_of(&pair);
+    let mut kind = None;
+    let mut factors = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::kw_challenge => kind = Some(StepKind::Challenge),
+            Rule::kw_enroll => kind = Some(StepKind::Enroll),
+            Rule::using_factors => factors = Some(factor_list(p)?),
+            _ => {}
+        }
+    }
+    Ok(ThenStep {
+        kind: kind.ok_or_else(|| internal(span))?,
+        factors: factors.ok_or_else(|| internal(span))?,
+        span,
+    })
+}
+
+/// `using factors [...]` or `using factors NAME`.
+fn factor_list(pair: Pair<'_, Rule>) -> Result<Spanned<Factors>, SyntaxError> {
+    let span = span_of(&pair);
+    let item = pair
+        .into_inner()
+        .find(|p| matches!(p.as_rule(), Rule::list | Rule::ident))
+        .ok_or_else(|| internal(span))?;
+    let lspan = span_of(&item);
+    if item.as_rule() == Rule::ident {
+        return Ok(Spanned::new(Factors::Let(item.as_str().to_string()), lspan));
+    }
+    let mut factors = Vec::new();
+    for e in item.into_inner() {
+        let (e, _) = expr(e)?;
+        match e.node {
+            ExprKind::Lit(Lit::Str(s)) => factors.push(Spanned::new(s, e.span)),
+            _ => {
+                return Err(SyntaxError::Unexpected {
+                    message: "expected a factor name as a string".into(),
+                    span: e.span.into(),
+                    label: "not a string".into(),
+                    help: Some(
+                        "write factors as strings: `using factors [\"otp\", \"webauthn-roaming\"]`"
+                            .into(),
+                    ),
+                })
+            }
+        }
+    }
+    Ok(Spanned::new(Factors::List(factors), lspan))
 }
 
 fn type_expr(pair: Pair<'_, Rule>) -> Result<Spanned<TypeExpr>, SyntaxError> {
@@ -551,6 +597,10 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_with
             | Rule::kw_factors
             | Rule::kw_remember_browser
+            | Rule::kw_enroll
+            | Rule::kw_exempt
+            | Rule::kw_then
+            | Rule::kw_challenge
             | Rule::kw_any
             | Rule::kw_all
             | Rule::kw_in

@@ -9,12 +9,14 @@ use crate::syntax::{self, ast};
 
 const EXPECTS: &[&str] = &[
     "require_mfa",
+    "enroll_mfa",
     "deny",
     "skip_mfa",
     "none",
     "rule",
     "provider",
     "factors",
+    "steps",
     "remember_browser",
     "reason",
     "errors",
@@ -51,6 +53,9 @@ pub(super) fn parse_expect(
     };
     match (word, arg) {
         ("require_mfa", _) => no_arg(Expect::Decision(DecisionKind::RequireMfa)),
+        ("enroll_mfa", _) => no_arg(Expect::Decision(DecisionKind::EnrollMfa)),
+        ("enroll", "mfa") => Ok(vec![at(Expect::Decision(DecisionKind::EnrollMfa))]),
+        ("steps", _) => Ok(vec![at(Expect::Steps(steps_arg(arg, arg_start, whole)?))]),
         ("skip_mfa", _) => no_arg(Expect::Decision(DecisionKind::SkipMfa)),
         ("none", _) => no_arg(Expect::Decision(DecisionKind::None)),
         ("require", "mfa") => Ok(vec![at(Expect::Decision(DecisionKind::RequireMfa))]),
@@ -116,8 +121,8 @@ pub(super) fn parse_expect(
             let help = match crate::check::suggest::did_you_mean(word, EXPECTS.iter().copied()) {
                 Some(s) => Some(format!("did you mean `expect {s}`?")),
                 None => Some(
-                    "expect one of: require_mfa, skip_mfa, deny, none, rule NAME, provider P, factors [...], \
-                     remember_browser, reason \"...\", applied [...], errors, no errors"
+                    "expect one of: require_mfa, enroll_mfa, skip_mfa, deny, none, rule NAME, provider P, factors [...], \
+                     steps challenge [...] then enroll [...], remember_browser, reason \"...\", applied [...], errors, no errors"
                         .into(),
                 ),
             };
@@ -148,6 +153,50 @@ fn string_arg(arg: &str, arg_start: usize) -> Result<String, TestError> {
 }
 
 /// `[a, "b", line 3]`-style lists of names or strings.
+/// One expected step: its kind and factors.
+type ExpectedStep = (crate::ir::StepKind, Vec<Located<String>>);
+
+/// `challenge ["otp"] then enroll ["phone"]`: the steps of a sequence, in
+/// the policy's own words.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "byte offsets inside one test file, whose length bounds every sum"
+)]
+fn steps_arg(arg: &str, arg_start: usize, whole: Span) -> Result<Vec<ExpectedStep>, TestError> {
+    let mut out = Vec::new();
+    if arg.trim().is_empty() {
+        // `expect steps` alone: no factor steps (a provider, skip, deny...).
+        return Ok(out);
+    }
+    let mut offset = 0;
+    for part in arg.split(" then ") {
+        let lead = part.len() - part.trim_start().len();
+        let part_start = arg_start + offset + lead;
+        let part = part.trim();
+        offset += part.len() + lead + " then ".len();
+        let (word, rest) = part.split_once(char::is_whitespace).unwrap_or((part, ""));
+        let kind = match word {
+            "challenge" => crate::ir::StepKind::Challenge,
+            "enroll" => crate::ir::StepKind::Enroll,
+            _ => {
+                return Err(syntax(
+                    "expected `challenge [...]` or `enroll [...]`",
+                    Span::new(part_start, part_start + word.len()),
+                    "not a step",
+                    Some(
+                        "write the steps as the policy does: `expect steps challenge [\"otp\"] then enroll [\"phone\"]`"
+                            .into(),
+                    ),
+                ))
+            }
+        };
+        let rest_trimmed = rest.trim_start();
+        let rest_start = part_start + (part.len() - rest_trimmed.len());
+        out.push((kind, string_list(rest_trimmed, rest_start, whole)?));
+    }
+    Ok(out)
+}
+
 #[expect(
     clippy::arithmetic_side_effects,
     reason = "byte offsets inside one test file, whose length bounds every sum"

@@ -91,8 +91,10 @@ pub enum Expect {
     Rule(RuleRef),
     /// `expect provider "guardian"`.
     Provider(String),
-    /// `expect factors ["otp", ...]`.
+    /// `expect factors ["otp", ...]`: the first step's factors.
     Factors(Vec<Located<String>>),
+    /// `expect steps challenge ["otp"] then enroll ["phone"]`: every step.
+    Steps(Vec<(crate::ir::StepKind, Vec<Located<String>>)>),
     /// `expect remember_browser [true|false]`.
     RememberBrowser(bool),
     /// `expect reason "..."` / `expect reason null`.

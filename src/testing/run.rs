@@ -6,7 +6,7 @@ use super::format::{parse_suite, Case, Expect, Located, RuleRef, Suite};
 use super::value::{apply, check_override, Target};
 use crate::check::suggest::{did_you_mean, one_of};
 use crate::eval::{self, Decision};
-use crate::ir::{Challenge, Effect, Policy};
+use crate::ir::{self, Challenge, Effect, Policy};
 use crate::schema::Schema;
 use crate::source::{SourceFile, Span};
 use crate::{syntax, PolicyError};
@@ -445,10 +445,40 @@ fn compare(e: &Expect, d: &Decision, policy: &Policy, applied: &[String]) -> Opt
         }
         Expect::Factors(fs) => {
             let actual = match &d.effect {
-                Some(Effect::Require(Challenge::Factors(a))) => list(a.iter().map(|f| f.as_ref())),
+                Some(Effect::Require(c)) => match c.first_factors() {
+                    Some(a) => list(a.iter().map(|f| f.as_ref())),
+                    None => "(no factors)".into(),
+                },
                 _ => "(no factors)".into(),
             };
             ("factors", list(fs.iter().map(|f| f.value.as_str())), actual)
+        }
+        Expect::Steps(want) => {
+            let show = |steps: &mut dyn Iterator<Item = (ir::StepKind, Vec<&str>)>| {
+                let parts: Vec<String> = steps
+                    .map(|(k, fs)| format!("{} {}", k.as_str(), list(fs.into_iter())))
+                    .collect();
+                if parts.is_empty() {
+                    "(no steps)".to_string()
+                } else {
+                    parts.join(" then ")
+                }
+            };
+            let have = match &d.effect {
+                Some(Effect::Require(c)) => c.steps(),
+                _ => Vec::new(),
+            };
+            let actual = show(
+                &mut have
+                    .iter()
+                    .map(|s| (s.kind, s.factors.iter().map(|f| f.as_ref()).collect())),
+            );
+            let expected = show(
+                &mut want
+                    .iter()
+                    .map(|(k, fs)| (*k, fs.iter().map(|f| f.value.as_str()).collect())),
+            );
+            ("steps", expected, actual)
         }
         Expect::RememberBrowser(b) => {
             let actual = matches!(

@@ -3,7 +3,6 @@
 
 use super::error::{span, TestError};
 use super::format::{Override, OverrideValue};
-use crate::check::suggest::{did_you_mean, one_of};
 use crate::check::{path_type, CheckError};
 use crate::schema::{Schema, Type};
 use crate::syntax::ast::{self, BinOp, ExprKind, IndexKey, Lit};
@@ -234,18 +233,15 @@ impl Fit<'_> {
             },
             Type::Enum(id) => match &e.node {
                 ExprKind::Lit(Lit::Str(s)) => {
-                    let values = &self.schema.enum_def(*id).values;
-                    if values.iter().any(|v| v == s) {
+                    let def = self.schema.enum_def(*id);
+                    if def.values.iter().any(|v| v == s) {
                         return Ok(Val::Json(Json::String(s.clone())));
                     }
-                    let help = match did_you_mean(s, values.iter().map(String::as_str)) {
-                        Some(d) => format!("did you mean `\"{d}\"`?"),
-                        None => format!("expected one of {}", one_of(values)),
-                    };
+                    let help = crate::check::help_for_enum(def, s);
                     Err(self.bad(
                         e,
                         format!("`\"{s}\"` is not a value of `{}`", self.path),
-                        Some(help),
+                        help,
                     ))
                 }
                 _ => Err(self.mismatch(ty, e, "write one of the field's values as a quoted string")),

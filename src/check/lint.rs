@@ -1,0 +1,390 @@
+//! Lints: policies that check and run but probably do not mean what they
+//! say. Each is a warning with a fix that keeps the intended meaning.
+
+use super::{CheckError, Checker};
+use crate::syntax::ast::{self, Effect, ExprKind, Quantifier};
+
+impl<'a> Checker<'a> {
+    /// Runs the lints over the parsed policy (after checking, so `let`s and
+    /// `declare`s know whether they were used).
+    pub(super) fn lints(&mut self, policy: &'a ast::Policy) {
+        for item in &policy.items {
+            match item {
+                ast::Item::Let(l) => self.quantifier_scope(&l.value),
+                ast::Item::Rule(r) => {
+                    self.quantifier_scope(&r.when);
+                    if let Some(u) = &r.unless {
+                        self.quantifier_scope(u);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.deny_complement(policy);
+        self.skip_overlap(policy);
+        self.unused(policy);
+    }
+
+    /// `any r in roles: r starts_with "a" or email ends_with "@x"`: the
+    /// `or` is inside the quantifier, and one side does not use `r`. Only
+    /// `or` under `any` and `and` under `all` differ from the reading with
+    /// the connective outside (on an empty list); those are reported.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "indexes found in the same slices they index (`first_free` is a position in `items`), counts bounded by the policy size"
+    )]
+    fn quantifier_scope(&mut self, e: &ast::Expr) {
+        match &e.node {
+            ExprKind::Quant(q, var, list, body) => {
+                self.quantifier_scope(list);
+                self.quantifier_scope(body);
+                let (items, word) = match (&body.node, q) {
+                    (ExprKind::Or(items), Quantifier::Any) => (items, "or"),
+                    (ExprKind::And(items), Quantifier::All) => (items, "and"),
+                    _ => return,
+                };
+                if self.parenthesised(body) {
+                    return;
+                }
+                let uses: Vec<bool> = items.iter().map(|x| mentions(x, &var.node)).collect();
+                let Some(first_free) = uses.iter().position(|u| !u) else {
+                    return;
+                };
+                let quant = match q {
+                    Quantifier::Any => "any",
+                    Quantifier::All => "all",
+                };
+                let head = format!("{quant} {} in {}:", var.node, self.source.slice(list.span));
+                let body_text = self.source.slice(body.span);
+                let inside = format!("{head} ({body_text})");
+                // The connective outside: possible when the sides that use
+                // the variable come first.
+                let outside = if first_free > 0 && uses[first_free..].iter().all(|u| !u) {
+                    let bound = items[..first_free]
+                        .iter()
+                        .map(|x| self.source.slice(x.span))
+                        .collect::<Vec<_>>()
+                        .join(&format!(" {word} "));
+                    let free = items[first_free..]
+                        .iter()
+                        .map(|x| self.source.slice(x.span))
+                        .collect::<Vec<_>>()
+                        .join(&format!(" {word} "));
+                    Some(format!("({head} {bound}) {word} {free}"))
+                } else {
+                    None
+                };
+                let free_text = self.source.slice(items[first_free].span).to_string();
+                let help = match outside {
+                    Some(o) => format!(
+                        "if `{free_text}` is meant on its own, write `{o}`; if it belongs inside, write `{inside}`"
+                    ),
+                    None => format!("if the whole condition belongs inside, say so: `{inside}`"),
+                };
+                self.err(CheckError::QuantifierScope {
+                    word,
+                    quant,
+                    var: var.node.to_string(),
+                    span: items[first_free].span.into(),
+                    help: Some(help),
+                });
+            }
+            ExprKind::Field(b, _) | ExprKind::Index(b, _) | ExprKind::Not(b) => {
+                self.quantifier_scope(b)
+            }
+            ExprKind::List(v) | ExprKind::And(v) | ExprKind::Or(v) | ExprKind::Call(_, v) => {
+                for x in v {
+                    self.quantifier_scope(x);
+                }
+            }
+            ExprKind::Binary(_, a, b) => {
+                self.quantifier_scope(a);
+                self.quantifier_scope(b);
+            }
+            ExprKind::Lit(_) | ExprKind::Name(_) | ExprKind::Now => {}
+        }
+    }
+
+    /// Whether the expression was written inside one pair of parentheses
+    /// that encloses all of it.
+    fn parenthesised(&self, e: &ast::Expr) -> bool {
+        let text = self.source.text.as_ref();
+        let before = text.get(..e.span.start as usize).unwrap_or("").trim_end();
+        let after = text.get(e.span.end as usize..).unwrap_or("").trim_start();
+        let inner = self.source.slice(e.span);
+        (before.ends_with('(') && after.starts_with(')'))
+            || (inner.starts_with('(') && inner.ends_with(')') && closes_at_end(inner))
+    }
+
+    /// `deny when not (a or b)` where `a` and `b` are the conditions of the
+    /// policy's other rules: a run-time error inside makes the `not` true,
+    /// so the deny applies over them. `default deny` says the same without
+    /// that failure.
+    fn deny_complement(&mut self, policy: &ast::Policy) {
+        let others: Vec<String> = policy
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Rule(r) if !matches!(r.effect.node, Effect::Deny { .. }) => {
+                    Some(normalise(self.source.slice(r.when.span)))
+                }
+                _ => None,
+            })
+            .collect();
+        let has_default = policy
+            .items
+            .iter()
+            .any(|i| matches!(i, ast::Item::Default(_)));
+        for item in &policy.items {
+            let ast::Item::Rule(r) = item else { continue };
+            let Effect::Deny { reason } = &r.effect.node else {
+                continue;
+            };
+            if r.unless.is_some() || has_default {
+                continue;
+            }
+            let ExprKind::Not(inner) = &r.when.node else {
+                continue;
+            };
+            let parts: Vec<&ast::Expr> = match &inner.node {
+                ExprKind::Or(items) => items.iter().collect(),
+                _ => vec![&**inner],
+            };
+            let all_rules = parts.iter().all(|p| {
+                let t = normalise(self.source.slice(p.span));
+                let t = t
+                    .strip_prefix('(')
+                    .and_then(|x| x.strip_suffix(')'))
+                    .map_or(t.clone(), str::to_string);
+                others.contains(&t)
+            });
+            if !all_rules {
+                continue;
+            }
+            let default = match reason {
+                Some(r) => format!("default deny \"{}\"", r.node.escape_default()),
+                None => "default deny".into(),
+            };
+            self.err(CheckError::DenyComplement {
+                span: r.when.span.into(),
+                help: Some(format!(
+                    "remove this rule and write `{default}`: it denies the same logins when nothing fails, and a run-time error in a `require` rule's condition then makes that rule apply (errors fail closed) instead of denying the login"
+                )),
+            });
+        }
+    }
+
+    /// A `skip mfa` rule and a `require`/`deny` rule that can both apply:
+    /// where they do, the stronger effect wins and the skip never decides.
+    /// Rules whose conditions visibly exclude each other (`A` and `not A`,
+    /// `X == "a"` and `X == "b"`, an `unless` that holds the other's
+    /// condition) are not reported.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "indexes found in the same slices they index (`first_free` is a position in `items`), counts bounded by the policy size"
+    )]
+    fn skip_overlap(&mut self, policy: &ast::Policy) {
+        let rules: Vec<&ast::Rule> = policy
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Rule(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        for s in rules
+            .iter()
+            .filter(|r| matches!(r.effect.node, Effect::Skip))
+        {
+            let stronger: Vec<&&ast::Rule> = rules
+                .iter()
+                .filter(|r| !matches!(r.effect.node, Effect::Skip))
+                .filter(|r| !disjoint(s, r))
+                .collect();
+            let Some(first) = stronger.first() else {
+                continue;
+            };
+            let names: Vec<String> = stronger.iter().map(|r| self.rule_label(r)).collect();
+            let effect = match first.effect.node {
+                Effect::Deny { .. } => "deny",
+                _ => "require mfa",
+            };
+            let shown = if names.len() > 3 {
+                format!("{}, ... ({} rules)", names[..3].join(", "), names.len())
+            } else {
+                names.join(", ")
+            };
+            let cond = normalise(self.source.slice(s.when.span));
+            let to = if names.len() == 1 {
+                "rule"
+            } else {
+                "each of the rules"
+            };
+            self.err(CheckError::SkipOverlap {
+                skip: self.rule_label(s),
+                other: shown,
+                effect,
+                span: s.when.span.into(),
+                help: Some(format!(
+                    "if these logins should skip MFA, add `unless {cond}` to {to} {}",
+                    names.join(", ")
+                )),
+            });
+        }
+    }
+
+    fn rule_label(&self, r: &ast::Rule) -> String {
+        match &r.name {
+            Some(n) => format!("`{}`", n.node),
+            None => format!("`line {}`", self.lines.line(r.span.start)),
+        }
+    }
+
+    /// `let`s no rule or `let` uses, `declare`s no path reads.
+    fn unused(&mut self, policy: &ast::Policy) {
+        for item in &policy.items {
+            match item {
+                ast::Item::Let(l) => {
+                    let used = self
+                        .let_index
+                        .get(&l.name.node)
+                        .is_some_and(|i| self.let_used.get(*i).copied().unwrap_or(true));
+                    if !used && !l.name.node.starts_with('_') && !self.is_event_name(&l.name.node) {
+                        self.err(CheckError::UnusedLet {
+                            name: l.name.node.to_string(),
+                            span: l.name.span.into(),
+                        });
+                    }
+                }
+                ast::Item::Declare(d) => {
+                    let text: Vec<&str> = d.path.iter().map(|i| i.node.as_ref()).collect();
+                    let text = text.join(".");
+                    if self.declares.get(&text).is_some_and(|x| !x.used.get()) {
+                        self.err(CheckError::UnusedDeclare {
+                            path: text,
+                            span: d.span.into(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Whether the bare name `var` occurs in `e` (a use of the quantifier
+/// variable, unless an inner quantifier rebinds it).
+fn mentions(e: &ast::Expr, var: &str) -> bool {
+    match &e.node {
+        ExprKind::Name(n) => &**n == var,
+        ExprKind::Lit(_) | ExprKind::Now => false,
+        ExprKind::Field(b, _) | ExprKind::Index(b, _) | ExprKind::Not(b) => mentions(b, var),
+        ExprKind::List(v) | ExprKind::And(v) | ExprKind::Or(v) | ExprKind::Call(_, v) => {
+            v.iter().any(|x| mentions(x, var))
+        }
+        ExprKind::Binary(_, a, b) => mentions(a, var) || mentions(b, var),
+        ExprKind::Quant(_, v, list, body) => {
+            mentions(list, var) || (&*v.node != var && mentions(body, var))
+        }
+    }
+}
+
+/// Whether the `(` that starts `text` closes at its last character.
+#[expect(
+    clippy::arithmetic_side_effects,
+    reason = "indexes found in the same slices they index (`first_free` is a position in `items`), counts bounded by the policy size"
+)]
+fn closes_at_end(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut escaped = false;
+    let last = text.len().saturating_sub(1);
+    for (i, c) in text.char_indices() {
+        if in_str {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => in_str = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i == last;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Source text with runs of whitespace made one space.
+fn normalise(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The top-level `and` parts of a condition.
+fn conjuncts(e: &ast::Expr) -> Vec<&ast::Expr> {
+    match &e.node {
+        ExprKind::And(items) => items.iter().flat_map(conjuncts).collect(),
+        _ => vec![e],
+    }
+}
+
+/// The top-level `or` parts of a condition.
+fn disjuncts(e: &ast::Expr) -> Vec<&ast::Expr> {
+    match &e.node {
+        ExprKind::Or(items) => items.iter().flat_map(disjuncts).collect(),
+        _ => vec![e],
+    }
+}
+
+/// Whether two conditions visibly cannot hold together.
+fn excludes(a: &ast::Expr, b: &ast::Expr) -> bool {
+    use ast::BinOp;
+    match (&a.node, &b.node) {
+        // `not (... or A or ...)` excludes `A`.
+        (ExprKind::Not(x), _) if disjuncts(x).iter().any(|d| **d == *b) => true,
+        (_, ExprKind::Not(y)) if disjuncts(y).iter().any(|d| **d == *a) => true,
+        (ExprKind::Binary(o1, x1, v1), ExprKind::Binary(o2, x2, v2)) if x1 == x2 => {
+            match (o1.node, o2.node) {
+                (BinOp::Eq, BinOp::Eq) => {
+                    matches!((&v1.node, &v2.node), (ExprKind::Lit(l1), ExprKind::Lit(l2)) if l1 != l2)
+                }
+                (BinOp::Eq, BinOp::Ne) | (BinOp::Ne, BinOp::Eq) => v1 == v2,
+                (BinOp::In, BinOp::NotIn) | (BinOp::NotIn, BinOp::In) => v1 == v2,
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether a `skip` rule and another rule can never both apply.
+fn disjoint(s: &ast::Rule, r: &ast::Rule) -> bool {
+    let cs = conjuncts(&s.when);
+    let cr = conjuncts(&r.when);
+    if cs.iter().any(|a| cr.iter().any(|b| excludes(a, b))) {
+        return true;
+    }
+    // `r ... unless U`: U holds whenever s applies.
+    let holds_under = |u: &ast::Expr, when: &ast::Expr, parts: &[&ast::Expr]| {
+        disjuncts(u)
+            .iter()
+            .any(|d| **d == *when || parts.iter().any(|p| **d == **p))
+    };
+    if r.unless
+        .as_ref()
+        .is_some_and(|u| holds_under(u, &s.when, &cs))
+    {
+        return true;
+    }
+    s.unless
+        .as_ref()
+        .is_some_and(|u| holds_under(u, &r.when, &cr))
+}
