@@ -48,6 +48,7 @@ pub mod action;
 pub mod check;
 pub mod eval;
 pub mod fmt;
+pub mod include;
 pub mod ir;
 pub mod replay;
 pub mod schema;
@@ -89,12 +90,33 @@ pub struct Compiled {
 
 /// Parses and checks a policy file against a schema.
 pub fn compile(source: &source::SourceFile, schema: &schema::Schema) -> Compiled {
+    compile_with(source, schema, &mut |_, _| {
+        Err("no file loader: this caller cannot read included files".into())
+    })
+}
+
+/// [`compile`] for a policy that may `include` other files, read through
+/// `load` (see [`include::Loader`]).
+pub fn compile_with(
+    source: &source::SourceFile,
+    schema: &schema::Schema,
+    load: &mut include::Loader<'_>,
+) -> Compiled {
     match syntax::parse(&source.text) {
         Err(e) => Compiled {
             policy: None,
             diagnostics: vec![PolicyError::Syntax(e)],
         },
-        Ok(ast) => {
+        Ok(mut ast) => {
+            let mut problems = Vec::new();
+            let mut chain = vec![source.name.to_string()];
+            include::resolve(source, &mut ast, schema, load, &mut chain, &mut problems);
+            if !problems.is_empty() {
+                return Compiled {
+                    policy: None,
+                    diagnostics: problems,
+                };
+            }
             let checked = check::check(source, &ast, schema);
             Compiled {
                 policy: checked.policy,

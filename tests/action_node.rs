@@ -33,10 +33,21 @@ fn require_node() {
     );
 }
 
+/// Reads an included file relative to the including one (the CLI's rule).
+fn read_include(from: &str, path: &str) -> Result<SourceFile, String> {
+    let full = std::path::Path::new(from)
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join(path);
+    std::fs::read_to_string(&full)
+        .map(|t| SourceFile::new(full.display().to_string(), t))
+        .map_err(|e| e.to_string())
+}
+
 fn load(path: &Path) -> (Policy, SourceFile) {
     let text = std::fs::read_to_string(path).unwrap();
     let src = SourceFile::new(path.display().to_string().as_str(), text);
-    let compiled = mfapol::compile(&src, schema::auth0_post_login());
+    let compiled = mfapol::compile_with(&src, schema::auth0_post_login(), &mut read_include);
     let policy = compiled
         .policy
         .unwrap_or_else(|| panic!("{} does not check", path.display()));

@@ -199,14 +199,26 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Reads an included file relative to the including one (the CLI's rule).
+fn read_include(from: &str, path: &str) -> Result<SourceFile, String> {
+    let full = std::path::Path::new(from)
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join(path);
+    std::fs::read_to_string(&full)
+        .map(|t| SourceFile::new(full.display().to_string(), t))
+        .map_err(|e| e.to_string())
+}
+
 fn shipped_policies() -> Vec<mfapol::ir::Policy> {
     let mut out = Vec::new();
     for e in std::fs::read_dir("policies").unwrap().flatten() {
         let p = e.path();
         if p.extension().is_some_and(|x| x == "mfapolicy") {
             let text = std::fs::read_to_string(&p).unwrap();
+            let src = SourceFile::new(p.display().to_string(), text);
             out.push(
-                compile(&SourceFile::new("p", text), schema::auth0_post_login())
+                mfapol::compile_with(&src, schema::auth0_post_login(), &mut read_include)
                     .policy
                     .unwrap(),
             );

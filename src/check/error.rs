@@ -138,6 +138,73 @@ pub enum CheckError {
         span: SourceSpan,
     },
 
+    /// `include "PATH"` naming a file that cannot be read.
+    #[error("cannot include `{path}`")]
+    #[diagnostic(code(mfapol::include_not_found))]
+    IncludeNotFound {
+        /// As written.
+        path: String,
+        /// The include.
+        #[label("{reason}")]
+        span: SourceSpan,
+        /// Why (the OS error, or no file loader).
+        reason: String,
+        /// The include chain.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Files that include each other in a loop, or a chain too long.
+    #[error("{message}")]
+    #[diagnostic(code(mfapol::include_cycle))]
+    IncludeCycle {
+        /// What is wrong.
+        message: String,
+        /// The include that closes the loop.
+        #[label("included from here")]
+        span: SourceSpan,
+        /// The chain.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// An included file with syntax or check errors.
+    #[error("`{path}` has {count} error{plural}")]
+    #[diagnostic(code(mfapol::include_errors))]
+    IncludeErrors {
+        /// The included file.
+        path: String,
+        /// How many errors.
+        count: usize,
+        /// "s" or "".
+        plural: &'static str,
+        /// The include.
+        #[label("included here")]
+        span: SourceSpan,
+        /// The first error, located in its file.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// An included file with something other than `let`, `declare` and
+    /// `include`.
+    #[error(
+        "`{path}` holds {what}; an included file may hold only `let`, `declare` and `include`"
+    )]
+    #[diagnostic(
+        code(mfapol::include_not_definitions),
+        help("move rules and `default` into the including policy; shared files define names and types only, so one policy's decision never depends on rules hidden in another file")
+    )]
+    IncludeNotDefinitions {
+        /// The included file.
+        path: String,
+        /// What it holds ("a rule", "a `default`").
+        what: String,
+        /// The include.
+        #[label("included here")]
+        span: SourceSpan,
+    },
+
     /// `enroll ... using factors ["email"]`.
     #[error("`email` cannot be enrolled")]
     #[diagnostic(

@@ -242,8 +242,29 @@ impl<'a> Checker<'a> {
 
     /// `let`s no rule or `let` uses, `declare`s no path reads.
     fn unused(&mut self, policy: &ast::Policy) {
+        // A definitions file (only `let`, `declare`, `include`) is meant to
+        // be included: its names are used elsewhere. Definitions brought in
+        // by an `include` (their span is the include's) are used by some
+        // policies and not others.
+        let included: Vec<crate::source::Span> = policy
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Include(inc) => Some(inc.span),
+                _ => None,
+            })
+            .collect();
+        let definitions_only = policy
+            .items
+            .iter()
+            .all(|i| !matches!(i, ast::Item::Rule(_) | ast::Item::Default(_)));
+        if definitions_only && !policy.items.is_empty() {
+            return;
+        }
         for item in &policy.items {
             match item {
+                ast::Item::Let(l) if included.contains(&l.span) => {}
+                ast::Item::Declare(d) if included.contains(&d.span) => {}
                 ast::Item::Let(l) => {
                     let used = self
                         .let_index

@@ -203,6 +203,8 @@ impl<'a> Checker<'a> {
                     None => default = Some(d),
                 },
                 ast::Item::Declare(d) => self.declare(d),
+                // Resolved before checking (crate::include).
+                ast::Item::Include(_) => {}
             }
         }
         // Dependencies first, so checking a `let` never recurses into

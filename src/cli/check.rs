@@ -3,7 +3,7 @@
 use super::render::{self, color};
 use super::{ci, files, CheckFormat, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::source::SourceFile;
-use mfapol::{compile, schema};
+use mfapol::{compile_with, schema};
 use std::path::PathBuf;
 
 pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
@@ -41,7 +41,11 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
             }
         };
         let src = SourceFile::new(name.as_str(), text);
-        let compiled = compile(&src, schema::auth0_post_login());
+        let compiled = compile_with(
+            &src,
+            schema::auth0_post_login(),
+            &mut super::files::include_loader,
+        );
         for d in &compiled.diagnostics {
             if d.is_warning() {
                 warnings += 1;

@@ -6,7 +6,7 @@ use super::{explain, files, EvalArgs, EvalFormat, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::eval;
 use mfapol::ir::Policy;
 use mfapol::source::SourceFile;
-use mfapol::{compile, schema};
+use mfapol::{compile_with, schema};
 use std::path::Path;
 
 /// Reads, parses and checks a policy, printing its diagnostics to stderr.
@@ -16,7 +16,7 @@ pub fn load_policy(path: &Path) -> Result<(Policy, SourceFile), u8> {
     let text = files::read_text(path, &name)?;
     let color = color();
     let src = SourceFile::new(name.as_str(), text);
-    let compiled = compile(&src, schema::auth0_post_login());
+    let compiled = compile_with(&src, schema::auth0_post_login(), &mut files::include_loader);
     for d in &compiled.diagnostics {
         err!("{}", render::render(&src, d, color));
     }

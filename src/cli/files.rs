@@ -223,6 +223,23 @@ fn keep_owner(file: &std::fs::File, meta: &std::fs::Metadata) {
 #[cfg(not(unix))]
 fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) {}
 
+/// Reads the files a policy includes: `PATH` relative to the including
+/// file's directory, a regular file only (a FIFO or device named in an
+/// `include` would block or never end), UTF-8, at most [`MAX_FILE_BYTES`].
+pub fn include_loader(from: &str, path: &str) -> Result<mfapol::source::SourceFile, String> {
+    let base = Path::new(from).parent().unwrap_or(Path::new(""));
+    let full = base.join(path);
+    let shown = full.display().to_string();
+    match std::fs::metadata(&full) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(format!("`{shown}` is not a regular file")),
+        Err(e) => return Err(format!("cannot read `{shown}`: {}", io_reason(&e))),
+    }
+    let bytes = read_bytes(&full)?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("`{shown}` is not UTF-8 text"))?;
+    Ok(mfapol::source::SourceFile::new(shown, text))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -118,6 +118,7 @@ impl Cx<'_> {
     fn item_span(&self, item: &Item) -> (usize, usize) {
         match item {
             Item::Let(l) => self.span(l.span),
+            Item::Include(i) => self.span(i.span),
             Item::Declare(d) => self.span(d.span),
             Item::Rule(r) => self.span(r.span),
             Item::Default(e) => {
@@ -159,6 +160,14 @@ fn print_item_in_order(cx: &Cx<'_>, item: &Item, inner: Vec<Comment>) -> Printed
 fn print_item(cx: &Cx<'_>, item: &Item, inner: Vec<Comment>) -> Printed {
     match item {
         Item::Let(l) => print_let(cx, l, inner),
+        Item::Include(i) => {
+            let mut line = String::from("include ");
+            expr::string(&mut line, &i.path.node);
+            Printed {
+                hoisted: inner,
+                lines: vec![line],
+            }
+        }
         Item::Rule(r) => print_rule(cx, r, inner),
         Item::Declare(d) => {
             let path: Vec<&str> = d.path.iter().map(|p| &*p.node).collect();

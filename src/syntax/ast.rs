@@ -39,6 +39,8 @@ pub struct Policy {
 /// One top-level item.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
+    /// `include "PATH"`
+    Include(Include),
     /// `let NAME = EXPR`
     Let(Let),
     /// `declare PATH: TYPE`
@@ -47,6 +49,21 @@ pub enum Item {
     Default(Spanned<Effect>),
     /// A named or unnamed rule.
     Rule(Rule),
+}
+
+/// `include "PATH"`: the `let`s and `declare`s of another file.
+#[derive(Clone, Debug)]
+pub struct Include {
+    /// The path as written, relative to the including file.
+    pub path: Spanned<String>,
+    /// The whole item.
+    pub span: Span,
+}
+
+impl PartialEq for Include {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+    }
 }
 
 /// `let NAME = EXPR`

@@ -104,6 +104,10 @@ fn item(pair: Pair<'_, Rule>) -> Result<Item, SyntaxError> {
     let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
     let mut next = || inner.next().ok_or_else(|| internal(span));
     Ok(match rule {
+        Rule::include_item => Item::Include(Include {
+            path: string(next()?)?,
+            span,
+        }),
         Rule::let_item => {
             let name = ident(next()?);
             let value = expr(next()?)?.0;
@@ -598,6 +602,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_factors
             | Rule::kw_remember_browser
             | Rule::kw_enroll
+            | Rule::kw_include
             | Rule::kw_exempt
             | Rule::kw_then
             | Rule::kw_challenge

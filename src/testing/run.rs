@@ -219,7 +219,27 @@ fn prepare(
     };
     let src = SourceFile::new(loaded.name.as_str(), loaded.text.as_str());
     report.policy_source = Some(src.clone());
-    let compiled = crate::compile(&src, schema);
+    // Included files are read through the suite's loader too: a path in an
+    // `include` is relative to the including file, which the loader knows
+    // by its path relative to the suite.
+    let mut relative: std::collections::HashMap<String, String> =
+        std::collections::HashMap::from([(loaded.name.clone(), policy_ref.value.clone())]);
+    let mut includes = |from: &str, path: &str| {
+        let from_rel = relative
+            .get(from)
+            .cloned()
+            .unwrap_or_else(|| from.to_string());
+        let rel = std::path::Path::new(&from_rel)
+            .parent()
+            .unwrap_or(std::path::Path::new(""))
+            .join(path)
+            .display()
+            .to_string();
+        let l = loader.load(&rel)?;
+        relative.insert(l.name.clone(), rel);
+        Ok(SourceFile::new(l.name, l.text))
+    };
+    let compiled = crate::compile_with(&src, schema, &mut includes);
     let ast = syntax::parse(&src.text).ok();
     let (Some(policy), Some(ast)) = (compiled.policy, ast) else {
         let errors: Vec<PolicyError> = compiled
