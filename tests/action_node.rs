@@ -855,3 +855,107 @@ fn generated_policies_decide_as_the_interpreter_in_node() {
         failures.join("\n")
     );
 }
+
+/// Every compiled policy passes `node --check`.
+#[test]
+fn the_generated_code_passes_node_check() {
+    require_node();
+    let dir = std::env::temp_dir().join(format!("mfapol-action-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, path) in policies().iter().enumerate() {
+        let (policy, src) = load(path);
+        let code = action::compile(
+            &policy,
+            action::Target {
+                source_name: &src.name,
+                source_text: &src.text,
+            },
+        )
+        .unwrap();
+        let file = dir.join(format!("p{i}.js"));
+        std::fs::write(&file, &code).unwrap();
+        let out = Command::new("node")
+            .arg("--check")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// When the generated code itself throws (here: an event whose getter
+/// throws a TypeError), the outer handler makes one call, the strongest
+/// effect of the policy, and logs one short line without event data.
+#[test]
+fn an_unexpected_throw_applies_the_strongest_effect_and_logs_one_line() {
+    require_node();
+    let cases = [
+        (
+            "rule a: skip mfa when connection == \"x\"\nrule b: require mfa using \"duo\" when connection == \"y\"\n",
+            json!([["multifactor.enable", ["any", {"allowRememberBrowser": false}]]]),
+        ),
+        (
+            "rule a: deny \"no\" when connection == \"z\"\nrule b: require mfa when email ends_with \"@secret.example\"\n",
+            json!([["access.deny", ["policy evaluation failed"]]]),
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("mfapol-action-throw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let src = SourceFile::new("throw.mfapolicy", *text);
+        let policy = mfapol::compile(&src, schema::auth0_post_login())
+            .policy
+            .unwrap();
+        let code = action::compile(
+            &policy,
+            action::Target {
+                source_name: &src.name,
+                source_text: &src.text,
+            },
+        )
+        .unwrap();
+        let file = dir.join(format!("t{i}.js"));
+        std::fs::write(&file, &code).unwrap();
+        let script = format!(
+            r#"const a = require({file:?});
+const calls = [];
+const logs = [];
+console.log = (...x) => logs.push(x.join(" "));
+const api = {{
+  access: {{ deny: (...x) => calls.push(["access.deny", x]) }},
+  multifactor: {{ enable: (...x) => calls.push(["multifactor.enable", x]) }},
+}};
+const event = {{ user: {{ email: "jane@secret.example" }} }};
+Object.defineProperty(event, "connection", {{ enumerable: true, get() {{ throw new TypeError("jane@secret.example"); }} }});
+a.onExecutePostLogin(event, api).then(() => process.stdout.write(JSON.stringify({{ calls, logs }})));"#,
+            file = file.display().to_string()
+        );
+        let out = Command::new("node")
+            .arg("-e")
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(&got["calls"], want, "{text}");
+        let logs = got["logs"].as_array().unwrap();
+        assert_eq!(logs.len(), 1, "{got}");
+        let line = logs[0].as_str().unwrap();
+        assert!(line.len() < 256, "{line}");
+        assert!(
+            line.contains("TypeError") && !line.contains("secret"),
+            "{line}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

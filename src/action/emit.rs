@@ -33,6 +33,8 @@ pub(super) struct Emitter<'p> {
     scope: Vec<(u16, String, String)>,
     /// Fresh-name counter for quantifier variables.
     fresh: usize,
+    /// Whether any emitted expression reads `now`.
+    uses_now: bool,
 }
 
 impl<'p> Emitter<'p> {
@@ -44,7 +46,14 @@ impl<'p> Emitter<'p> {
             let_kinds: vec![None; policy.lets.len()],
             scope: Vec::new(),
             fresh: 0,
+            uses_now: false,
         }
+    }
+
+    /// Whether the code reads the clock (`now`), so the Action calls
+    /// `Date.now()` only when the policy needs it.
+    pub(super) fn uses_now(&self) -> bool {
+        self.uses_now
     }
 
     /// The module-level constants emitted so far.
@@ -70,8 +79,8 @@ impl<'p> Emitter<'p> {
         self.scope.clear();
         let (v, _) = self.value(&def.value)?;
         Ok(format!(
-            "// let {name}\nfunction {}(cx) {{\n  let v = cx.L[{i}];\n  if (v === undefined) {{\n    try {{\n      v = {{ v: {v} }};\n    }} catch (e) {{\n      if (e !== $RAISE) throw e;\n      v = $RAISE;\n    }}\n    cx.L[{i}] = v;\n  }}\n  if (v === $RAISE) throw $RAISE;\n  return v.v;\n}}\n",
-            let_name(name)
+            "// let {name}\nfunction {f}(cx) {{\n  let v = cx.l{i};\n  if (v === $UNSET) {{\n    try {{\n      v = {v};\n    }} catch (e) {{\n      if (e !== $RAISE) throw e;\n      v = $RAISE;\n    }}\n    cx.l{i} = v;\n  }}\n  if (v === $RAISE) throw $RAISE;\n  return v;\n}}\n",
+            f = let_name(name)
         ))
     }
 
@@ -158,7 +167,10 @@ impl<'p> Emitter<'p> {
     fn value(&mut self, e: &Expr) -> Result<(String, String), ActionError> {
         Ok(match &e.kind {
             K::Const(c) => (self.constant(c, &e.ty), const_kind(c, &e.ty)),
-            K::Now => ("cx.now".into(), "t".into()),
+            K::Now => {
+                self.uses_now = true;
+                ("cx.now".into(), "t".into())
+            }
             K::Path(p) => (
                 format!("{}({})", conv_fn(&e.ty), self.raw(p)),
                 path_kind(&e.ty),
@@ -185,6 +197,12 @@ impl<'p> Emitter<'p> {
             K::Eq { negated, lhs, rhs } => {
                 let (a, ka) = self.value(lhs)?;
                 let (b, kb) = self.value(rhs)?;
+                // Strings and booleans (or null) are equal exactly when `===`
+                // says so, null with null included.
+                if ka == kb && (ka == "s" || ka == "b") {
+                    let op = if *negated { "!==" } else { "===" };
+                    return Ok((format!("({a} {op} {b})"), "b".into()));
+                }
                 let not = if *negated { "!" } else { "" };
                 (
                     format!("{not}$eq({a}, {}, {b}, {})", q(&ka), q(&kb)),
@@ -213,6 +231,10 @@ impl<'p> Emitter<'p> {
                 let (n, kn) = self.value(needle)?;
                 let (l, kl) = self.value(list)?;
                 let not = if *negated { "!" } else { "" };
+                // A string among string constants: `includes` is `===` here.
+                if kn == "s" && kl == "cs" {
+                    return Ok((format!("{not}$ins({n}, {l})"), "b".into()));
+                }
                 (
                     format!("{not}$in({n}, {}, {l}, {})", q(&kn), q(&kl)),
                     "b".into(),
@@ -312,23 +334,70 @@ impl<'p> Emitter<'p> {
     }
 
     /// The JSON at a path: `undefined` when absent; raises on a misfit
-    /// of a typed step (interp.rs `raw`).
-    fn raw(&self, p: &crate::ir::Path) -> String {
-        let mut raw = match p.root {
+    /// of a typed step (interp.rs `raw`). Each path gets its own reader
+    /// function, so its property reads stay monomorphic in V8.
+    fn raw(&mut self, p: &crate::ir::Path) -> String {
+        let root = match p.root {
             Root::Event => "cx.ev".to_string(),
             Root::Local(slot) => match self.local(slot) {
                 Some((name, kind)) if kind == "j" => name,
                 _ => "undefined".into(),
             },
         };
-        for (i, step) in p.steps.iter().enumerate() {
-            let strict = u8::from(i < p.strict);
-            raw = match step {
-                Step::Key(k) => format!("$k({raw}, {}, {strict})", js_str(k)),
-                Step::Index(n) => format!("$ix({raw}, {n}, {strict})"),
-            };
+        if p.steps.is_empty() {
+            return root;
         }
-        raw
+        let mut f = String::from("function (o) {\n");
+        for (i, step) in p.steps.iter().enumerate() {
+            let misfit = if i < p.strict {
+                "$raise()"
+            } else {
+                "return undefined"
+            };
+            f.push_str("  if (o === undefined || o === null) return undefined;\n");
+            match step {
+                Step::Key(k) => {
+                    let key = js_str(k);
+                    let _ = write!(
+                        f,
+                        "  if (typeof o !== \"object\" || Array.isArray(o)) {misfit};\n  o = $own.call(o, {key}) ? o[{key}] : undefined;\n"
+                    );
+                }
+                Step::Index(n) => {
+                    let _ = write!(
+                        f,
+                        "  if (!Array.isArray(o)) {misfit};\n  o = {n} < o.length ? o[{n}] : undefined;\n"
+                    );
+                }
+            }
+        }
+        f.push_str("  return o;\n}");
+        let name = self.hoist_fn(&p.text, f);
+        format!("{name}({root})")
+    }
+
+    /// A module-level reader function, once per distinct body.
+    fn hoist_fn(&mut self, what: &str, body: String) -> String {
+        if let Some(n) = self.const_names.get(&body) {
+            return n.clone();
+        }
+        let name = format!("$R{}", self.consts.len());
+        let label: String = what
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() && c != '@' && c != '#' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.consts.push(format!(
+            "// {label}\n{}",
+            body.replacen("function (o)", &format!("function {name}(o)"), 1)
+        ));
+        self.const_names.insert(body, name.clone());
+        name
     }
 
     fn local(&self, slot: u16) -> Option<(String, String)> {
@@ -365,7 +434,7 @@ impl<'p> Emitter<'p> {
             Const::Float(f) => float(*f),
             Const::Str(s) => js_str(s),
             Const::Ip(_) | Const::Cidr(_) => {
-                let text = const_text(c);
+                let text = format!("Object.freeze({})", const_text(c));
                 self.hoist(text)
             }
             Const::List(items) => {

@@ -113,7 +113,7 @@ pub fn compile(policy: &Policy, target: Target<'_>) -> Result<String, ActionErro
     out.push_str("// ---- rules: each says whether it applies (errors fail closed) ----\n");
     out.push_str(&rules);
     decide(&mut out, policy, &names);
-    handler(&mut out, policy, &names, &hash);
+    handler(&mut out, policy, &names, &hash, em.uses_now());
     if out.contains("@@") || out.contains("##") {
         return Err(ActionError::Internal {
             what: "the output contains a Deploy CLI keyword marker".into(),
@@ -219,11 +219,11 @@ fn effect_text(e: &Effect) -> &'static str {
 fn decide(out: &mut String, policy: &Policy, names: &[String]) {
     out.push_str("// ---- the decision: strongest effect first, then source order ----\n");
     out.push_str("function $decide(ev, now) {\n");
-    let _ = writeln!(
-        out,
-        "  const cx = {{ ev: ev, now: now, L: new Array({}) }};",
-        policy.lets.len()
-    );
+    // One slot per `let`, unset until first used (a fixed shape per policy).
+    let slots: String = (0..policy.lets.len())
+        .map(|i| format!(", l{i}: $UNSET"))
+        .collect();
+    let _ = writeln!(out, "  const cx = {{ ev: ev, now: now{slots} }};");
     for strength in Effect::STRENGTHS {
         for (i, (rule, name)) in policy.rules.iter().zip(names).enumerate() {
             if rule.effect.strength() == strength {
@@ -284,7 +284,7 @@ fn step_call(kind: StepKind, fs: &[std::sync::Arc<str>]) -> String {
 
 /// `onExecutePostLogin`: decide, then exactly one call and return. An
 /// unexpected throw applies the strongest effect the policy contains.
-fn handler(out: &mut String, policy: &Policy, names: &[String], hash: &str) {
+fn handler(out: &mut String, policy: &Policy, names: &[String], hash: &str, uses_now: bool) {
     let has_deny = policy
         .rules
         .iter()
@@ -324,7 +324,12 @@ fn handler(out: &mut String, policy: &Policy, names: &[String], hash: &str) {
         "function $failure(e) {{\n  const kind = e instanceof RangeError ? \"RangeError\" : e instanceof TypeError ? \"TypeError\" : \"Error\";\n  return (\"mfapol: policy evaluation failed (\" + kind + \"); applied {applied}; policy sha256 {}\").slice(0, 255);\n}}\n",
         hash.get(..16).unwrap_or(hash)
     );
-    out.push_str("exports.onExecutePostLogin = async (event, api) => {\n  let d;\n  try {\n    d = $decide(event, Date.now());\n  } catch (e) {\n    d = -2;\n    console.log($failure(e));\n  }\n  switch (d) {\n");
+    let now = if uses_now { "Date.now()" } else { "0" };
+    out.push_str("exports.onExecutePostLogin = async (event, api) => {\n  let d;\n  try {\n");
+    let _ = write!(out, "    d = $decide(event, {now});");
+    out.push_str(
+        "\n  } catch (e) {\n    d = -2;\n    console.log($failure(e));\n  }\n  switch (d) {\n",
+    );
     for (text, labels) in &cases {
         for l in labels {
             let _ = writeln!(out, "    {l}");

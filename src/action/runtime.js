@@ -10,6 +10,8 @@
 
 // A run-time error: thrown, caught at the rule, which fails closed.
 const $RAISE = Object.freeze({ mfapol: "run-time error" });
+// A `let` not evaluated yet for this event.
+const $UNSET = Object.freeze({ mfapol: "unset" });
 function $raise() {
   throw $RAISE;
 }
@@ -23,22 +25,7 @@ function $isObj(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-// Path steps (interp.rs `raw`): an own key of an object, an index of a
-// list; null or absent stops the path; a misfit raises on typed steps.
-function $k(o, key, strict) {
-  if (o === undefined || o === null) return undefined;
-  if (typeof o === "object" && !Array.isArray(o)) {
-    return $own.call(o, key) ? o[key] : undefined;
-  }
-  if (strict) $raise();
-  return undefined;
-}
-function $ix(o, n, strict) {
-  if (o === undefined || o === null) return undefined;
-  if (Array.isArray(o)) return n < o.length ? o[n] : undefined;
-  if (strict) $raise();
-  return undefined;
-}
+// Path reads are generated per path (interp.rs `raw`); `exists` tests one.
 function $exists(v) {
   return v !== undefined && v !== null;
 }
@@ -168,6 +155,7 @@ function $trimStart(s) {
   return i === 0 ? s : s.slice(i);
 }
 function $trim(s) {
+  if (s.length > 0 && !$ws(s.charCodeAt(0)) && !$ws(s.charCodeAt(s.length - 1))) return s;
   let i = 0;
   let j = s.length;
   while (i < j && $ws(s.charCodeAt(i))) i++;
@@ -178,13 +166,13 @@ function $trim(s) {
 // Addresses: {f: 4, n: u32} or {f: 6, g: [8 x u16]}, IPv4-mapped IPv6
 // read as IPv4 (ir.rs `normalize_ip`).
 function $ip4(n) {
-  return Object.freeze({ f: 4, n: n >>> 0 });
+  return { f: 4, n: n >>> 0 };
 }
 function $ip6(g) {
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
     return $ip4(g[6] * 65536 + g[7]);
   }
-  return Object.freeze({ f: 6, g: Object.freeze(g.slice()) });
+  return { f: 6, g: g.slice() };
 }
 function $ipEq(a, b) {
   if (a.f !== b.f) return false;
@@ -811,6 +799,10 @@ function $in(n, kn, list, kl) {
     }
   }
   return false;
+}
+// A string in a list of string constants.
+function $ins(n, list) {
+  return n !== null && list.includes(n);
 }
 // `ip in <constant set>`: a JSON string that is no address is not in it.
 function $innet(v, kv, set) {
