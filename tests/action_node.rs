@@ -10,6 +10,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use mfapol::ir::{Challenge, Effect, Expr, ExprKind as K, Policy, Root, Step};
 use mfapol::source::SourceFile;
 use mfapol::{action, eval, schema};
@@ -33,21 +35,11 @@ fn require_node() {
     );
 }
 
-/// Reads an included file relative to the including one (the CLI's rule).
-fn read_include(from: &str, path: &str) -> Result<SourceFile, String> {
-    let full = std::path::Path::new(from)
-        .parent()
-        .unwrap_or(std::path::Path::new(""))
-        .join(path);
-    std::fs::read_to_string(&full)
-        .map(|t| SourceFile::new(full.display().to_string(), t))
-        .map_err(|e| e.to_string())
-}
-
 fn load(path: &Path) -> (Policy, SourceFile) {
     let text = std::fs::read_to_string(path).unwrap();
     let src = SourceFile::new(path.display().to_string().as_str(), text);
-    let compiled = mfapol::compile_with(&src, schema::auth0_post_login(), &mut read_include);
+    let compiled =
+        mfapol::compile_with(&src, schema::auth0_post_login(), &mut common::read_include);
     let policy = compiled
         .policy
         .unwrap_or_else(|| panic!("{} does not check", path.display()));

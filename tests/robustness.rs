@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use mfapol::eval::{self, Projection};
 use mfapol::source::SourceFile;
 use mfapol::{compile, schema};
@@ -199,17 +201,6 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-/// Reads an included file relative to the including one (the CLI's rule).
-fn read_include(from: &str, path: &str) -> Result<SourceFile, String> {
-    let full = std::path::Path::new(from)
-        .parent()
-        .unwrap_or(std::path::Path::new(""))
-        .join(path);
-    std::fs::read_to_string(&full)
-        .map(|t| SourceFile::new(full.display().to_string(), t))
-        .map_err(|e| e.to_string())
-}
-
 fn shipped_policies() -> Vec<mfapol::ir::Policy> {
     let mut out = Vec::new();
     for e in std::fs::read_dir("policies").unwrap().flatten() {
@@ -218,7 +209,7 @@ fn shipped_policies() -> Vec<mfapol::ir::Policy> {
             let text = std::fs::read_to_string(&p).unwrap();
             let src = SourceFile::new(p.display().to_string(), text);
             out.push(
-                mfapol::compile_with(&src, schema::auth0_post_login(), &mut read_include)
+                mfapol::compile_with(&src, schema::auth0_post_login(), &mut common::read_include)
                     .policy
                     .unwrap(),
             );

@@ -1,0 +1,35 @@
+//! Helpers shared by integration tests (`mod common;`).
+
+#![allow(dead_code)]
+
+use mfapol::source::SourceFile;
+use std::path::{Path, PathBuf};
+
+/// Reads an included file relative to the including one, the CLI's rule
+/// (`mfapol::compile_with`'s loader for tests that compile files on disk).
+pub fn read_include(from: &str, path: &str) -> Result<SourceFile, String> {
+    let full = Path::new(from).parent().unwrap_or(Path::new("")).join(path);
+    std::fs::read_to_string(&full)
+        .map(|t| SourceFile::new(full.display().to_string(), t))
+        .map_err(|e| e.to_string())
+}
+
+/// A fresh directory under the system temp dir holding `files`
+/// (`(relative path, contents)`), with parent directories made.
+pub fn scratch(tag: &str, files: &[(&str, &str)]) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "mfapol-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (name, body) in files {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("parent dir");
+        }
+        std::fs::write(p, body).expect("write");
+    }
+    dir
+}
