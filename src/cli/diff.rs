@@ -105,16 +105,24 @@ struct Part {
     skipped: BTreeMap<String, u64>,
 }
 
+/// The decisions compared against: an old policy, or an existing Action's
+/// (computed beforehand, by input line and entry).
+enum Old<'a> {
+    Policy(&'a Policy),
+    Action(&'a super::from_action::Outcomes),
+}
+
 struct Ctx<'a> {
-    old: &'a Policy,
+    old: Old<'a>,
     new: &'a Policy,
     /// For plain events: what either policy reads, and what the report groups by.
     projection: Option<mfapol::eval::Projection>,
     input: InputKind,
     now: Option<i64>,
     clock: i64,
-    /// For log input: what each policy reads that logs lack.
-    reach: Option<(Reach, Reach)>,
+    /// For log input: what each policy reads that logs lack (the old one's
+    /// only when it is a policy).
+    reach: Option<(Option<Reach>, Reach)>,
 }
 
 fn text_at(ev: &Json, ptr: &str) -> Option<String> {
@@ -155,7 +163,22 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
                     origin,
                 } => {
                     let now = replay::event_time(cx.now, origin.as_ref(), cx.clock);
-                    let a = evaluate(cx.old, &event, now);
+                    let (a, action_error) = match &cx.old {
+                        Old::Policy(p) => (evaluate(p, &event, now), None),
+                        Old::Action(outcomes) => match outcomes.get(&(no, entry)) {
+                            Some(o) => (o.decision.clone(), o.error.clone()),
+                            None => {
+                                failed = true;
+                                p.errors.push(LineError {
+                                    line: no,
+                                    entry,
+                                    message: "the Action gave no result for this event".into(),
+                                    column: 1,
+                                });
+                                continue;
+                            }
+                        },
+                    };
                     let b = evaluate(cx.new, &event, now);
                     p.events += 1;
                     *p.transitions.entry((a.kind, b.kind)).or_default() += 1;
@@ -163,8 +186,13 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
                     if movement != Movement::Same {
                         let depends_on_missing = match (&cx.reach, &origin) {
                             (Some((ra, rb)), Some(o)) => {
-                                !ra.unsure_rules(cx.old, &a, &o.gaps).is_empty()
-                                    || !rb.unsure_rules(cx.new, &b, &o.gaps).is_empty()
+                                let old_unsure = match (&cx.old, ra) {
+                                    (Old::Policy(p), Some(ra)) => {
+                                        !ra.unsure_rules(p, &a, &o.gaps).is_empty()
+                                    }
+                                    _ => false,
+                                };
+                                old_unsure || !rb.unsure_rules(cx.new, &b, &o.gaps).is_empty()
                             }
                             _ => false,
                         };
@@ -175,7 +203,11 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
                             user: replay::user_id(&event).map(str::to_string),
                             old: a.kind,
                             new: b.kind,
-                            old_rule: a.rule_name(cx.old).map(str::to_string),
+                            old_rule: match (&cx.old, action_error) {
+                                (Old::Policy(p), _) => a.rule_name(p).map(str::to_string),
+                                (Old::Action(_), Some(e)) => Some(format!("the Action threw: {e}")),
+                                (Old::Action(_), None) => Some("the Action".into()),
+                            },
                             new_rule: b.rule_name(cx.new).map(str::to_string),
                             connection: text_at(&event, "/connection/name"),
                             client: text_at(&event, "/client/name")
@@ -566,18 +598,59 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
         None => None,
     };
     let clock = eval::now_ms(None)?;
-    let (old, _) = eval::load_policy(&a.old)?;
-    let (new, _) = eval::load_policy(&a.new)?;
+    let (old_path, new_path, events) = match (&a.from_action, a.paths.as_slice()) {
+        (None, [old, new, events]) => (Some(old), new, events),
+        (Some(_), [new, events]) => (None, new, events),
+        (None, _) => {
+            errln!("error: diff takes OLD.mfapolicy NEW.mfapolicy EVENTS");
+            return Err(EXIT_USAGE);
+        }
+        (Some(_), _) => {
+            errln!("error: diff --from-action ACTION.js takes NEW.mfapolicy EVENTS");
+            return Err(EXIT_USAGE);
+        }
+    };
+    let old = match old_path {
+        Some(p) => Some(eval::load_policy(p)?.0),
+        None => None,
+    };
+    let (new, _) = eval::load_policy(new_path)?;
     let input = batch::input_kind(a.input);
-    let (reader, size) = batch::open(&a.events)?;
-    let reach = (input == InputKind::Auth0Logs).then(|| (Reach::new(&old), Reach::new(&new)));
+    let outcomes = match &a.from_action {
+        Some(action) => {
+            let o = super::from_action::Options {
+                action,
+                secrets: a.secrets.as_deref(),
+                node_modules: a.node_modules.as_deref(),
+                timeout_ms: a.action_timeout,
+                input,
+                now,
+                clock,
+            };
+            match super::from_action::run(events, &o) {
+                Ok(r) => Some(r),
+                Err(msg) => {
+                    errln!("error: {msg}");
+                    return Err(EXIT_USAGE);
+                }
+            }
+        }
+        None => None,
+    };
+    let (reader, size) = batch::open(events)?;
+    let reach =
+        (input == InputKind::Auth0Logs).then(|| (old.as_ref().map(Reach::new), Reach::new(&new)));
     if let Some((ra, rb)) = &reach {
-        batch::warn_unsupplied(&old, ra);
+        if let (Some(old), Some(ra)) = (&old, ra) {
+            batch::warn_unsupplied(old, ra);
+        }
         batch::warn_unsupplied(&new, rb);
     }
     let projection = (input == InputKind::Events).then(|| {
-        let mut p = mfapol::eval::Projection::new(&old);
-        p.extend(&new);
+        let mut p = mfapol::eval::Projection::new(&new);
+        if let Some(old) = &old {
+            p.extend(old);
+        }
         for path in [
             &["user", "user_id"][..],
             &["connection", "name"],
@@ -589,8 +662,13 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
         }
         p
     });
+    let old_side = match (&old, &outcomes) {
+        (Some(p), _) => Old::Policy(p),
+        (None, Some(o)) => Old::Action(o),
+        (None, None) => return Err(EXIT_USAGE),
+    };
     let cx = Ctx {
-        old: &old,
+        old: old_side,
         new: &new,
         projection,
         input,
@@ -615,7 +693,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
     if let Err(e) = read {
         errln!(
             "error: cannot read `{}`: {}",
-            batch::display_name(&a.events),
+            batch::display_name(events),
             super::files::io_reason(&e)
         );
         return Err(EXIT_USAGE);
@@ -649,7 +727,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
             } else {
                 "events get"
             },
-            escape(&a.new.display().to_string())
+            escape(&new_path.display().to_string())
         );
         for row in &report.weaker_listed {
             errln!("  {}", row.human());
@@ -673,7 +751,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
             } else {
                 "events get"
             },
-            escape(&a.new.display().to_string())
+            escape(&new_path.display().to_string())
         );
         code = EXIT_REJECTED;
     }
@@ -696,7 +774,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
     if report.events == 0 && report.failed_lines > 0 && one_document {
         errln!(
             "error: diff reads NDJSON, one event per line; `{}` looks like one pretty-printed JSON document (write it on one line, e.g. `jq -c . FILE`)",
-            escape(&a.events.display().to_string())
+            escape(&events.display().to_string())
         );
     }
     if report.failed_lines > 0 {

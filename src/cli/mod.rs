@@ -27,6 +27,7 @@ mod eval;
 mod explain;
 mod files;
 mod fmt;
+mod from_action;
 mod output;
 mod render;
 mod test;
@@ -99,12 +100,27 @@ pub enum FailOn {
 
 #[derive(clap::Args, Debug)]
 struct DiffArgs {
-    /// The current policy
-    old: PathBuf,
-    /// The proposed policy
-    new: PathBuf,
-    /// NDJSON events (or Auth0 logs with --input auth0-logs), or `-` for stdin
-    events: PathBuf,
+    /// OLD.mfapolicy NEW.mfapolicy EVENTS; with --from-action, NEW.mfapolicy
+    /// EVENTS. EVENTS: NDJSON events (or Auth0 logs with --input
+    /// auth0-logs), or `-` for stdin
+    #[arg(value_name = "OLD NEW EVENTS", num_args = 2..=3, required = true)]
+    paths: Vec<PathBuf>,
+    /// Compare a tenant's existing post-login Action (its JavaScript file)
+    /// instead of an old policy: it runs in Node.js on every event with a
+    /// recording `api` (SPEC §11; docs/migration.md)
+    #[arg(long, value_name = "ACTION.js")]
+    from_action: Option<PathBuf>,
+    /// With --from-action: a JSON object of the Action's secrets
+    /// (`event.secrets`)
+    #[arg(long, value_name = "FILE", requires = "from_action")]
+    secrets: Option<PathBuf>,
+    /// With --from-action: where the npm modules the Action requires are
+    /// installed (NODE_PATH)
+    #[arg(long, value_name = "DIR", requires = "from_action")]
+    node_modules: Option<PathBuf>,
+    /// With --from-action: the time limit per event, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    action_timeout: u64,
     /// What each input line holds
     #[arg(long, value_enum, value_name = "KIND")]
     input: Option<InputFormat>,

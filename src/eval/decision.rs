@@ -19,6 +19,9 @@ pub enum DecisionKind {
     EnrollMfa,
     /// Refuse the login.
     Deny,
+    /// Not a policy's decision: an existing Action threw or timed out
+    /// (`diff --from-action`, SPEC §11); Auth0 fails the login.
+    Error,
 }
 
 impl DecisionKind {
@@ -30,6 +33,7 @@ impl DecisionKind {
             DecisionKind::RequireMfa => "require_mfa",
             DecisionKind::EnrollMfa => "enroll_mfa",
             DecisionKind::Deny => "deny",
+            DecisionKind::Error => "error",
         }
     }
 

@@ -292,7 +292,8 @@ impl Reach {
 /// where `exempt` ranks above requirements although it decides `skip_mfa`.)
 pub fn strength(kind: DecisionKind) -> u8 {
     match kind {
-        DecisionKind::Deny => 3,
+        // A failed login lets nobody in: as strong as deny.
+        DecisionKind::Deny | DecisionKind::Error => 3,
         DecisionKind::RequireMfa | DecisionKind::EnrollMfa => 2,
         DecisionKind::SkipMfa => 1,
         DecisionKind::None => 0,
