@@ -157,6 +157,10 @@ fn module_state_secrets_console_and_time_limits() {
             ("p.mfapolicy", "default skip mfa\n"),
             ("strict.json", "{\"MODE\": \"strict\"}"),
             (
+                "timeouts.ndjson",
+                "{\"connection\": {\"name\": \"a\"}}\n{\"connection\": {\"name\": \"slow\"}}\n{\"connection\": {\"name\": \"b\"}}\n{\"connection\": {\"name\": \"loop\"}}\n",
+            ),
+            (
                 "events.ndjson",
                 "{\"connection\": {\"name\": \"a\"}}\n{\"connection\": {\"name\": \"slow\"}}\n{\"connection\": {\"name\": \"b\"}}\n{\"connection\": {\"name\": \"c\"}}\n",
             ),
@@ -223,7 +227,7 @@ fn module_state_secrets_console_and_time_limits() {
             "--action-timeout",
             "200",
             "p.mfapolicy",
-            "events.ndjson",
+            "timeouts.ndjson",
             "--format",
             "json",
         ],
@@ -235,12 +239,14 @@ fn module_state_secrets_console_and_time_limits() {
         .iter()
         .filter(|r| r["old"] == "error")
         .collect();
-    assert_eq!(errors.len(), 1, "{out}");
-    assert_eq!(errors[0]["line"], 2);
-    assert!(errors[0]["old_rule"]
-        .as_str()
-        .unwrap()
-        .contains("timed out"));
+    // The Action that awaits forever (line 2) and the one that loops
+    // forever before any await (line 4) time out; the others are decided.
+    let lines: Vec<&Value> = errors.iter().map(|e| &e["line"]).collect();
+    assert_eq!(lines, [&json!(2), &json!(4)], "{out}");
+    assert!(errors
+        .iter()
+        .all(|e| e["old_rule"].as_str().unwrap().contains("timed out")));
+    assert_eq!(report["events"], 4);
 }
 
 #[test]

@@ -9,6 +9,7 @@
 const fs = require("fs");
 const path = require("path");
 const readline = require("readline");
+const vm = require("vm");
 
 const actionPath = path.resolve(process.argv[2]);
 const secretsText = process.argv[3] ? fs.readFileSync(process.argv[3], "utf8") : "{}";
@@ -89,6 +90,11 @@ function withTimeout(p, ms) {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+// The handler is called through a script run with a time limit, so that a
+// synchronous endless loop before the first `await` is stopped too; the
+// promise it returns gets the same limit.
+const call = new vm.Script("__result = __handler(__event, __api);");
+const callCtx = vm.createContext({});
 const realNow = Date.now;
 async function runOne(line) {
   const calls = [];
@@ -107,10 +113,14 @@ async function runOne(line) {
       event.secrets = secrets;
       Date.now = () => input.now;
       try {
-        await withTimeout(
-          Promise.resolve().then(() => mod.onExecutePostLogin(event, recordingApi(calls))),
-          timeoutMs,
-        );
+        callCtx.__handler = mod.onExecutePostLogin;
+        callCtx.__event = event;
+        callCtx.__api = recordingApi(calls);
+        callCtx.__result = undefined;
+        call.runInContext(callCtx, { timeout: timeoutMs });
+        const result = callCtx.__result;
+        callCtx.__event = callCtx.__api = callCtx.__result = undefined;
+        await withTimeout(Promise.resolve(result), timeoutMs);
       } catch (e) {
         error = describe(e);
       } finally {
