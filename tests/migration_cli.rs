@@ -102,7 +102,15 @@ fn a_faithful_translation_has_no_difference() {
 #[test]
 fn a_planted_difference_is_exactly_the_class_it_affects() {
     require_node();
-    let dir = common::scratch("migration", &[]);
+    // faithful.js with the common bug planted: geoip read without a guard.
+    let faithful = std::fs::read_to_string(tests_dir().join("faithful.js")).unwrap();
+    let guarded = "const geo = event.request && event.request.geoip;";
+    assert!(faithful.contains(guarded));
+    let crashes = faithful.replace(
+        guarded,
+        "const geo = event.request.geoip; geo.countryCode.length;",
+    );
+    let dir = common::scratch("migration", &[("crashes-without-geoip.js", &crashes)]);
     let evs = events(3000);
     write_events(&dir, &evs);
     let t = tests_dir();
@@ -110,7 +118,7 @@ fn a_planted_difference_is_exactly_the_class_it_affects() {
         &dir,
         &[
             "--from-action",
-            t.join("crashes-without-geoip.js").to_str().unwrap(),
+            "crashes-without-geoip.js",
             t.join("faithful.mfapolicy").to_str().unwrap(),
             "events.ndjson",
             "--fail-on",
