@@ -499,3 +499,37 @@ fn skip_overlap_exemption_fix() {
         },
     ]);
 }
+
+/// The help lines of enrollment, sequences and named factor lists (issue 10).
+#[test]
+fn factor_list_and_enrollment_fixes() {
+    run(&[
+        // A one-factor `let` written as a bare string: make it a list.
+        Case {
+            policy: "let strong = \"webauthn-roaming\"\nrule admins: require mfa using factors strong when \"admin\" in roles\n",
+            code: "mfapol::factors_not_a_list",
+            says: &["`let strong = [\"webauthn-roaming\"]`"],
+            edits: &[("\"webauthn-roaming\"\n", "[\"webauthn-roaming\"]\n")],
+            event: json!({"authorization": {"roles": ["admin"]}}),
+            want: "require_mfa",
+        },
+        // `email` cannot be enrolled: drop it and enroll the rest.
+        Case {
+            policy: "rule e: enroll mfa using factors [\"email\", \"otp\"] when len(user.multifactor) == 0\n",
+            code: "mfapol::cannot_enroll_email",
+            says: &["enroll another factor such as `\"otp\"`"],
+            edits: &[("[\"email\", \"otp\"]", "[\"otp\"]")],
+            event: json!({"user": {"multifactor": []}}),
+            want: "enroll_mfa",
+        },
+        // ...or challenge with email instead, as the help also says.
+        Case {
+            policy: "rule e: enroll mfa using factors [\"email\"] when len(user.multifactor) == 0\n",
+            code: "mfapol::cannot_enroll_email",
+            says: &["`require mfa using factors [\"email\"]`"],
+            edits: &[("enroll mfa using factors [\"email\"]", "require mfa using factors [\"email\"]")],
+            event: json!({"user": {"multifactor": []}}),
+            want: "require_mfa",
+        },
+    ]);
+}

@@ -411,7 +411,7 @@ impl<'a> Checker<'a> {
                         .map(|s| format!("did you mean `{s}`?"))
                         .or_else(|| {
                             Some(format!(
-                                "define it: `let {name} = [\"otp\", \"webauthn-roaming\"]`, or write the list here"
+                                "no `let {name}` is defined: write the factor list here (`using factors [...]`), or define `let {name}` as a list of factor strings"
                             ))
                         });
                     self.err(CheckError::UnknownName {
