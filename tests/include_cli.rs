@@ -14,18 +14,7 @@ fn scratch(files: &[(&str, &str)]) -> PathBuf {
 }
 
 fn mfapol(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("mfapol")
-        .unwrap()
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::mfapol(dir, args)
 }
 
 const COMMON: &str = "# Shared by every policy of the tenant.\n\

@@ -21,19 +21,10 @@ fn require_node() {
 }
 
 fn diff(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("mfapol")
-        .unwrap()
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .arg("diff")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let args: Vec<&str> = std::iter::once("diff")
+        .chain(args.iter().copied())
+        .collect();
+    common::mfapol(dir, &args)
 }
 
 /// Generated events over every branch of faithful.js: countries (and no

@@ -33,3 +33,19 @@ pub fn scratch(tag: &str, files: &[(&str, &str)]) -> PathBuf {
     }
     dir
 }
+
+/// Runs `mfapol ARGS` in `dir` without colour: (exit code, stdout, stderr).
+pub fn mfapol(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = assert_cmd::Command::cargo_bin("mfapol")
+        .expect("the mfapol binary")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("mfapol runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
