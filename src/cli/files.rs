@@ -223,21 +223,27 @@ fn keep_owner(file: &std::fs::File, meta: &std::fs::Metadata) {
 #[cfg(not(unix))]
 fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) {}
 
+/// Reads a file a policy or suite names (not one given on the command
+/// line): a regular file only (a FIFO or device would block or never end),
+/// UTF-8, at most [`MAX_FILE_BYTES`]. Returns its shown name (without a
+/// leading `./`) and its text.
+pub fn read_named(path: &Path) -> Result<(String, String), String> {
+    let shown = path.display().to_string();
+    let name = shown.strip_prefix("./").unwrap_or(&shown).to_string();
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(format!("cannot read `{name}`: not a regular file"));
+    }
+    let bytes = read_bytes(path)?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("`{name}` is not valid UTF-8"))?;
+    Ok((name, text))
+}
+
 /// Reads the files a policy includes: `PATH` relative to the including
-/// file's directory, a regular file only (a FIFO or device named in an
-/// `include` would block or never end), UTF-8, at most [`MAX_FILE_BYTES`].
+/// file's directory, as [`read_named`] reads.
 pub fn include_loader(from: &str, path: &str) -> Result<mfapol::source::SourceFile, String> {
     let base = Path::new(from).parent().unwrap_or(Path::new(""));
-    let full = base.join(path);
-    let shown = full.display().to_string();
-    match std::fs::metadata(&full) {
-        Ok(m) if m.is_file() => {}
-        Ok(_) => return Err(format!("`{shown}` is not a regular file")),
-        Err(e) => return Err(format!("cannot read `{shown}`: {}", io_reason(&e))),
-    }
-    let bytes = read_bytes(&full)?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("`{shown}` is not UTF-8 text"))?;
-    Ok(mfapol::source::SourceFile::new(shown, text))
+    let (name, text) = read_named(&base.join(path))?;
+    Ok(mfapol::source::SourceFile::new(name, text))
 }
 
 #[cfg(test)]

@@ -133,21 +133,8 @@ pub fn run(paths: &[PathBuf], format: TestFormat, coverage: bool, now: Option<&s
 }
 
 fn load_relative(dir: &Path, rel: &str) -> Result<Loaded, String> {
-    let path = dir.join(rel);
-    let shown = path.display().to_string();
-    let name = shown.strip_prefix("./").unwrap_or(&shown).to_string();
-    // Named by a suite, not on the command line: a FIFO or device could
-    // block the run forever, so only regular files are read.
-    if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
-        return Err(format!("cannot read `{name}`: not a regular file"));
-    }
-    let bytes = files::read_bytes(&path)?;
-    String::from_utf8(bytes)
-        .map(|text| Loaded {
-            name: name.clone(),
-            text,
-        })
-        .map_err(|_| format!("`{name}` is not valid UTF-8"))
+    // Named by a suite, not on the command line: regular files only.
+    files::read_named(&dir.join(rel)).map(|(name, text)| Loaded { name, text })
 }
 
 /// Per policy: rules no case of any suite applied, and whether the default ever decided.
