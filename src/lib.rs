@@ -55,6 +55,7 @@ pub mod schema;
 pub mod source;
 pub mod syntax;
 pub mod testing;
+pub mod verify;
 
 use miette::Diagnostic;
 use thiserror::Error;

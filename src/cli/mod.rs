@@ -31,6 +31,7 @@ mod from_action;
 mod output;
 mod render;
 mod test;
+mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -76,6 +77,9 @@ enum Command {
     Diff(DiffArgs),
     /// Compile a policy to an Auth0 post-login Action
     Compile(compile::CompileArgs),
+    /// Prove or refute each `assert` over every possible login, and find
+    /// rules that can never apply or never decide
+    Verify(verify::VerifyArgs),
 }
 
 /// What each line of batch input holds.
@@ -262,6 +266,7 @@ pub fn run() -> ExitCode {
         }
         Command::Diff(a) => diff::run(&a),
         Command::Compile(a) => compile::run(&a),
+        Command::Verify(a) => verify::run(&a),
         Command::Test(a) => test::run(&a.paths, a.format, a.coverage, a.now.as_deref()),
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
