@@ -134,7 +134,7 @@ const MAX_ROUNDS: usize = 300;
 /// The most candidate combinations one atom is evaluated on.
 const MAX_COMBOS: usize = 4096;
 /// The most candidate elements of one list.
-const MAX_ELEMENTS: usize = 64;
+const MAX_ELEMENTS: usize = 256;
 /// How deep `and`/`or`/`not` and `let`s may nest for verification.
 const MAX_DEPTH: usize = 512;
 

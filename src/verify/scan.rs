@@ -491,33 +491,31 @@ impl Vars {
         scan: &mut Scan,
         why: &str,
     ) {
-        let mut refs = Vec::new();
-        let mut durations = Vec::new();
-        let mut now = false;
-        let linear = time_terms(a, &mut refs, &mut durations, &mut now)
-            && time_terms(b, &mut refs, &mut durations, &mut now)
-            && refs.len() == 1
-            && durations.len() <= 3;
-        if linear {
-            if let Some(x) = refs.first() {
-                if matches!(x.ty, Type::Timestamp) {
-                    scan.now |= now;
-                    match self.var_ref(x, env, scan) {
-                        Some(v) => {
-                            for d in &durations {
-                                if d.unsigned_abs() > HUGE_DURATION_MS {
-                                    self.absolute_time = true;
-                                }
-                            }
-                            let offsets = subset_sums(&durations);
-                            if let Some(u) = self.uses(v) {
-                                u.offsets.extend(offsets);
-                            }
+        // `a OP b` as `a - b OP 0`: the field's sign, `now`'s sign and the
+        // sum of the signed durations.
+        let mut t = TimeTerms::default();
+        let linear = t.collect(a, 1) && t.collect(b, -1) && t.refs.len() == 1;
+        if let (true, Some(&(x, sign))) = (linear, t.refs.first()) {
+            // `sign*x - sign*now + d OP 0` turns at `x = now - sign*d`.
+            if matches!(x.ty, Type::Timestamp) && (t.now == 0 || t.now == -sign) {
+                scan.now |= t.now != 0;
+                match self.var_ref(x, env, scan) {
+                    Some(v) => {
+                        if t.overflow || t.sum.unsigned_abs() > HUGE_DURATION_MS {
+                            self.absolute_time = true;
                         }
-                        None => scan.untrack("a quantifier variable of a computed list is read"),
+                        let offset = if sign > 0 {
+                            t.sum.saturating_neg()
+                        } else {
+                            t.sum
+                        };
+                        if let Some(u) = self.uses(v) {
+                            u.offsets.push(offset);
+                        }
                     }
-                    return;
+                    None => scan.untrack("a quantifier variable of a computed list is read"),
                 }
+                return;
             }
         }
         self.generic(policy, a, env, scan, why);
@@ -614,56 +612,45 @@ impl Vars {
 /// for some `now`: `now` is then not fixed.
 const HUGE_DURATION_MS: u64 = 100_000_000_000_000;
 
-/// Collects the terms of a sum or difference of time values.
-fn time_terms<'e>(
-    e: &'e Expr,
-    refs: &mut Vec<&'e Expr>,
-    durations: &mut Vec<i64>,
-    now: &mut bool,
-) -> bool {
-    match &e.kind {
-        K::Now => {
-            *now = true;
-            true
-        }
-        K::Const(Const::Duration(d)) => {
-            durations.push(*d);
-            true
-        }
-        K::Path(_) | K::Local(_) => {
-            refs.push(e);
-            true
-        }
-        K::Arith(op, a, b) => {
-            let before = durations.len();
-            let ok = time_terms(a, refs, durations, now) && time_terms(b, refs, durations, now);
-            if *op == ArithOp::Sub {
-                // A subtracted duration moves the point the other way; both
-                // signs are tried anyway.
-                let _ = before;
-            }
-            ok
-        }
-        _ => false,
-    }
+/// The terms of a sum or difference of time values, with their signs.
+#[derive(Default)]
+struct TimeTerms<'e> {
+    refs: Vec<(&'e Expr, i8)>,
+    now: i8,
+    sum: i64,
+    overflow: bool,
 }
 
-/// Every signed sum of a subset of `ds` (the comparison's turning points
-/// relative to `now` are among them).
-fn subset_sums(ds: &[i64]) -> Vec<i64> {
-    let mut sums = vec![0i64];
-    for &d in ds {
-        let mut next = Vec::with_capacity(sums.len().saturating_mul(3));
-        for &s in &sums {
-            next.push(s);
-            next.push(s.saturating_add(d));
-            next.push(s.saturating_sub(d));
+impl<'e> TimeTerms<'e> {
+    fn collect(&mut self, e: &'e Expr, sign: i8) -> bool {
+        match &e.kind {
+            K::Now => {
+                self.now = self.now.saturating_add(sign);
+                true
+            }
+            K::Const(Const::Duration(d)) => {
+                let d = if sign > 0 { Some(*d) } else { d.checked_neg() };
+                match d.and_then(|d| self.sum.checked_add(d)) {
+                    Some(s) => self.sum = s,
+                    None => self.overflow = true,
+                }
+                true
+            }
+            K::Path(_) | K::Local(_) => {
+                self.refs.push((e, sign));
+                true
+            }
+            K::Arith(op, a, b) => {
+                let sb = if *op == ArithOp::Sub {
+                    sign.saturating_neg()
+                } else {
+                    sign
+                };
+                self.collect(a, sign) && self.collect(b, sb)
+            }
+            _ => false,
         }
-        sums = next;
     }
-    sums.sort_unstable();
-    sums.dedup();
-    sums
 }
 
 fn nets_of(set: &ir::NetSet) -> Vec<IpNet> {
@@ -704,7 +691,13 @@ pub(super) fn candidates(v: &mut VarInfo) -> Vec<Option<Json>> {
         Type::Bool => more.extend([json!(true), json!(false)]),
         Type::Ip => ips(&v.uses, &mut more),
         Type::Timestamp => {
-            for o in std::iter::once(0).chain(v.uses.offsets.iter().copied()) {
+            let mut offsets = v.uses.offsets.clone();
+            if offsets.is_empty() {
+                offsets.push(0);
+            }
+            offsets.sort_unstable();
+            offsets.dedup();
+            for o in offsets {
                 let t = NOW_MS.saturating_add(o);
                 for d in [-1, 0, 1] {
                     more.extend(time_json(t.saturating_add(d)));
