@@ -141,7 +141,7 @@ pub fn findings(policy: &Policy, report: &Report, file: &str) -> Vec<Finding> {
                 if let Some(r) = policy.rules.get(*rule) {
                     let names = quoted(policy, winners);
                     let winners = if *together {
-                        format!("whenever it applies, one of {names} applies and outranks it")
+                        format!("whenever it applies, a rule that outranks it applies too (such as {names})")
                     } else if winners.len() == 1 {
                         format!("{names} applies whenever it does and outranks it")
                     } else {

@@ -122,9 +122,10 @@ pub enum RuleWarning {
         /// Index into `policy.rules`.
         rule: usize,
         /// Rules that apply whenever this one does and outrank it; when no
-        /// single rule does, all the rules that outrank it (together).
+        /// single rule does (`together`), some of the rules that outrank it
+        /// on one login, as examples.
         winners: Vec<usize>,
-        /// Whether `winners` only win together.
+        /// Whether no single rule always wins: several do, together.
         together: bool,
     },
 }
@@ -834,9 +835,19 @@ impl<'p> Engine<'p> {
     fn rule_warnings(&mut self) -> Vec<RuleWarning> {
         let mut solver = self.cnf.solver();
         let mut out = Vec::new();
-        let sat = |solver: &mut varisat::Solver<'_>, lits: &[Lit]| -> Option<bool> {
+        // Solves under assumptions; the model's rule applications when satisfiable.
+        let apply = self.apply.clone();
+        let mut sat = |lits: &[Lit]| -> Option<Option<Vec<bool>>> {
             solver.assume(lits);
-            solver.solve().ok()
+            match solver.solve() {
+                Ok(true) => {
+                    let model = solver.model().unwrap_or_default();
+                    let truth = |l: Lit| model.get(l.var().index()).is_some_and(|m| *m == l);
+                    Some(Some(apply.iter().map(|l| truth(*l)).collect()))
+                }
+                Ok(false) => Some(None),
+                Err(_) => None,
+            }
         };
         let strengths: Vec<u8> = self
             .policy
@@ -844,44 +855,50 @@ impl<'p> Engine<'p> {
             .iter()
             .map(|r| r.effect.strength())
             .collect();
-        for (i, &apply) in self.apply.iter().enumerate() {
-            if sat(&mut solver, &[apply]) == Some(false) {
+        for (i, &apply_i) in self.apply.iter().enumerate() {
+            let Some(first) = sat(&[apply_i]) else {
+                continue;
+            };
+            let Some(first) = first else {
                 out.push(RuleWarning::NeverApplies { rule: i });
                 continue;
-            }
+            };
             let Some(&dec) = self.deciding.get(i) else {
                 continue;
             };
-            if sat(&mut solver, &[dec]) != Some(false) {
+            if sat(&[dec]) != Some(None) {
                 continue;
             }
             let s = strengths.get(i).copied().unwrap_or(0);
-            let outranks: Vec<usize> = (0..self.apply.len())
-                .filter(|&j| {
-                    let t = strengths.get(j).copied().unwrap_or(0);
-                    t > s || (t == s && j < i)
-                })
+            let outranks = |j: usize| {
+                let t = strengths.get(j).copied().unwrap_or(0);
+                t > s || (t == s && j < i)
+            };
+            // A rule that always wins over this one applies in every model
+            // of it: start from the rules applying in one model, drop those
+            // a model without them shows, and confirm the rest.
+            let mut candidates: Vec<usize> = (0..first.len())
+                .filter(|&j| outranks(j) && first.get(j).copied().unwrap_or(false))
                 .collect();
+            let seen = candidates.clone();
             let mut winners = Vec::new();
-            for &j in outranks.iter().take(64) {
+            while let Some(j) = candidates.pop() {
                 let Some(&aj) = self.apply.get(j) else {
                     continue;
                 };
-                if sat(&mut solver, &[apply, !aj]) == Some(false) {
-                    winners.push(j);
+                match sat(&[apply_i, !aj]) {
+                    Some(None) => winners.push(j),
+                    Some(Some(model)) => {
+                        candidates.retain(|k| model.get(*k).copied().unwrap_or(false));
+                    }
+                    None => {}
                 }
             }
+            winners.sort_unstable();
             let together = winners.is_empty();
             if together {
-                winners = outranks
-                    .iter()
-                    .copied()
-                    .filter(|&j| {
-                        self.apply
-                            .get(j)
-                            .is_some_and(|&aj| sat(&mut solver, &[apply, aj]) != Some(false))
-                    })
-                    .collect();
+                // No single rule: name the ones seen winning, as examples.
+                winners = seen;
             }
             out.push(RuleWarning::NeverDecides {
                 rule: i,
