@@ -140,7 +140,7 @@ fn broken_assertions_are_refuted_and_eval_confirms_each_counterexample() {
         - chrono::DateTime::parse_from_rfc3339(created)
             .unwrap()
             .timestamp_millis();
-    assert!(age >= 7 * 86_400_000 && age < 8 * 86_400_000, "{created}");
+    assert!((7 * 86_400_000..8 * 86_400_000).contains(&age), "{created}");
 }
 
 #[test]
