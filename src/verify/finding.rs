@@ -10,7 +10,7 @@ use thiserror::Error;
 #[derive(Clone, Debug, Error, Diagnostic, PartialEq, Eq)]
 pub enum Finding {
     /// An event violates the assertion (confirmed by the interpreter).
-    #[error("assertion `{name}` does not hold: this login gets {got}")]
+    #[error("assertion `{name}` is refuted: this login gets {got}")]
     #[diagnostic(code(mfapol::assert_refuted))]
     Refuted {
         /// The assertion.
@@ -26,7 +26,7 @@ pub enum Finding {
     },
 
     /// Neither proved nor refuted.
-    #[error("assertion `{name}` could not be decided: {reason}")]
+    #[error("assertion `{name}` is unknown (not decided): {reason}")]
     #[diagnostic(
         code(mfapol::assert_unknown),
         help("verify decides comparisons with constants, ranges, prefixes and suffixes, and times relative to `now` exactly; write the assertion over such conditions, or cover it with `.mfatest` cases")
