@@ -611,6 +611,9 @@ impl<'p> Engine<'p> {
         if scan.lists.len() > 1 || scan.list_refs.values().any(|n| *n > 1) {
             return unsound("a condition reads a list more than once".into());
         }
+        if !scan.lists.is_empty() && !list_shape(self.policy, expr, 0) {
+            return unsound("a list is compared as a whole".into());
+        }
         let scalars: Vec<usize> = scan.scalars.iter().copied().collect();
         let sizes: Vec<usize> = scalars
             .iter()
@@ -1101,6 +1104,30 @@ impl<'p> Engine<'p> {
             }
         }
         (ev, decision)
+    }
+}
+
+/// Whether an atom over a list reads it only through `any`/`all`, a
+/// membership test for a constant, `exists`, or a comparison with `null`:
+/// the forms whose outcome on a list follows from its elements one by one
+/// (so a list stands for every list with the same kinds of element).
+fn list_shape(policy: &Policy, e: &Expr, depth: usize) -> bool {
+    let is_path = |x: &Expr| matches!(x.kind, K::Path(_));
+    let is_const = |x: &Expr| matches!(x.kind, K::Const(_));
+    match &e.kind {
+        K::Quant { list, .. } => is_path(list),
+        K::In { needle, list, .. } => is_const(needle) && is_path(list),
+        K::Str(crate::ir::StrOp::Contains, l, c) => is_path(l) && is_const(c),
+        K::Call(crate::ir::Func::Exists, args) => args.first().is_some_and(is_path),
+        K::Eq { lhs, rhs, .. } => {
+            (is_path(lhs) && matches!(rhs.kind, K::Const(crate::ir::Const::Null)))
+                || (is_path(rhs) && matches!(lhs.kind, K::Const(crate::ir::Const::Null)))
+        }
+        K::Let(i) if depth < MAX_DEPTH => policy
+            .lets
+            .get(*i as usize)
+            .is_some_and(|l| list_shape(policy, &l.value, depth.saturating_add(1))),
+        _ => false,
     }
 }
 
