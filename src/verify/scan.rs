@@ -105,7 +105,12 @@ pub(super) struct Vars {
     /// A timestamp constant or a huge duration is compared somewhere: `now`
     /// cannot be fixed without losing generality.
     pub absolute_time: bool,
+    /// How deep the scan is (through `let`s too), bounded by [`MAX_SCAN_DEPTH`].
+    depth: usize,
 }
+
+/// Deeper conditions (a long chain of `let`s) are not summarised.
+const MAX_SCAN_DEPTH: usize = 1024;
 
 /// Quantifier slots in scope: the list variable each ranges over, if known.
 type Env = Vec<Option<usize>>;
@@ -243,6 +248,16 @@ impl Vars {
     }
 
     fn value(&mut self, policy: &ir::Policy, e: &Expr, env: &Env, scan: &mut Scan) {
+        if self.depth > MAX_SCAN_DEPTH {
+            scan.untrack("the condition nests too deeply to summarise");
+            return;
+        }
+        self.depth = self.depth.saturating_add(1);
+        self.value_inner(policy, e, env, scan);
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn value_inner(&mut self, policy: &ir::Policy, e: &Expr, env: &Env, scan: &mut Scan) {
         match &e.kind {
             K::Const(c) => self.note_const(c),
             K::Now => scan.now = true,
