@@ -28,6 +28,7 @@ mod explain;
 mod files;
 mod fmt;
 mod from_action;
+mod lsp;
 mod output;
 mod render;
 mod test;
@@ -76,6 +77,8 @@ enum Command {
     Diff(DiffArgs),
     /// Compile a policy to an Auth0 post-login Action
     Compile(compile::CompileArgs),
+    /// Run the language server (LSP over stdio) for editors
+    Lsp,
 }
 
 /// What each line of batch input holds.
@@ -262,6 +265,7 @@ pub fn run() -> ExitCode {
         }
         Command::Diff(a) => diff::run(&a),
         Command::Compile(a) => compile::run(&a),
+        Command::Lsp => lsp::run(),
         Command::Test(a) => test::run(&a.paths, a.format, a.coverage, a.now.as_deref()),
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
