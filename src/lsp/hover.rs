@@ -84,7 +84,7 @@ fn rule_hover(doc: &Document, policy: &ast::Policy, span: Span) -> Option<String
         || format!("line {}", doc.source.lines().line(r.span.start)),
         |n| n.node.to_string(),
     );
-    let effect = doc.source.slice(r.effect.span);
+    let effect = doc.source.slice(r.effect.span).trim();
     let what = match &r.effect.node {
         ast::Effect::Deny { .. } => "refuses the login (`api.access.deny`)",
         ast::Effect::Require { .. } => {
