@@ -45,7 +45,10 @@ fn notification(method: &str, params: serde_json::Value) -> Message {
 fn opened(text: &str) -> Server {
     let mut server = Server::new();
     let mut load = no_files;
-    server.handle(request(1, "initialize", json!({"capabilities": {}})), &mut load);
+    server.handle(
+        request(1, "initialize", json!({"capabilities": {}})),
+        &mut load,
+    );
     server.handle(notification("initialized", json!({})), &mut load);
     server.handle(
         notification(

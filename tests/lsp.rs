@@ -354,8 +354,27 @@ fn includes_resolve_relative_to_the_document() {
     let mut c = Client::start();
     let good = "include \"shared/common.mfapolicy\"\nrequire mfa when not ip in office\n";
     assert_eq!(c.open(&uri, good), Vec::<Value>::new());
+    // The type of a `let` that uses an included one.
+    let uses = "include \"shared/common.mfapolicy\"\nlet outside = not ip in office\nrequire mfa when outside\n";
+    assert_eq!(c.change(&uri, 2, uses), Vec::<Value>::new());
+    let h = c.result("textDocument/hover", at(&uri, 1, 6));
+    assert!(
+        h["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("type: `bool`"),
+        "{h}"
+    );
+    // An included file open in the editor is read as the editor has it.
+    let common = format!("file://{}/shared/common.mfapolicy", dir.display());
+    c.open(
+        &common,
+        "let office = [203.0.113.0/24]\nlet lab = [198.51.100.0/24]\n",
+    );
+    let with_lab = "include \"shared/common.mfapolicy\"\nrequire mfa when not ip in office and not ip in lab\n";
+    assert_eq!(c.change(&uri, 3, with_lab), Vec::<Value>::new());
     let missing = "include \"shared/nope.mfapolicy\"\nrequire mfa when not ip in office\n";
-    let d = c.change(&uri, 2, missing);
+    let d = c.change(&uri, 4, missing);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!(d[0]["code"], "mfapol::include_not_found");
     assert_eq!(d[0]["range"]["start"], pos(0, 8));

@@ -5,18 +5,24 @@ use std::sync::Arc;
 
 use super::document::{defs, symbol_at, walk_policy, DefKind, Document, Scope};
 use super::paths::{self, Step};
+use crate::include::Loader;
 use crate::schema::Schema;
 use crate::source::Span;
 use crate::syntax::ast::{self, Expr, ExprKind, IndexKey, Item, Spanned};
 
 /// The hover text (Markdown) and the span it is about.
-pub fn hover(doc: &Document, schema: &Schema, offset: u32) -> Option<(String, Span)> {
+pub fn hover(
+    doc: &Document,
+    schema: &Schema,
+    offset: u32,
+    load: &mut Loader<'_>,
+) -> Option<(String, Span)> {
     let policy = doc.ast.as_ref()?;
     let all = defs(policy, doc.source.lines());
     if let Some(d) = symbol_at(policy, &all, offset) {
         let at = span_of_name_at(policy, &d, offset).unwrap_or(d.name_span);
         return match d.kind {
-            DefKind::Let => Some((let_hover(doc, policy, schema, &d.name)?, at)),
+            DefKind::Let => Some((let_hover(doc, policy, schema, &d.name, load)?, at)),
             DefKind::Rule => Some((rule_hover(doc, policy, d.span)?, at)),
             _ => None,
         };
@@ -58,7 +64,13 @@ fn span_of_name_at(policy: &ast::Policy, d: &super::document::Def, offset: u32) 
         .find(|s| s.start <= offset && offset <= s.end)
 }
 
-fn let_hover(doc: &Document, policy: &ast::Policy, schema: &Schema, name: &str) -> Option<String> {
+fn let_hover(
+    doc: &Document,
+    policy: &ast::Policy,
+    schema: &Schema,
+    name: &str,
+    load: &mut Loader<'_>,
+) -> Option<String> {
     let l = policy.items.iter().find_map(|i| match i {
         Item::Let(l) if l.name.node.as_ref() == name => Some(l),
         _ => None,
@@ -67,7 +79,18 @@ fn let_hover(doc: &Document, policy: &ast::Policy, schema: &Schema, name: &str) 
     if value.chars().count() > 400 {
         value = value.chars().take(400).collect::<String>() + " ...";
     }
-    let ty = crate::check::let_types(&doc.source, policy, schema)
+    // With the included definitions, as the checker sees the file.
+    let mut resolved = policy.clone();
+    let mut chain = vec![doc.source.name.to_string()];
+    crate::include::resolve(
+        &doc.source,
+        &mut resolved,
+        schema,
+        load,
+        &mut chain,
+        &mut Vec::new(),
+    );
+    let ty = crate::check::let_types(&doc.source, &resolved, schema)
         .into_iter()
         .find(|(n, _)| n.as_ref() == name)
         .map(|(_, t)| format!("\n\ntype: `{}`", schema.display(&t)))

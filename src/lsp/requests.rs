@@ -83,7 +83,7 @@ pub fn dispatch(
             let Some((doc, offset)) = at(docs, &p.text_document_position_params) else {
                 return Ok(Value::Null);
             };
-            let Some((text, span)) = hover::hover(doc, schema, offset) else {
+            let Some((text, span)) = hover::hover(doc, schema, offset, load) else {
                 return Ok(Value::Null);
             };
             to_value(Hover {
