@@ -520,6 +520,14 @@ fn completion_after_a_dot_in_strings_and_for_names() {
         assert!(names.contains(&n.to_string()), "{n} in {names:?}");
     }
     assert!(!names.contains(&"secrets".to_string()));
+    // While the file does not parse, the names of its last good version.
+    c.change(
+        URI,
+        9,
+        &POLICY.replace("rule eu:", "rule eu:\n  require mfa when st"),
+    );
+    let names = labels(&c.result("textDocument/completion", at(URI, 7, 21)));
+    assert!(names.contains(&"staff".to_string()), "{names:?}");
     assert_eq!(c.stop(), 0);
 }
 

@@ -345,7 +345,7 @@ fn member_items(
 
 /// The keys `declare`d under a map, with their types.
 fn declared_keys(doc: &Document, map: &str) -> Vec<CompletionItem> {
-    let Some(policy) = &doc.ast else {
+    let Some(policy) = doc.names_tree() else {
         return Vec::new();
     };
     let prefix = format!("{map}.");
@@ -422,7 +422,7 @@ fn name_items(doc: &Document, schema: &Schema) -> Vec<CompletionItem> {
         it.insert_text_format = Some(InsertTextFormat::SNIPPET);
         out.push(it);
     }
-    if let Some(policy) = &doc.ast {
+    if let Some(policy) = doc.names_tree() {
         for d in super::document::defs(policy, doc.source.lines()) {
             let kind = match d.kind {
                 DefKind::Let => CompletionItemKind::CONSTANT,

@@ -23,6 +23,9 @@ pub struct Document {
     pub lines: Lines,
     /// Its syntax tree, when it parses (includes not expanded).
     pub ast: Option<ast::Policy>,
+    /// While the text does not parse (as while typing), the tree of the
+    /// last text that did: completion still offers its names.
+    pub last_parsed: Option<ast::Policy>,
     /// The diagnostics of the last analysis, as `mfapol check` reports them.
     pub diagnostics: Vec<PolicyError>,
 }
@@ -37,6 +40,7 @@ impl Document {
             source: SourceFile::new(name, text),
             lines,
             ast: None,
+            last_parsed: None,
             diagnostics: Vec::new(),
         }
     }
@@ -48,6 +52,11 @@ impl Document {
         self.version = version;
     }
 
+    /// The tree for names: the current one, or the last that parsed.
+    pub fn names_tree(&self) -> Option<&ast::Policy> {
+        self.ast.as_ref().or(self.last_parsed.as_ref())
+    }
+
     /// The text.
     pub fn text(&self) -> &str {
         &self.source.text
@@ -57,6 +66,11 @@ impl Document {
     /// diagnostics), keeping the syntax tree.
     pub fn analyse(&mut self, schema: &Schema, load: &mut Loader<'_>) {
         let (ast, diagnostics) = analyse(&self.source, schema, load);
+        if ast.is_some() {
+            self.last_parsed = None;
+        } else if self.ast.is_some() {
+            self.last_parsed = self.ast.take();
+        }
         self.ast = ast;
         self.diagnostics = diagnostics;
     }
