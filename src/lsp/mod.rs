@@ -101,19 +101,7 @@ impl Server {
         match msg {
             Message::Request(req) => {
                 let id = req.id.clone();
-                let result = catch_unwind(AssertUnwindSafe(|| self.request(req, load)));
-                let response = match result {
-                    Ok(Ok(value)) => Response {
-                        id,
-                        response_result: Ok(value),
-                    },
-                    Ok(Err((code, message))) => Response::new_err(id, code, message),
-                    Err(_) => Response::new_err(
-                        id,
-                        ErrorCode::InternalError as i32,
-                        "internal error in mfapol (a bug): please report it".into(),
-                    ),
-                };
+                let response = answer(id, || self.request(req, load));
                 (vec![Message::Response(response)], Flow::Continue)
             }
             Message::Notification(n) if n.method == "exit" => {
@@ -285,6 +273,23 @@ impl Server {
     }
 }
 
+/// The response to a request: its handler's result, or `InternalError` if
+/// the handler panicked (a bug, which must not take the editor's server down).
+fn answer(id: lsp_server::RequestId, handler: impl FnOnce() -> Result<Value, Failure>) -> Response {
+    match catch_unwind(AssertUnwindSafe(handler)) {
+        Ok(Ok(value)) => Response {
+            id,
+            response_result: Ok(value),
+        },
+        Ok(Err((code, message))) => Response::new_err(id, code, message),
+        Err(_) => Response::new_err(
+            id,
+            ErrorCode::InternalError as i32,
+            "internal error in mfapol (a bug): please report it".into(),
+        ),
+    }
+}
+
 /// The name a document's diagnostics and includes use: its file path for a
 /// `file:` URI, else the URI itself.
 fn file_name(uri: &str) -> Arc<str> {
@@ -329,6 +334,62 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lsp_types::Position;
+
+    #[test]
+    fn a_panicking_handler_is_answered_with_internal_error() {
+        let id = lsp_server::RequestId::from(7);
+        let r = answer(id, || panic!("a bug"));
+        let err = r.response_result.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InternalError as i32);
+    }
+
+    fn no_files(_: &str, _: &str) -> Result<SourceFile, String> {
+        Err("no files".into())
+    }
+
+    /// Hover, completion, definition and code actions at every offset of
+    /// every shipped policy (and of broken versions of them), called
+    /// directly, without the server's panic guard: none may panic.
+    #[test]
+    fn every_position_of_every_shipped_policy_is_answered_without_panicking() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+        let mut texts: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "mfapolicy"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        assert!(texts.len() >= 10);
+        // Cut short, as while typing; and with a multi-byte comment.
+        let broken: Vec<String> = texts
+            .iter()
+            .map(|t| t[..t.len() * 2 / 3].to_string() + ".\"é𝄞")
+            .collect();
+        texts.extend(broken);
+        let schema = schema::auth0_post_login();
+        let mut load = no_files;
+        for text in &texts {
+            let mut doc = Document::new("file:///p.mfapolicy".into(), "p".into(), 1, text.clone());
+            doc.analyse(schema, &mut load);
+            let uri: Uri = "file:///p.mfapolicy".parse().unwrap();
+            for offset in 0..=text.len() {
+                let o = u32::try_from(offset).unwrap();
+                let _ = hover::hover(&doc, schema, o, &mut load);
+                let _ = complete::complete(&doc, schema, offset);
+                if let Some(policy) = &doc.ast {
+                    let defs = document::defs(policy, doc.source.lines());
+                    let _ = document::symbol_at(policy, &defs, o);
+                }
+            }
+            let end = doc.lines.position(text, text.len());
+            let all = lsp_types::Range {
+                start: Position::default(),
+                end,
+            };
+            let _ = actions::code_actions(&doc, &uri, all, schema, &mut load);
+        }
+    }
 
     #[test]
     fn file_uris_become_paths() {
