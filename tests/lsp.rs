@@ -420,6 +420,20 @@ fn hover_paths_lets_and_rules() {
     let h = c.result("textDocument/hover", at(URI, 3, 6));
     let text = h["contents"]["value"].as_str().unwrap();
     assert!(text.contains("rule `corp`: `require mfa`"), "{text}");
+    // Quantifier variables, nested: elements of their lists.
+    let nested = "require mfa when any i in user.identities: any k in i.profileData.keys: i.isSocial == true\n";
+    c.change(URI, 2, nested);
+    let h = c.result("textDocument/hover", at(URI, 0, 76));
+    let text = h["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("`user.identities.isSocial`: `bool?`"),
+        "{text}"
+    );
+    assert!(text.contains("Whether the connection is social"), "{text}");
+    let h = c.result("textDocument/hover", at(URI, 0, 72));
+    let text = h["contents"]["value"].as_str().unwrap();
+    assert!(text.starts_with("`i`: one element of the list"), "{text}");
+    c.change(URI, 3, POLICY);
     // Nothing under the cursor: null, not an error.
     assert_eq!(c.result("textDocument/hover", at(URI, 2, 0)), Value::Null);
     assert_eq!(c.stop(), 0);

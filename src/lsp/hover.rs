@@ -170,23 +170,41 @@ fn path_hover(
     e: &Expr,
     scope: &[(Arc<str>, &Expr)],
 ) -> Option<String> {
-    let (root, mut steps) = flatten(e)?;
+    let (root, _) = flatten(e)?;
     let mut expr = e.clone();
-    if let Some((_, list)) = scope.iter().rev().find(|(v, _)| *v == root) {
-        let (lroot, mut lsteps) = flatten(list)?;
-        lsteps.push(Step::Index);
-        lsteps.extend(steps);
-        steps = lsteps;
-        steps.insert(0, Step::Field(lroot.to_string()));
-        expr = substitute(e, list);
-    } else {
-        steps.insert(0, Step::Field(root.to_string()));
+    // A quantifier variable is an element of its list, whose root may be
+    // an outer variable in turn (each step goes one scope out).
+    let mut visible = scope;
+    while let Some((i, list)) = {
+        let (r, _) = flatten(&expr)?;
+        visible
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, (v, _))| *v == r)
+            .map(|(i, (_, l))| (i, *l))
+    } {
+        expr = substitute(&expr, list);
+        visible = visible.get(..i)?;
     }
+    let steps = steps_of(&expr)?;
     let r = paths::resolve(schema, &steps)?;
     let checked = crate::check::path_type(policy, schema, &expr)
         .ok()
         .map(|(t, _)| t);
-    Some(describe(schema, &r, checked.as_ref()))
+    let mut text = String::new();
+    if matches!(e.node, ExprKind::Name(_)) && scope.iter().any(|(v, _)| *v == root) {
+        text.push_str(&format!("`{root}`: one element of the list\n\n"));
+    }
+    text.push_str(&describe(schema, &r, checked.as_ref()));
+    Some(text)
+}
+
+/// The steps of a path expression from its root name (indexes included).
+fn steps_of(e: &Expr) -> Option<Vec<Step>> {
+    let (root, mut steps) = flatten(e)?;
+    steps.insert(0, Step::Field(root.to_string()));
+    Some(steps)
 }
 
 /// The root name and steps of a path expression.
