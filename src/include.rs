@@ -89,6 +89,7 @@ pub(crate) fn resolve(
         if let Some(what) = included.items.iter().find_map(|i| match i {
             Item::Rule(_) => Some("a rule"),
             Item::Default(_) => Some("a `default`"),
+            Item::Assert(_) => Some("an `assert`"),
             _ => None,
         }) {
             out.push(err(CheckError::IncludeNotDefinitions {

@@ -27,7 +27,29 @@ pub struct Policy {
     pub lets: Vec<LetDef>,
     /// How many quantifier variables are live at most (the local slots).
     pub max_locals: usize,
+    /// The assertions (SPEC §12), in source order. They never change a
+    /// decision; `mfapol verify` proves or refutes them.
+    pub asserts: Vec<Assertion>,
 }
+
+/// A checked `assert NAME: [at least | never] EFFECT when COND`.
+#[derive(Clone, Debug)]
+pub struct Assertion {
+    /// Its name.
+    pub name: Arc<str>,
+    /// 1-based line in its file.
+    pub line: u32,
+    /// The whole item.
+    pub span: Span,
+    /// Exactly, at least, or never.
+    pub mode: AssertMode,
+    /// The effect it is about.
+    pub effect: Effect,
+    /// The logins it is about.
+    pub when: Expr,
+}
+
+pub use crate::syntax::ast::AssertMode;
 
 /// A checked `let`.
 #[derive(Clone, Debug)]
@@ -351,7 +373,7 @@ pub enum Root {
 }
 
 /// One step of a path.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
     /// An object key.
     Key(Arc<str>),

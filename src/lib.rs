@@ -59,6 +59,7 @@ pub mod schema;
 pub mod source;
 pub mod syntax;
 pub mod testing;
+pub mod verify;
 
 use miette::Diagnostic;
 use thiserror::Error;

@@ -245,6 +245,7 @@ rule corp:
 
 rule eu:
   deny when staff and request.geoip.continentCode == \"EU\"
+assert staff_mfa: at least require mfa when staff
 ";
 
 #[test]
@@ -434,6 +435,13 @@ fn hover_paths_lets_and_rules() {
     let text = h["contents"]["value"].as_str().unwrap();
     assert!(text.starts_with("`i`: one element of the list"), "{text}");
     c.change(URI, 3, POLICY);
+    // An assertion's name.
+    let h = c.result("textDocument/hover", at(URI, 8, 9));
+    let text = h["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.starts_with("assert `staff_mfa`: `at least require mfa`"),
+        "{text}"
+    );
     // Nothing under the cursor: null, not an error.
     assert_eq!(c.result("textDocument/hover", at(URI, 2, 0)), Value::Null);
     assert_eq!(c.stop(), 0);
@@ -563,12 +571,12 @@ fn definition_references_and_rename() {
         .iter()
         .map(|l| l["range"]["start"].clone())
         .collect();
-    assert_eq!(starts, [pos(1, 4), pos(4, 19), pos(7, 12)]);
+    assert_eq!(starts, [pos(1, 4), pos(4, 19), pos(7, 12), pos(8, 44)]);
     let refs = c.result(
         "textDocument/references",
         json!({"textDocument": {"uri": URI}, "position": pos(1, 5), "context": {"includeDeclaration": false}}),
     );
-    assert_eq!(refs.as_array().unwrap().len(), 2);
+    assert_eq!(refs.as_array().unwrap().len(), 3);
     // A rule's definition is itself.
     let d = c.result("textDocument/definition", at(URI, 6, 5));
     assert_eq!(d["range"]["start"], pos(6, 5));
@@ -580,8 +588,9 @@ fn definition_references_and_rename() {
         json!({"textDocument": {"uri": URI}, "position": pos(4, 20), "newName": "employees"}),
     );
     let edits = edit["changes"][URI].as_array().unwrap().clone();
-    assert_eq!(edits.len(), 3);
+    assert_eq!(edits.len(), 4);
     let renamed = apply(POLICY, &edits);
+    assert!(renamed.contains("at least require mfa when employees\n"));
     assert!(renamed.contains("let employees = connection"));
     assert!(renamed.contains("require mfa when employees and not ip in office"));
     assert_eq!(c.change(URI, 2, &renamed), Vec::<Value>::new());
@@ -600,7 +609,7 @@ fn definition_references_and_rename() {
 #[test]
 fn document_symbols_and_formatting() {
     let mut c = Client::start();
-    let messy = "declare user.app_metadata.vip: bool\nlet office=[203.0.113.0/24]\nrule r : require  mfa when not(ip in office) or user.app_metadata.vip # note\ndefault skip mfa\n";
+    let messy = "declare user.app_metadata.vip: bool\nlet office=[203.0.113.0/24]\nrule r : require  mfa when not(ip in office) or user.app_metadata.vip # note\ndefault skip mfa\nassert never_denied: never deny when ip in office\n";
     c.open(URI, messy);
     let syms = c.result(
         "textDocument/documentSymbol",
@@ -623,7 +632,8 @@ fn document_symbols_and_formatting() {
             ("user.app_metadata.vip".to_string(), 8),
             ("office".to_string(), 14),
             ("r".to_string(), 12),
-            ("default".to_string(), 24)
+            ("default".to_string(), 24),
+            ("never_denied".to_string(), 7)
         ]
     );
     assert_eq!(syms[2]["selectionRange"]["start"], pos(2, 5));

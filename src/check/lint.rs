@@ -14,6 +14,7 @@ impl<'a> Checker<'a> {
         for item in &policy.items {
             match item {
                 ast::Item::Let(l) => self.quantifier_scope(&l.value),
+                ast::Item::Assert(a) => self.quantifier_scope(&a.when),
                 ast::Item::Rule(r) => {
                     self.quantifier_scope(&r.when);
                     if let Some(u) = &r.unless {

@@ -177,6 +177,7 @@ impl<'a> Checker<'a> {
     fn items(&mut self, policy: &'a ast::Policy) {
         // Names first, so items may refer to each other in any order.
         let mut rule_names: HashMap<Arc<str>, Span> = HashMap::new();
+        let mut assert_names: HashMap<Arc<str>, Span> = HashMap::new();
         let mut default: Option<&'a ast::Spanned<ast::Effect>> = None;
         for item in &policy.items {
             match item {
@@ -221,6 +222,17 @@ impl<'a> Checker<'a> {
                     }),
                     None => default = Some(d),
                 },
+                ast::Item::Assert(a) => {
+                    if let Some(first) = assert_names.get(&a.name.node) {
+                        self.err(CheckError::DuplicateName {
+                            name: a.name.node.to_string(),
+                            span: a.name.span.into(),
+                            first: (*first).into(),
+                        });
+                    } else {
+                        assert_names.insert(a.name.node.clone(), a.name.span);
+                    }
+                }
                 ast::Item::Declare(d) => self.declare(d),
                 // Resolved before checking (crate::include).
                 ast::Item::Include(_) => {}
@@ -232,11 +244,12 @@ impl<'a> Checker<'a> {
             self.check_let(i);
         }
         let mut rules = Vec::new();
+        let mut asserts = Vec::new();
         for item in &policy.items {
-            if let ast::Item::Rule(r) = item {
-                if let Some(rule) = self.rule(r) {
-                    rules.push(rule);
-                }
+            match item {
+                ast::Item::Rule(r) => rules.extend(self.rule(r)),
+                ast::Item::Assert(a) => asserts.extend(self.assertion(a)),
+                _ => {}
             }
         }
         let default = default.and_then(|d| self.effect(d));
@@ -247,6 +260,7 @@ impl<'a> Checker<'a> {
             default,
             lets: std::mem::take(&mut self.ir_lets),
             max_locals: self.max_locals,
+            asserts,
         });
     }
 
@@ -295,6 +309,43 @@ impl<'a> Checker<'a> {
             effect: effect?,
             when,
             unless,
+        })
+    }
+
+    /// An assertion: its condition is checked like a rule's `when` (with
+    /// the same size and depth limits, since `verify` evaluates it too).
+    fn assertion(&mut self, a: &'a ast::Assert) -> Option<ir::Assertion> {
+        let line = self.lines.line(a.span.start);
+        let effect = self.effect(&a.effect);
+        let when = self.condition(&a.when)?;
+        let name = a.name.node.clone();
+        let depth = self.depth(&when);
+        if depth > MAX_EVAL_DEPTH {
+            self.err(CheckError::TooDeep {
+                name: name.to_string(),
+                depth,
+                limit: MAX_EVAL_DEPTH,
+                span: a.span.into(),
+            });
+            return None;
+        }
+        let size = self.size(&when);
+        if size > MAX_RULE_COST {
+            self.err(CheckError::TooLarge {
+                name: name.to_string(),
+                size,
+                limit: MAX_RULE_COST,
+                span: a.span.into(),
+            });
+            return None;
+        }
+        Some(ir::Assertion {
+            name,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            span: a.span,
+            mode: a.mode,
+            effect: effect?,
+            when,
         })
     }
 

@@ -32,6 +32,7 @@ mod lsp;
 mod output;
 mod render;
 mod test;
+mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -77,6 +78,9 @@ enum Command {
     Diff(DiffArgs),
     /// Compile a policy to an Auth0 post-login Action
     Compile(compile::CompileArgs),
+    /// Prove or refute each `assert` over every possible login, and find
+    /// rules that can never apply or never decide
+    Verify(verify::VerifyArgs),
     /// Run the language server (LSP over stdio) for editors
     Lsp,
 }
@@ -265,6 +269,7 @@ pub fn run() -> ExitCode {
         }
         Command::Diff(a) => diff::run(&a),
         Command::Compile(a) => compile::run(&a),
+        Command::Verify(a) => verify::run(&a),
         Command::Lsp => lsp::run(),
         Command::Test(a) => test::run(&a.paths, a.format, a.coverage, a.now.as_deref()),
         Command::Man => {

@@ -167,6 +167,11 @@ impl<'a> Cx<'a, '_> {
         )
     }
 
+    /// The truth of one condition on its own (`mfapol verify`).
+    pub(super) fn condition(&mut self, e: &'a Expr) -> Truth {
+        self.truth(e)
+    }
+
     /// The truth of a condition.
     fn truth(&mut self, e: &'a Expr) -> Truth {
         if self.step(e).is_err() {

@@ -108,6 +108,15 @@ fn stronger(policy: &Policy, best: Option<usize>, i: usize) -> bool {
     best.is_none_or(|b| strength(i) > strength(b))
 }
 
+/// The truth of one condition of `policy` (a rule's `when` or `unless`, an
+/// assertion's condition, or any sub-condition of them) on an event, with
+/// the interpreter's own semantics: `mfapol verify` uses it to learn what
+/// each atomic comparison does on a candidate event, and to confirm a
+/// counterexample.
+pub fn condition(policy: &Policy, cond: &crate::ir::Expr, event: &Json, now_ms: i64) -> Truth {
+    Cx::new(policy, event, now_ms, None, None).condition(cond)
+}
+
 /// The decision without its report: what an identity provider needs per
 /// login. Same kind and deciding rule as [`evaluate`]; rules that cannot
 /// change the decision are not evaluated, so `errors` counts only the

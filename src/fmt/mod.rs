@@ -78,7 +78,7 @@ fn print_policy(text: &str, policy: &Policy) -> String {
 }
 
 fn is_rule(item: &Item) -> bool {
-    matches!(item, Item::Rule(_))
+    matches!(item, Item::Rule(_) | Item::Assert(_))
 }
 
 /// The source text and all its comments.
@@ -122,6 +122,7 @@ impl Cx<'_> {
             Item::Include(i) => self.span(i.span),
             Item::Declare(d) => self.span(d.span),
             Item::Rule(r) => self.span(r.span),
+            Item::Assert(a) => self.span(a.span),
             Item::Default(e) => {
                 let (start, end) = self.span(e.span);
                 let before = self.text.get(..start).unwrap_or("").trim_end();
@@ -169,7 +170,18 @@ fn print_item(cx: &Cx<'_>, item: &Item, inner: Vec<Comment>) -> Printed {
                 lines: vec![line],
             }
         }
-        Item::Rule(r) => print_rule(cx, r, inner),
+        Item::Rule(r) => print_rule(cx, r, inner, "rule", ""),
+        Item::Assert(a) => {
+            // Laid out like a named rule without `unless`.
+            let as_rule = Rule {
+                name: Some(a.name.clone()),
+                effect: a.effect.clone(),
+                when: a.when.clone(),
+                unless: None,
+                span: a.span,
+            };
+            print_rule(cx, &as_rule, inner, "assert", a.mode.prefix())
+        }
         Item::Declare(d) => {
             let path: Vec<&str> = d.path.iter().map(|p| &*p.node).collect();
             let line = format!(
@@ -252,7 +264,9 @@ fn print_let(cx: &Cx<'_>, l: &Let, inner: Vec<Comment>) -> Printed {
     clippy::arithmetic_side_effects,
     reason = "offsets inside the policy text and indentation widths bounded by the nesting limit"
 )]
-fn print_rule(cx: &Cx<'_>, r: &Rule, inner: Vec<Comment>) -> Printed {
+/// Prints a rule, or an assertion (`head` is `assert`, `mode` the words
+/// before its effect).
+fn print_rule(cx: &Cx<'_>, r: &Rule, inner: Vec<Comment>, head: &str, mode: &str) -> Printed {
     let effect_end = cx.span(r.effect.span).1;
     let (mut hoisted, rest) = split_at(inner, effect_end);
     let unless_start = r.unless.as_ref().map_or(usize::MAX, |u| cx.expr_span(u).0);
@@ -278,7 +292,7 @@ fn print_rule(cx: &Cx<'_>, r: &Rule, inner: Vec<Comment>) -> Printed {
     hoisted.sort_by_key(|c| c.start);
 
     let indent = if r.name.is_some() { RULE_INDENT } else { 0 };
-    let effect = expr::effect(&r.effect.node);
+    let effect = format!("{mode}{}", expr::effect(&r.effect.node));
     let mut one_line = format!("{}{effect} when {}", pad(indent), expr::expr(&r.when));
     if let Some(u) = &r.unless {
         one_line.push_str(" unless ");
@@ -287,7 +301,7 @@ fn print_rule(cx: &Cx<'_>, r: &Rule, inner: Vec<Comment>) -> Printed {
     let has_comments = when_att.any() || unless_att.as_ref().is_some_and(Attached::any);
     let mut out = Lines::default();
     if let Some(name) = &r.name {
-        out.line(format!("rule {}:", name.node));
+        out.line(format!("{head} {}:", name.node));
     }
     if !has_comments && width(&one_line) <= MAX_WIDTH {
         out.line(one_line);

@@ -51,7 +51,16 @@ pub const KEYWORDS: &[&str] = &[
 ];
 
 /// Words that start something only in some places (`include`, `enroll` ...).
-const CONTEXTUAL: &[&str] = &["include", "enroll", "then", "challenge", "exempt"];
+const CONTEXTUAL: &[&str] = &[
+    "include",
+    "enroll",
+    "then",
+    "challenge",
+    "exempt",
+    "assert",
+    "at least",
+    "never",
+];
 
 /// The type names a `declare` takes.
 const TYPES: &[&str] = &[

@@ -122,6 +122,8 @@ pub enum DefKind {
     Default,
     /// `include "PATH"`
     Include,
+    /// `assert NAME: ...`
+    Assert,
 }
 
 /// A definition in a policy.
@@ -181,6 +183,12 @@ pub fn defs(policy: &ast::Policy, lines: &crate::source::LineIndex) -> Vec<Def> 
                 name_span: i.path.span,
                 span: i.span,
             },
+            Item::Assert(a) => Def {
+                kind: DefKind::Assert,
+                name: a.name.node.to_string(),
+                name_span: a.name.span,
+                span: a.span,
+            },
         })
         .collect()
 }
@@ -196,6 +204,7 @@ pub fn walk_policy<'a>(policy: &'a ast::Policy, f: &mut dyn FnMut(&'a Expr, &Sco
     for item in &policy.items {
         match item {
             Item::Let(l) => walk(&l.value, &mut scope, f),
+            Item::Assert(a) => walk(&a.when, &mut scope, f),
             Item::Rule(r) => {
                 walk(&r.when, &mut scope, f);
                 if let Some(u) = &r.unless {
@@ -242,6 +251,7 @@ fn factor_let_uses(policy: &ast::Policy) -> Vec<(String, Span)> {
     };
     let effects = policy.items.iter().filter_map(|i| match i {
         Item::Rule(r) => Some(&r.effect),
+        Item::Assert(a) => Some(&a.effect),
         Item::Default(d) => Some(d),
         _ => None,
     });
@@ -284,13 +294,13 @@ pub fn let_uses(policy: &ast::Policy, name: &str) -> Vec<Span> {
     out
 }
 
-/// The `let` or rule whose name is at `offset` (its definition or a use).
+/// The `let`, rule or assertion whose name is at `offset` (its definition
+/// or a use).
 pub fn symbol_at(policy: &ast::Policy, defs: &[Def], offset: u32) -> Option<Def> {
     let inside = |s: Span| s.start <= offset && offset <= s.end;
-    if let Some(d) = defs
-        .iter()
-        .find(|d| matches!(d.kind, DefKind::Let | DefKind::Rule) && inside(d.name_span))
-    {
+    if let Some(d) = defs.iter().find(|d| {
+        matches!(d.kind, DefKind::Let | DefKind::Rule | DefKind::Assert) && inside(d.name_span)
+    }) {
         // An unnamed rule has no name to rename or find.
         if d.kind == DefKind::Rule && d.name_span == rule_effect_span(policy, d) {
             return None;

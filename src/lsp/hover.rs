@@ -24,6 +24,7 @@ pub fn hover(
         return match d.kind {
             DefKind::Let => Some((let_hover(doc, policy, schema, &d.name, load)?, at)),
             DefKind::Rule => Some((rule_hover(doc, policy, d.span)?, at)),
+            DefKind::Assert => Some((assert_hover(doc, policy, d.span)?, at)),
             _ => None,
         };
     }
@@ -119,6 +120,24 @@ fn rule_hover(doc: &Document, policy: &ast::Policy, span: Span) -> Option<String
     };
     Some(format!(
         "rule `{name}`: `{effect}`\n\nwhen it applies, it {what}; the strongest applying effect decides (`deny` > `require mfa` > `skip mfa`)"
+    ))
+}
+
+fn assert_hover(doc: &Document, policy: &ast::Policy, span: Span) -> Option<String> {
+    let a = policy.items.iter().find_map(|i| match i {
+        Item::Assert(a) if a.span == span => Some(a),
+        _ => None,
+    })?;
+    let effect = doc.source.slice(a.effect.span).trim();
+    let claim = match a.mode {
+        ast::AssertMode::Exactly => "gets exactly this decision",
+        ast::AssertMode::AtLeast => "gets this decision or a stronger one",
+        ast::AssertMode::Never => "never gets this decision",
+    };
+    Some(format!(
+        "assert `{}`: `{}{effect}`\n\nevery login that satisfies its `when` {claim}; it never changes a decision. `mfapol verify` proves or refutes it",
+        a.name.node,
+        a.mode.prefix()
     ))
 }
 

@@ -150,7 +150,7 @@ pub fn dispatch(
             let Some((doc, def)) = symbol(docs, &p.text_document_position) else {
                 return Err((
                     ErrorCode::RequestFailed as i32,
-                    "there is no `let` or rule name here to rename".into(),
+                    "there is no `let`, rule or assertion name here to rename".into(),
                 ));
             };
             rename(
@@ -325,12 +325,14 @@ fn symbol_of(doc: &Document, d: Def) -> Option<DocumentSymbol> {
         DefKind::Rule => SymbolKind::FUNCTION,
         DefKind::Declare => SymbolKind::FIELD,
         DefKind::Default => SymbolKind::EVENT,
+        DefKind::Assert => SymbolKind::PROPERTY,
         DefKind::Include => return None,
     };
     let detail = match d.kind {
         DefKind::Let => "let",
         DefKind::Rule => "rule",
         DefKind::Declare => "declare",
+        DefKind::Assert => "assert",
         _ => "default",
     };
     Some(DocumentSymbol {

@@ -49,6 +49,55 @@ pub enum Item {
     Default(Spanned<Effect>),
     /// A named or unnamed rule.
     Rule(Rule),
+    /// `assert NAME: [at least | never] EFFECT when COND` (SPEC §12).
+    Assert(Assert),
+}
+
+/// An assertion: what must hold for every login. It never changes a
+/// decision; `mfapol verify` proves or refutes it.
+#[derive(Clone, Debug)]
+pub struct Assert {
+    /// Its name.
+    pub name: Ident,
+    /// Exactly, at least, or never.
+    pub mode: AssertMode,
+    /// The decision it is about.
+    pub effect: Spanned<Effect>,
+    /// The logins it is about.
+    pub when: Expr,
+    /// The whole item.
+    pub span: Span,
+}
+
+impl PartialEq for Assert {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.mode == other.mode
+            && self.effect == other.effect
+            && self.when == other.when
+    }
+}
+
+/// How an assertion's effect is compared with the decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssertMode {
+    /// `assert N: EFFECT when ...`: exactly that decision kind.
+    Exactly,
+    /// `at least EFFECT`: that effect or a stronger one.
+    AtLeast,
+    /// `never EFFECT`: never that decision kind.
+    Never,
+}
+
+impl AssertMode {
+    /// The words before the effect, with a trailing space (`"at least "`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            AssertMode::Exactly => "",
+            AssertMode::AtLeast => "at least ",
+            AssertMode::Never => "never ",
+        }
+    }
 }
 
 /// `include "PATH"`: the `let`s and `declare`s of another file.

@@ -165,11 +165,15 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             Rule::then_step | Rule::kw_then => push("`then`"),
             Rule::kw_challenge => push("`challenge` or `enroll`"),
             Rule::kw_mfa => push("`mfa`"),
+            Rule::assert_mode | Rule::kw_at | Rule::kw_never => push("`at least` or `never`"),
+            Rule::kw_least => push("`least`"),
             Rule::let_item
             | Rule::declare_item
             | Rule::default_item
             | Rule::rule_item
             | Rule::anon_rule
+            | Rule::assert_item
+            | Rule::kw_assert
             | Rule::kw_rule
             | Rule::kw_let
             | Rule::kw_declare

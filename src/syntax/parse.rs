@@ -119,6 +119,30 @@ fn item(pair: Pair<'_, Rule>) -> Result<Item, SyntaxError> {
             Item::Declare(Declare { path, ty, span })
         }
         Rule::default_item => Item::Default(effect(next()?)?),
+        Rule::assert_item => {
+            let name = ident(next()?);
+            let mut p = next()?;
+            let mode = if p.as_rule() == Rule::assert_mode {
+                let mode = if p.as_str().starts_with("never") {
+                    AssertMode::Never
+                } else {
+                    AssertMode::AtLeast
+                };
+                p = next()?;
+                mode
+            } else {
+                AssertMode::Exactly
+            };
+            let effect = effect(p)?;
+            let when = clause(next()?)?;
+            Item::Assert(Assert {
+                name,
+                mode,
+                effect,
+                when,
+                span,
+            })
+        }
         Rule::rule_item | Rule::anon_rule => {
             let name = if rule == Rule::rule_item {
                 Some(ident(next()?))
@@ -606,6 +630,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_exempt
             | Rule::kw_then
             | Rule::kw_challenge
+            | Rule::kw_assert
             | Rule::kw_any
             | Rule::kw_all
             | Rule::kw_in

@@ -80,6 +80,8 @@ async function test(name, body) {
       'deny "no \\"entry\\"" when country in ["KP", "IR"] or len(roles) >= 3',
       "default skip mfa",
       'enroll mfa using factors ["otp"] then challenge using factors ["phone"] when stats.logins_count < 2',
+      'assert staff_offsite: at least require mfa when connection == "corp-ad"',
+      "assert no_customer_denied: never deny when email ends_with \"@customer.example\"",
     ].join("\n");
     const t = tokenize(policy, src);
     const expect = [
@@ -122,6 +124,10 @@ async function test(name, body) {
       ["enroll", "keyword.other.effect.mfapolicy"],
       ["challenge", "keyword.other.mfapolicy"],
       ["logins_count", "variable.other.property.mfapolicy"],
+      ["assert", "keyword.control.assert.mfapolicy"],
+      ["staff_offsite", "entity.name.function.assert.mfapolicy"],
+      ["at least", "keyword.other.assert-mode.mfapolicy"],
+      ["never", "keyword.other.assert-mode.mfapolicy"],
     ];
     for (const [text, scope, line] of expect) {
       assert.equal(scopeOf(t, text, line), scope, `\`${text}\``);

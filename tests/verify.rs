@@ -1,0 +1,730 @@
+//! `mfapol verify` (SPEC §12): the shipped policies' guarantees are proved,
+//! broken ones are refuted with counterexamples that `mfapol eval`
+//! confirms, dead and shadowed rules are found, and on random policies no
+//! `proved` assertion is ever violated by brute-force evaluation.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use mfapol::eval::{self, DecisionKind, Truth};
+use mfapol::ir::Policy;
+use mfapol::source::SourceFile;
+use mfapol::verify::{self, RuleWarning, Verdict, FIXED_NOW_MS};
+use mfapol::{compile_with, schema};
+use serde_json::{json, Value};
+use std::path::Path;
+
+fn compile(name: &str, text: &str) -> Policy {
+    let src = SourceFile::new(name, text);
+    let c = compile_with(&src, schema::auth0_post_login(), &mut common::read_include);
+    let errors: Vec<_> = c.diagnostics.iter().filter(|d| !d.is_warning()).collect();
+    assert!(errors.is_empty(), "{name}: {errors:?}");
+    c.policy.expect("checked policy")
+}
+
+fn verdicts(policy: &Policy) -> Vec<(String, &'static str)> {
+    let r = verify::verify(policy);
+    policy
+        .asserts
+        .iter()
+        .zip(&r.assertions)
+        .map(|(a, v)| (a.name.to_string(), v.as_str()))
+        .collect()
+}
+
+// ---- shipped policies ----
+
+#[test]
+fn every_shipped_assertion_is_proved() {
+    let mut total = 0;
+    for entry in std::fs::read_dir("policies").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "mfapolicy") {
+            continue;
+        }
+        let name = path.display().to_string();
+        let policy = compile(&name, &std::fs::read_to_string(&path).unwrap());
+        assert!(!policy.asserts.is_empty(), "{name} states no guarantee");
+        let report = verify::verify(&policy);
+        for (a, v) in policy.asserts.iter().zip(&report.assertions) {
+            assert!(matches!(v, Verdict::Proved), "{name}: `{}`: {v:?}", a.name);
+            total += 1;
+        }
+        assert!(report.warnings.is_empty(), "{name}: {:?}", report.warnings);
+    }
+    assert!(total >= 40, "only {total} shipped assertions");
+}
+
+#[test]
+fn verify_policies_passes_on_the_command_line() {
+    let (code, out, err) = common::mfapol(Path::new("."), &["verify", "policies"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("0 refuted, 0 unknown, 0 warnings"), "{out}");
+}
+
+// ---- refuted, with counterexamples that eval confirms ----
+
+const BROKEN: &str = r#"
+let office = [203.0.113.0/24, 2001:db8:10::/48]
+let embargoed = ["CU", "IR", "KP", "SY"]
+default skip mfa
+rule corp: require mfa when connection == "corp-ad" and not ip in office
+rule embargo: deny "embargo" when country in embargoed
+rule admins: require mfa when roles contains "admin"
+rule new_accounts: require mfa when user.created_at > now - 7d
+assert staff_offsite: at least require mfa when connection == "corp-ad" and not ip in office
+assert staff_exactly: require mfa when connection == "corp-ad" and not ip in office
+assert customers_not_denied: never deny when connection == "google-oauth2"
+assert office_skips: skip mfa when ip in office and not "admin" in roles
+assert new_accounts: require mfa when user.created_at > now - 8d
+"#;
+
+#[test]
+fn broken_assertions_are_refuted_and_eval_confirms_each_counterexample() {
+    let dir = common::scratch("verify-broken", &[("broken.mfapolicy", BROKEN)]);
+    let (code, out, err) =
+        common::mfapol(&dir, &["verify", "broken.mfapolicy", "--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let asserts = report[0]["assertions"].as_array().unwrap();
+    let results: Vec<(&str, &str)> = asserts
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap(), a["result"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("staff_offsite", "proved"),
+            ("staff_exactly", "refuted"),
+            ("customers_not_denied", "refuted"),
+            ("office_skips", "refuted"),
+            ("new_accounts", "refuted"),
+        ]
+    );
+    for a in asserts.iter().filter(|a| a["result"] == "refuted") {
+        let cx = &a["counterexample"];
+        std::fs::write(dir.join("event.json"), cx["event"].to_string()).unwrap();
+        let now = cx["now"].as_str().unwrap();
+        let (code, out, err) = common::mfapol(
+            &dir,
+            &[
+                "eval",
+                "broken.mfapolicy",
+                "event.json",
+                "--now",
+                now,
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let decision: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            decision["decision"], cx["decision"]["decision"],
+            "{}",
+            a["name"]
+        );
+        assert_eq!(decision["rule"], cx["decision"]["rule"], "{}", a["name"]);
+    }
+    // Minimal: the embargo counterexample for customers names only the
+    // connection and the country.
+    let cx = &asserts[2]["counterexample"]["event"];
+    assert_eq!(cx["connection"], json!({"name": "google-oauth2"}), "{cx}");
+    assert_eq!(cx.as_object().unwrap().len(), 2, "{cx}");
+    // The new-account counterexample sits between 7 and 8 days old.
+    let created = asserts[4]["counterexample"]["event"]["user"]["created_at"]
+        .as_str()
+        .unwrap();
+    let age = FIXED_NOW_MS
+        - chrono::DateTime::parse_from_rfc3339(created)
+            .unwrap()
+            .timestamp_millis();
+    assert!(age >= 7 * 86_400_000 && age < 8 * 86_400_000, "{created}");
+}
+
+#[test]
+fn errors_fail_closed_in_proofs_and_counterexamples() {
+    // A misfit metadata value makes a require rule apply (SPEC §7): so
+    // "require" is proved even for users whose flag cannot be read, and a
+    // skip rule never applies on one.
+    let p = compile(
+        "t.mfapolicy",
+        r#"
+declare user.app_metadata.employee: bool
+default skip mfa
+rule staff: require mfa when user.app_metadata.employee
+rule guests: skip mfa when user.app_metadata.guest == true
+assert employees: require mfa when user.app_metadata.employee
+assert readable_or_required: at least require mfa when exists(user.app_metadata.employee) and not user.app_metadata.employee == false
+assert guests_skip: skip mfa when user.app_metadata.guest == true
+"#,
+    );
+    let v = verdicts(&p);
+    assert_eq!(v[0].1, "proved");
+    assert_eq!(
+        v[1].1, "proved",
+        "a misfit raises, and the require rule applies"
+    );
+    assert_eq!(
+        v[2].1, "refuted",
+        "a guest who is also an employee gets MFA"
+    );
+}
+
+#[test]
+fn an_undecidable_assertion_is_unknown_never_proved() {
+    let p = compile(
+        "t.mfapolicy",
+        r#"
+default skip mfa
+rule a: require mfa when email matches "^adm"
+assert b: require mfa when email matches "^admin"
+"#,
+    );
+    let r = verify::verify(&p);
+    match &r.assertions[0] {
+        Verdict::Unknown(why) => assert!(why.contains("regular expression"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn dead_and_shadowed_rules_are_reported_with_the_rules_that_win() {
+    let p = compile(
+        "t.mfapolicy",
+        r#"
+default skip mfa
+rule never: require mfa when connection == "a" and connection == "b"
+rule offsite_before_10: require mfa when ip in 10.0.0.0/8 and not ip in 10.0.0.0/8
+rule embargo: deny when country in ["IR", "KP"]
+rule iran_skips: skip mfa when country == "IR"
+rule corp: require mfa when connection == "corp-ad"
+rule corp_again: require mfa using "duo" when connection == "corp-ad" and country == "DE"
+rule fine: skip mfa when connection == "google-oauth2"
+rule either: deny when connection == "x" or connection == "y"
+rule x_or_y: require mfa when connection in ["x", "y"]
+"#,
+    );
+    let r = verify::verify(&p);
+    let name = |i: usize| p.rules[i].name.to_string();
+    let mut seen = Vec::new();
+    for w in &r.warnings {
+        match w {
+            RuleWarning::NeverApplies { rule } => seen.push(format!("dead {}", name(*rule))),
+            RuleWarning::NeverDecides { rule, winners, .. } => seen.push(format!(
+                "shadowed {} by {}",
+                name(*rule),
+                winners
+                    .iter()
+                    .map(|w| name(*w))
+                    .collect::<Vec<_>>()
+                    .join("+")
+            )),
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "dead never",
+            "dead offsite_before_10",
+            "shadowed iran_skips by embargo",
+            "shadowed corp_again by corp",
+            "shadowed x_or_y by either",
+        ]
+    );
+}
+
+#[test]
+fn shadowing_by_several_rules_together_is_reported() {
+    let p = compile(
+        "t.mfapolicy",
+        r#"
+rule a: deny when connection == "x"
+rule b: deny when connection != "x"
+rule c: require mfa when country == "US"
+"#,
+    );
+    let r = verify::verify(&p);
+    assert_eq!(
+        r.warnings,
+        [RuleWarning::NeverDecides {
+            rule: 2,
+            winners: vec![0, 1],
+            together: true
+        }]
+    );
+}
+
+// ---- UI snapshots of verify's diagnostics ----
+
+fn verify_stderr(policy: &str) -> String {
+    let dir = common::scratch("verify-ui", &[("policy.mfapolicy", policy)]);
+    common::mfapol(&dir, &["verify", "policy.mfapolicy"]).2
+}
+
+#[test]
+fn ui_assert_refuted() {
+    let out = verify_stderr(
+        "default skip mfa\nrule embargo: deny when country == \"KP\"\nassert customers: never deny when connection == \"google-oauth2\"\n",
+    );
+    assert!(out.contains("mfapol::assert_refuted"), "{out}");
+    insta::assert_snapshot!("assert_refuted", out);
+}
+
+#[test]
+fn ui_assert_unknown() {
+    let out = verify_stderr(
+        "default skip mfa\nrule a: require mfa when email matches \"^a\"\nassert b: require mfa when email matches \"^ab\"\n",
+    );
+    assert!(out.contains("mfapol::assert_unknown"), "{out}");
+    insta::assert_snapshot!("assert_unknown", out);
+}
+
+#[test]
+fn ui_rule_never_applies() {
+    let out = verify_stderr("rule a: require mfa when country == \"US\" and country == \"DE\"\n");
+    assert!(out.contains("mfapol::rule_never_applies"), "{out}");
+    insta::assert_snapshot!("rule_never_applies", out);
+}
+
+#[test]
+fn ui_rule_never_decides() {
+    let out = verify_stderr(
+        "rule embargo: deny when country in [\"IR\", \"KP\"]\nrule iran: skip mfa when country == \"IR\"\n",
+    );
+    assert!(out.contains("mfapol::rule_never_decides"), "{out}");
+    insta::assert_snapshot!("rule_never_decides", out);
+}
+
+#[test]
+fn no_policy_means_nothing_verified_and_exit_1() {
+    let dir = common::scratch("verify-empty", &[]);
+    let (code, _, err) = common::mfapol(&dir, &["verify"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("nothing was verified"), "{err}");
+}
+
+#[test]
+fn a_policy_with_check_errors_is_not_verified() {
+    let dir = common::scratch(
+        "verify-bad",
+        &[(
+            "p.mfapolicy",
+            "assert a: require mfa when conection == \"x\"\n",
+        )],
+    );
+    let (code, _, err) = common::mfapol(&dir, &["verify", "p.mfapolicy"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("mfapol::unknown_name"), "{err}");
+    assert!(err.contains("was not verified"), "{err}");
+}
+
+// ---- random policies against brute force ----
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len())]
+    }
+}
+
+/// Conditions verify decides exactly and some it does not.
+const ATOMS: &[&str] = &[
+    "connection == \"corp-ad\"",
+    "connection in [\"corp-ad\", \"okta\"]",
+    "connection == \"okta\"",
+    "ip in [203.0.113.0/24, 2001:db8:10::/48]",
+    "ip in 203.0.113.128/25",
+    "ip == 10.0.0.1",
+    "country in [\"KP\", \"IR\"]",
+    "country == \"US\"",
+    "email ends_with \"@corp.example\"",
+    "email starts_with \"admin\"",
+    "email == \"admin@corp.example\"",
+    "email contains \"ops\"",
+    "lower(email) ends_with \"@corp.example\"",
+    "email matches \"^a\"",
+    "\"admin\" in roles",
+    "roles contains \"ops\"",
+    "all r in roles: r starts_with \"a\"",
+    "any r in roles: r == \"admin\" or r == \"ops\"",
+    "len(roles) > 1",
+    "user.created_at > now - 7d",
+    "user.created_at > now - 1d",
+    "now - user.created_at < 30d",
+    "any m in authentication.methods: m.name == \"mfa\" and m.timestamp > now - 12h",
+    "any m in authentication.methods: m.name == \"mfa\"",
+    "user.app_metadata.level >= 3",
+    "user.app_metadata.level == 5",
+    "user.app_metadata.flag",
+    "user.app_metadata.flag == true",
+    "user.user_metadata.x == \"a\"",
+    "user.user_metadata.x > 2",
+    "user.user_metadata.x contains \"a\"",
+    "user.user_metadata.x",
+    "exists(user.user_metadata.x)",
+    "\"a\" in split(user.user_metadata.s, \",\")",
+    "transaction.protocol == \"oauth2-refresh-token\"",
+    "organization in [\"acme\"]",
+    "exists(organization)",
+    "stats.logins_count < 5",
+    "user.email_verified",
+    "true",
+];
+
+const EFFECTS: &[&str] = &[
+    "require mfa",
+    "require mfa using factors [\"otp\"]",
+    "enroll mfa using factors [\"otp\"]",
+    "skip mfa",
+    "exempt",
+    "deny",
+];
+
+const ASSERT_EFFECTS: &[&str] = &[
+    "require mfa",
+    "enroll mfa using factors [\"otp\"]",
+    "skip mfa",
+    "deny",
+];
+
+fn gen_cond(rng: &mut Rng, depth: u32) -> String {
+    let pick = rng.below(10);
+    if depth == 0 || pick < 4 {
+        return format!("({})", rng.pick(ATOMS));
+    }
+    match pick {
+        4 | 5 => format!(
+            "({} and {})",
+            gen_cond(rng, depth - 1),
+            gen_cond(rng, depth - 1)
+        ),
+        6 | 7 => format!(
+            "({} or {})",
+            gen_cond(rng, depth - 1),
+            gen_cond(rng, depth - 1)
+        ),
+        _ => format!("not {}", gen_cond(rng, depth - 1)),
+    }
+}
+
+fn gen_policy(rng: &mut Rng) -> String {
+    let mut p = String::from(
+        "declare user.app_metadata.level: int\ndeclare user.app_metadata.flag: bool\n\
+         declare user.user_metadata.s: string\n",
+    );
+    for i in 0..1 + rng.below(5) {
+        p.push_str(&format!(
+            "rule g{i}: {} when {}",
+            rng.pick(EFFECTS),
+            gen_cond(rng, 2)
+        ));
+        if rng.below(3) == 0 {
+            p.push_str(&format!(" unless {}", gen_cond(rng, 1)));
+        }
+        p.push('\n');
+    }
+    if rng.below(2) == 0 {
+        p.push_str(&format!(
+            "default {}\n",
+            rng.pick(&["skip mfa", "require mfa", "deny"])
+        ));
+    }
+    for i in 0..3 {
+        let mode = rng.pick(&["", "at least ", "never "]);
+        p.push_str(&format!(
+            "assert a{i}: {mode}{} when {}\n",
+            rng.pick(ASSERT_EFFECTS),
+            gen_cond(rng, 2)
+        ));
+    }
+    p
+}
+
+fn iso(ms: i64) -> Value {
+    json!(chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
+
+/// Values for each field, chosen by hand around every boundary the atoms
+/// draw (independently of verify's own candidates). Typed Auth0 fields
+/// hold well-typed values; metadata holds anything.
+fn pool(now: i64) -> Vec<(&'static str, Vec<Value>)> {
+    let t = |ms: i64| iso(now + ms);
+    vec![
+        (
+            "connection.name",
+            vec![json!("corp-ad"), json!("okta"), json!("google-oauth2")],
+        ),
+        (
+            "request.ip",
+            vec![
+                json!("203.0.113.0"),
+                json!("203.0.113.127"),
+                json!("203.0.113.128"),
+                json!("203.0.113.255"),
+                json!("203.0.114.0"),
+                json!("::ffff:203.0.113.200"),
+                json!("2001:db8:10::1"),
+                json!("2001:db8:11::"),
+                json!("10.0.0.1"),
+                json!("10.0.0.2"),
+            ],
+        ),
+        (
+            "request.geoip.countryCode",
+            vec![json!("KP"), json!("IR"), json!("US"), json!("DE")],
+        ),
+        (
+            "user.email",
+            vec![
+                json!("admin@corp.example"),
+                json!("ADMIN@CORP.EXAMPLE"),
+                json!("ops@corp.example"),
+                json!("a@b.c"),
+                json!("administrator@other.example"),
+                json!("devops@corp.example"),
+                json!("x"),
+                json!(""),
+            ],
+        ),
+        (
+            "authorization.roles",
+            vec![
+                json!([]),
+                json!(["admin"]),
+                json!(["ops"]),
+                json!(["admin", "ops"]),
+                json!(["guest"]),
+                json!(["abc", "admin"]),
+                json!(["a"]),
+                json!(["x", "ops", "admin"]),
+            ],
+        ),
+        (
+            "user.created_at",
+            vec![
+                t(-7 * DAY - 1),
+                t(-7 * DAY),
+                t(-7 * DAY + 1),
+                t(-DAY - 1),
+                t(-DAY),
+                t(-DAY + 1),
+                t(-30 * DAY - 1),
+                t(-30 * DAY),
+                t(-30 * DAY + 1),
+                t(0),
+                t(-100 * DAY),
+                t(DAY),
+            ],
+        ),
+        (
+            "authentication.methods",
+            vec![
+                json!([]),
+                json!([{"name": "mfa", "timestamp": t(-12 * HOUR + 1)}]),
+                json!([{"name": "mfa", "timestamp": t(-12 * HOUR)}]),
+                json!([{"name": "pwd", "timestamp": t(0)}]),
+                json!([{"name": "mfa", "timestamp": t(-13 * HOUR)}, {"name": "pwd", "timestamp": t(0)}]),
+                json!([{"name": "mfa"}]),
+                json!([{"name": "pwd", "timestamp": t(0)}, {"name": "mfa", "timestamp": t(-HOUR)}]),
+            ],
+        ),
+        (
+            "user.app_metadata.level",
+            vec![
+                json!(2),
+                json!(3),
+                json!(5),
+                json!(4),
+                json!("3"),
+                json!(true),
+                json!(null),
+            ],
+        ),
+        (
+            "user.app_metadata.flag",
+            vec![json!(true), json!(false), json!("true"), json!(1)],
+        ),
+        (
+            "user.user_metadata.x",
+            vec![
+                json!("a"),
+                json!("ab"),
+                json!("b"),
+                json!(1),
+                json!(3),
+                json!(2),
+                json!(true),
+                json!(false),
+                json!([]),
+                json!(["a"]),
+                json!(["b", "a"]),
+                json!({}),
+                json!(null),
+            ],
+        ),
+        (
+            "user.user_metadata.s",
+            vec![json!("a,b"), json!("b"), json!("a"), json!(5)],
+        ),
+        (
+            "transaction.protocol",
+            vec![json!("oauth2-refresh-token"), json!("oidc-basic-profile")],
+        ),
+        (
+            "organization",
+            vec![json!({"name": "acme"}), json!({"name": "other"}), json!({})],
+        ),
+        ("stats.logins_count", vec![json!(4), json!(5), json!(0)]),
+        ("user.email_verified", vec![json!(true), json!(false)]),
+    ]
+}
+
+fn random_event(rng: &mut Rng, pool: &[(&str, Vec<Value>)]) -> Value {
+    let mut e = json!({});
+    for (path, values) in pool {
+        if rng.below(5) < 2 {
+            continue;
+        }
+        let v = rng.pick(values).clone();
+        let mut cur = &mut e;
+        let parts: Vec<&str> = path.split('.').collect();
+        for (i, part) in parts.iter().enumerate() {
+            if i + 1 == parts.len() {
+                cur[*part] = v.clone();
+            } else {
+                if !cur[*part].is_object() {
+                    cur[*part] = json!({});
+                }
+                cur = &mut cur[*part];
+            }
+        }
+    }
+    e
+}
+
+fn violated(p: &Policy, i: usize, e: &Value, now: i64) -> Option<DecisionKind> {
+    let a = &p.asserts[i];
+    if eval::condition(p, &a.when, e, now) != Truth::True {
+        return None;
+    }
+    let d = eval::evaluate(p, e, now);
+    verify::violates(a.mode, eval_kind(&a.effect), d.kind).then_some(d.kind)
+}
+
+fn eval_kind(effect: &mfapol::ir::Effect) -> DecisionKind {
+    // The kind a rule with this effect decides.
+    let p = compile_effect(effect);
+    eval::evaluate(&p, &json!({}), 0).kind
+}
+
+fn compile_effect(effect: &mfapol::ir::Effect) -> Policy {
+    let text = match effect {
+        mfapol::ir::Effect::Deny { .. } => "rule r: deny when true\n",
+        mfapol::ir::Effect::Skip | mfapol::ir::Effect::Exempt => "rule r: skip mfa when true\n",
+        mfapol::ir::Effect::Require(c) if c.enrolls_first() => {
+            "rule r: enroll mfa using factors [\"otp\"] when true\n"
+        }
+        mfapol::ir::Effect::Require(_) => "rule r: require mfa when true\n",
+    };
+    compile("k.mfapolicy", text)
+}
+
+fn policies_count() -> usize {
+    std::env::var("MFAPOL_VERIFY_POLICIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150)
+}
+
+#[test]
+fn random_policies_verdicts_hold_against_brute_force() {
+    let mut rng = Rng(0x5eed_cafe_f00d_0001);
+    let (mut proved, mut refuted, mut unknown) = (0, 0, 0);
+    let (mut dead, mut shadowed) = (0, 0);
+    let nows = [FIXED_NOW_MS, FIXED_NOW_MS + 987_654_321_000];
+    let pools: Vec<_> = nows.iter().map(|n| pool(*n)).collect();
+    for round in 0..policies_count() {
+        let text = gen_policy(&mut rng);
+        let p = compile("gen.mfapolicy", &text);
+        let report = verify::verify(&p);
+        let events: Vec<(usize, Value)> = (0..400)
+            .map(|k| {
+                let w = k % nows.len();
+                (w, random_event(&mut rng, &pools[w]))
+            })
+            .collect();
+        for (i, v) in report.assertions.iter().enumerate() {
+            match v {
+                Verdict::Proved => {
+                    proved += 1;
+                    for (w, e) in &events {
+                        if let Some(k) = violated(&p, i, e, nows[*w]) {
+                            panic!(
+                                "round {round}: `a{i}` was proved but {e} (now {}) decides {k:?}\n{text}",
+                                nows[*w]
+                            );
+                        }
+                    }
+                }
+                Verdict::Refuted(cx) => {
+                    refuted += 1;
+                    assert!(
+                        violated(&p, i, &cx.event, cx.now_ms).is_some(),
+                        "round {round}: counterexample {} does not violate `a{i}`\n{text}",
+                        cx.event
+                    );
+                }
+                Verdict::Unknown(_) => unknown += 1,
+            }
+        }
+        for w in &report.warnings {
+            match w {
+                RuleWarning::NeverApplies { rule } => {
+                    dead += 1;
+                    for (k, e) in &events {
+                        let d = eval::evaluate(&p, e, nows[*k]);
+                        assert!(
+                            !d.applied.contains(rule),
+                            "round {round}: rule {rule} said dead applies on {e}\n{text}"
+                        );
+                    }
+                }
+                RuleWarning::NeverDecides { rule, .. } => {
+                    shadowed += 1;
+                    for (k, e) in &events {
+                        let o = eval::decide(&p, e, nows[*k]);
+                        assert_ne!(
+                            o.deciding,
+                            Some(*rule),
+                            "round {round}: rule {rule} said shadowed decides {e}\n{text}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "verify cross-check: {proved} proved, {refuted} refuted, {unknown} unknown; {dead} dead, {shadowed} shadowed rules"
+    );
+    let total = proved + refuted + unknown;
+    assert!(proved * 10 >= total, "too few proved: {proved}/{total}");
+    assert!(refuted * 4 >= total, "too few refuted: {refuted}/{total}");
+    assert!(unknown * 2 <= total, "too many unknown: {unknown}/{total}");
+}
