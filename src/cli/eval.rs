@@ -87,8 +87,18 @@ fn run_inner(args: &EvalArgs) -> Result<(), u8> {
     if args.explain {
         let ex = eval::explain(&policy, &event, now);
         match format {
-            EvalFormat::Json => outln!("{}", explain::json(&policy, &src, &ex)),
-            EvalFormat::Human => out!("{}", escape_lines(&explain::human(&policy, &src, &ex))),
+            EvalFormat::Json => {
+                let mut v = explain::json(&policy, &src, &ex);
+                if !policy.asserts.is_empty() {
+                    v["assertions"] = explain::assertions_json(&policy, &event, now, &ex);
+                }
+                outln!("{}", v)
+            }
+            EvalFormat::Human => {
+                let mut text = explain::human(&policy, &src, &ex);
+                text.push_str(&explain::assertions_human(&policy, &event, now, &ex));
+                out!("{}", escape_lines(&text))
+            }
         }
         return Ok(());
     }

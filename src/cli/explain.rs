@@ -319,3 +319,83 @@ pub fn json(policy: &Policy, src: &SourceFile, ex: &Explanation) -> serde_json::
     }
     v
 }
+
+/// What each assertion says about this login (SPEC §12): shown by
+/// `--explain`, never part of the decision.
+fn assertion_states<'p>(
+    policy: &'p Policy,
+    event: &serde_json::Value,
+    now: i64,
+    got: mfapol::eval::DecisionKind,
+) -> Vec<(&'p mfapol::ir::Assertion, Option<bool>)> {
+    policy
+        .asserts
+        .iter()
+        .map(|a| {
+            let about = mfapol::eval::condition(policy, &a.when, event, now) == Truth::True;
+            let want = mfapol::eval::DecisionKind::of_effect(&a.effect);
+            (
+                a,
+                about.then(|| !mfapol::verify::violates(a.mode, want, got)),
+            )
+        })
+        .collect()
+}
+
+/// The assertions' lines of the readable explanation (empty without any).
+pub fn assertions_human(
+    policy: &Policy,
+    event: &serde_json::Value,
+    now: i64,
+    ex: &Explanation,
+) -> String {
+    let states = assertion_states(policy, event, now, ex.decision.kind);
+    if states.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\nassertions (checked by `mfapol verify`; they do not affect the decision):\n",
+    );
+    for (a, state) in states {
+        let what = match state {
+            None => "not about this login (its condition is not true)".to_string(),
+            Some(true) => "holds for this login".to_string(),
+            Some(false) => format!(
+                "VIOLATED: this login gets {}, the assertion says {}{}",
+                ex.decision.kind.as_str(),
+                a.mode.prefix(),
+                mfapol::eval::DecisionKind::of_effect(&a.effect).as_str()
+            ),
+        };
+        out.push_str(&format!(
+            "  assert {} ({}:{}): {what}\n",
+            escape(&a.name),
+            escape(&policy.file),
+            a.line
+        ));
+    }
+    out
+}
+
+/// The assertions for the JSON explanation.
+pub fn assertions_json(
+    policy: &Policy,
+    event: &serde_json::Value,
+    now: i64,
+    ex: &Explanation,
+) -> serde_json::Value {
+    let states = assertion_states(policy, event, now, ex.decision.kind);
+    serde_json::Value::Array(
+        states
+            .into_iter()
+            .map(|(a, state)| {
+                json!({
+                    "name": a.name.as_ref(),
+                    "line": a.line,
+                    "about_this_login": state.is_some(),
+                    "holds": state,
+                })
+            })
+            .collect(),
+    )
+}

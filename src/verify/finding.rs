@@ -10,7 +10,7 @@ use thiserror::Error;
 #[derive(Clone, Debug, Error, Diagnostic, PartialEq, Eq)]
 pub enum Finding {
     /// An event violates the assertion (confirmed by the interpreter).
-    #[error("assertion `{name}` does not hold: this login gets {got}")]
+    #[error("assertion `{name}` is refuted: this login gets {got}")]
     #[diagnostic(code(mfapol::assert_refuted))]
     Refuted {
         /// The assertion.
@@ -26,7 +26,7 @@ pub enum Finding {
     },
 
     /// Neither proved nor refuted.
-    #[error("assertion `{name}` could not be decided: {reason}")]
+    #[error("assertion `{name}` is unknown (not decided): {reason}")]
     #[diagnostic(
         code(mfapol::assert_unknown),
         help("verify decides comparisons with constants, ranges, prefixes and suffixes, and times relative to `now` exactly; write the assertion over such conditions, or cover it with `.mfatest` cases")
@@ -141,7 +141,7 @@ pub fn findings(policy: &Policy, report: &Report, file: &str) -> Vec<Finding> {
                 if let Some(r) = policy.rules.get(*rule) {
                     let names = quoted(policy, winners);
                     let winners = if *together {
-                        format!("whenever it applies, one of {names} applies and outranks it")
+                        format!("whenever it applies, a rule that outranks it applies too (such as {names})")
                     } else if winners.len() == 1 {
                         format!("{names} applies whenever it does and outranks it")
                     } else {

@@ -122,9 +122,10 @@ pub enum RuleWarning {
         /// Index into `policy.rules`.
         rule: usize,
         /// Rules that apply whenever this one does and outrank it; when no
-        /// single rule does, all the rules that outrank it (together).
+        /// single rule does (`together`), some of the rules that outrank it
+        /// on one login, as examples.
         winners: Vec<usize>,
-        /// Whether `winners` only win together.
+        /// Whether no single rule always wins: several do, together.
         together: bool,
     },
 }
@@ -610,6 +611,9 @@ impl<'p> Engine<'p> {
         if scan.lists.len() > 1 || scan.list_refs.values().any(|n| *n > 1) {
             return unsound("a condition reads a list more than once".into());
         }
+        if !scan.lists.is_empty() && !list_shape(self.policy, expr, 0) {
+            return unsound("a list is compared as a whole".into());
+        }
         let scalars: Vec<usize> = scan.scalars.iter().copied().collect();
         let sizes: Vec<usize> = scalars
             .iter()
@@ -834,9 +838,19 @@ impl<'p> Engine<'p> {
     fn rule_warnings(&mut self) -> Vec<RuleWarning> {
         let mut solver = self.cnf.solver();
         let mut out = Vec::new();
-        let sat = |solver: &mut varisat::Solver<'_>, lits: &[Lit]| -> Option<bool> {
+        // Solves under assumptions; the model's rule applications when satisfiable.
+        let apply = self.apply.clone();
+        let mut sat = |lits: &[Lit]| -> Option<Option<Vec<bool>>> {
             solver.assume(lits);
-            solver.solve().ok()
+            match solver.solve() {
+                Ok(true) => {
+                    let model = solver.model().unwrap_or_default();
+                    let truth = |l: Lit| model.get(l.var().index()).is_some_and(|m| *m == l);
+                    Some(Some(apply.iter().map(|l| truth(*l)).collect()))
+                }
+                Ok(false) => Some(None),
+                Err(_) => None,
+            }
         };
         let strengths: Vec<u8> = self
             .policy
@@ -844,44 +858,50 @@ impl<'p> Engine<'p> {
             .iter()
             .map(|r| r.effect.strength())
             .collect();
-        for (i, &apply) in self.apply.iter().enumerate() {
-            if sat(&mut solver, &[apply]) == Some(false) {
+        for (i, &apply_i) in self.apply.iter().enumerate() {
+            let Some(first) = sat(&[apply_i]) else {
+                continue;
+            };
+            let Some(first) = first else {
                 out.push(RuleWarning::NeverApplies { rule: i });
                 continue;
-            }
+            };
             let Some(&dec) = self.deciding.get(i) else {
                 continue;
             };
-            if sat(&mut solver, &[dec]) != Some(false) {
+            if sat(&[dec]) != Some(None) {
                 continue;
             }
             let s = strengths.get(i).copied().unwrap_or(0);
-            let outranks: Vec<usize> = (0..self.apply.len())
-                .filter(|&j| {
-                    let t = strengths.get(j).copied().unwrap_or(0);
-                    t > s || (t == s && j < i)
-                })
+            let outranks = |j: usize| {
+                let t = strengths.get(j).copied().unwrap_or(0);
+                t > s || (t == s && j < i)
+            };
+            // A rule that always wins over this one applies in every model
+            // of it: start from the rules applying in one model, drop those
+            // a model without them shows, and confirm the rest.
+            let mut candidates: Vec<usize> = (0..first.len())
+                .filter(|&j| outranks(j) && first.get(j).copied().unwrap_or(false))
                 .collect();
+            let seen = candidates.clone();
             let mut winners = Vec::new();
-            for &j in outranks.iter().take(64) {
+            while let Some(j) = candidates.pop() {
                 let Some(&aj) = self.apply.get(j) else {
                     continue;
                 };
-                if sat(&mut solver, &[apply, !aj]) == Some(false) {
-                    winners.push(j);
+                match sat(&[apply_i, !aj]) {
+                    Some(None) => winners.push(j),
+                    Some(Some(model)) => {
+                        candidates.retain(|k| model.get(*k).copied().unwrap_or(false));
+                    }
+                    None => {}
                 }
             }
+            winners.sort_unstable();
             let together = winners.is_empty();
             if together {
-                winners = outranks
-                    .iter()
-                    .copied()
-                    .filter(|&j| {
-                        self.apply
-                            .get(j)
-                            .is_some_and(|&aj| sat(&mut solver, &[apply, aj]) != Some(false))
-                    })
-                    .collect();
+                // No single rule: name the ones seen winning, as examples.
+                winners = seen;
             }
             out.push(RuleWarning::NeverDecides {
                 rule: i,
@@ -1084,6 +1104,30 @@ impl<'p> Engine<'p> {
             }
         }
         (ev, decision)
+    }
+}
+
+/// Whether an atom over a list reads it only through `any`/`all`, a
+/// membership test for a constant, `exists`, or a comparison with `null`:
+/// the forms whose outcome on a list follows from its elements one by one
+/// (so a list stands for every list with the same kinds of element).
+fn list_shape(policy: &Policy, e: &Expr, depth: usize) -> bool {
+    let is_path = |x: &Expr| matches!(x.kind, K::Path(_));
+    let is_const = |x: &Expr| matches!(x.kind, K::Const(_));
+    match &e.kind {
+        K::Quant { list, .. } => is_path(list),
+        K::In { needle, list, .. } => is_const(needle) && is_path(list),
+        K::Str(crate::ir::StrOp::Contains, l, c) => is_path(l) && is_const(c),
+        K::Call(crate::ir::Func::Exists, args) => args.first().is_some_and(is_path),
+        K::Eq { lhs, rhs, .. } => {
+            (is_path(lhs) && matches!(rhs.kind, K::Const(crate::ir::Const::Null)))
+                || (is_path(rhs) && matches!(lhs.kind, K::Const(crate::ir::Const::Null)))
+        }
+        K::Let(i) if depth < MAX_DEPTH => policy
+            .lets
+            .get(*i as usize)
+            .is_some_and(|l| list_shape(policy, &l.value, depth.saturating_add(1))),
+        _ => false,
     }
 }
 

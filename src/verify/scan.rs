@@ -497,7 +497,7 @@ impl Vars {
         let linear = t.collect(a, 1) && t.collect(b, -1) && t.refs.len() == 1;
         if let (true, Some(&(x, sign))) = (linear, t.refs.first()) {
             // `sign*x - sign*now + d OP 0` turns at `x = now - sign*d`.
-            if matches!(x.ty, Type::Timestamp) && (t.now == 0 || t.now == -sign) {
+            if matches!(x.ty, Type::Timestamp) && (t.now == 0 || t.now == sign.saturating_neg()) {
                 scan.now |= t.now != 0;
                 match self.var_ref(x, env, scan) {
                     Some(v) => {

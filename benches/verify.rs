@@ -1,0 +1,85 @@
+//! `mfapol verify` timing (issue 12): every shipped policy, and generated
+//! policies of 100 and 1,000 rules with four assertions each. Run:
+//! `cargo bench --bench verify`. Results: docs/verify.md.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use mfapol::source::SourceFile;
+use mfapol::{compile_with, schema};
+
+fn load(path: &str, text: &str) -> mfapol::ir::Policy {
+    let mut loader = |from: &str, inc: &str| {
+        let full = std::path::Path::new(from)
+            .parent()
+            .unwrap_or(std::path::Path::new(""))
+            .join(inc);
+        std::fs::read_to_string(&full)
+            .map(|t| SourceFile::new(full.display().to_string(), t))
+            .map_err(|e| e.to_string())
+    };
+    compile_with(
+        &SourceFile::new(path, text),
+        schema::auth0_post_login(),
+        &mut loader,
+    )
+    .policy
+    .expect("policy checks")
+}
+
+/// `n` rules of the shapes admins write (as benches/decision.rs), and
+/// assertions over them: proved, refuted and undecidable ones.
+pub fn generated(n: usize) -> String {
+    let mut p = String::from("let office = [203.0.113.0/24, 2001:db8:10::/48]\ndefault skip mfa\n");
+    for i in 0..n {
+        let line = match i % 5 {
+            0 => format!("rule r{i}: require mfa when connection == \"corp-{i}\" and not ip in office\n"),
+            1 => format!("rule r{i}: require mfa using \"guardian\" when organization in [\"org-{i}\", \"org-{i}b\"] and continent != \"EU\"\n"),
+            2 => format!("rule r{i}: deny \"blocked {i}\" when country in [\"KP\", \"IR\"] and user.email ends_with \"@x{i}.example\"\n"),
+            3 => format!("rule r{i}: skip mfa when transaction.protocol == \"oauth2-refresh-token\" and stats.logins_count > {i}\n"),
+            _ => format!("rule r{i}: require mfa when any m in authentication.methods: m.name == \"mfa\" and m.timestamp < now - {}h\n", i % 48 + 1),
+        };
+        p.push_str(&line);
+    }
+    p.push_str(
+        "assert corp0: at least require mfa when connection == \"corp-0\" and not ip in office\n",
+    );
+    p.push_str("assert refresh_not_denied: never deny when transaction.protocol == \"oauth2-refresh-token\" and not country in [\"KP\", \"IR\"]\n");
+    p.push_str(
+        "assert blocked: deny when country == \"KP\" and user.email ends_with \"@x2.example\"\n",
+    );
+    p.push_str("assert refresh_skips: skip mfa when transaction.protocol == \"oauth2-refresh-token\" and stats.logins_count > 10000\n");
+    p
+}
+
+fn bench_verify(c: &mut Criterion) {
+    let mut g = c.benchmark_group("verify");
+    let mut shipped: Vec<_> = std::fs::read_dir("policies")
+        .expect("policies/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "mfapolicy"))
+        .collect();
+    shipped.sort();
+    for path in shipped {
+        let name = path.display().to_string();
+        let policy = load(&name, &std::fs::read_to_string(&path).expect("policy"));
+        let short = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        g.bench_function(BenchmarkId::new("shipped", short), |b| {
+            b.iter(|| mfapol::verify::verify(black_box(&policy)))
+        });
+    }
+    for n in [100, 1_000] {
+        let policy = load("generated.mfapolicy", &generated(n));
+        g.sample_size(10);
+        g.bench_function(BenchmarkId::new("generated_rules", n), |b| {
+            b.iter(|| mfapol::verify::verify(black_box(&policy)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_verify);
+criterion_main!(benches);
