@@ -50,6 +50,10 @@ pub mod eval;
 pub mod fmt;
 pub mod include;
 pub mod ir;
+// The language server uses the protocol crates, which only the command
+// line's feature brings in.
+#[cfg(feature = "cli")]
+pub mod lsp;
 pub mod replay;
 pub mod schema;
 pub mod source;

@@ -67,6 +67,25 @@ pub fn check(source: &SourceFile, policy: &ast::Policy, schema: &Schema) -> Chec
     }
 }
 
+/// The type of each `let` of a policy that checks (for editor hovers): the
+/// checker's own inference, so a hover never disagrees with `check`.
+pub fn let_types(
+    source: &SourceFile,
+    policy: &ast::Policy,
+    schema: &Schema,
+) -> Vec<(Arc<str>, Type)> {
+    let mut c = Checker::new(source, schema);
+    c.items(policy);
+    c.let_defs
+        .iter()
+        .zip(&c.let_state)
+        .filter_map(|(l, s)| match s {
+            LetState::Done { ty, .. } => Some((l.name.node.clone(), ty.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
 #[derive(Clone, Debug)]
 enum LetState {
     Unchecked,

@@ -28,6 +28,7 @@ mod explain;
 mod files;
 mod fmt;
 mod from_action;
+mod lsp;
 mod output;
 mod render;
 mod test;
@@ -80,6 +81,8 @@ enum Command {
     /// Prove or refute each `assert` over every possible login, and find
     /// rules that can never apply or never decide
     Verify(verify::VerifyArgs),
+    /// Run the language server (LSP over stdio) for editors
+    Lsp,
 }
 
 /// What each line of batch input holds.
@@ -267,6 +270,7 @@ pub fn run() -> ExitCode {
         Command::Diff(a) => diff::run(&a),
         Command::Compile(a) => compile::run(&a),
         Command::Verify(a) => verify::run(&a),
+        Command::Lsp => lsp::run(),
         Command::Test(a) => test::run(&a.paths, a.format, a.coverage, a.now.as_deref()),
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
