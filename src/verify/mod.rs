@@ -630,6 +630,8 @@ impl<'p> Engine<'p> {
             });
         };
         let list = scan.lists.iter().next().copied();
+        let single = scalars.len() == 1 && list.is_none();
+        let (mut trues, mut raises): (Vec<Lit>, Vec<Lit>) = (Vec::new(), Vec::new());
         let mut combo = vec![0usize; scalars.len()];
         for _ in 0..total {
             let mut choices: Vec<(usize, Choice)> = scalars
@@ -646,6 +648,17 @@ impl<'p> Engine<'p> {
                 })
                 .collect();
             let ok = match list {
+                None if single => {
+                    // One variable: collect the candidates per outcome and
+                    // encode `t <-> OR(true ones)`, `e <-> OR(raising ones)`.
+                    let ev = self.event(&choices);
+                    match eval::condition(self.policy, expr, &ev, NOW_MS) {
+                        Truth::True => trues.extend(cond.iter().map(|l| !*l)),
+                        Truth::Unknown => raises.extend(cond.iter().map(|l| !*l)),
+                        Truth::False => {}
+                    }
+                    true
+                }
                 None => {
                     let ev = self.event(&choices);
                     let out = eval::condition(self.policy, expr, &ev, NOW_MS);
@@ -664,6 +677,16 @@ impl<'p> Engine<'p> {
                     break;
                 }
                 *slot = 0;
+            }
+        }
+        if single {
+            for (set, out) in [(&trues, tri.t), (&raises, tri.e)] {
+                for &c in set.iter() {
+                    self.cnf.add(vec![!c, out]);
+                }
+                let mut back = vec![!out];
+                back.extend(set.iter().copied());
+                self.cnf.add(back);
             }
         }
         None
@@ -859,6 +882,13 @@ impl<'p> Engine<'p> {
             .map(|r| r.effect.strength())
             .collect();
         for (i, &apply_i) in self.apply.iter().enumerate() {
+            // One solve for a rule that can decide (the common case).
+            let Some(&dec) = self.deciding.get(i) else {
+                continue;
+            };
+            if sat(&[dec]) != Some(None) {
+                continue;
+            }
             let Some(first) = sat(&[apply_i]) else {
                 continue;
             };
@@ -866,12 +896,6 @@ impl<'p> Engine<'p> {
                 out.push(RuleWarning::NeverApplies { rule: i });
                 continue;
             };
-            let Some(&dec) = self.deciding.get(i) else {
-                continue;
-            };
-            if sat(&[dec]) != Some(None) {
-                continue;
-            }
             let s = strengths.get(i).copied().unwrap_or(0);
             let outranks = |j: usize| {
                 let t = strengths.get(j).copied().unwrap_or(0);
