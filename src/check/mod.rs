@@ -278,28 +278,7 @@ impl<'a> Checker<'a> {
             Some(u) => Some(u?),
             None => None,
         };
-        let size = self
-            .size(&when)
-            .saturating_add(unless.as_ref().map_or(0, |u| self.size(u)));
-        let depth = self
-            .depth(&when)
-            .max(unless.as_ref().map_or(0, |u| self.depth(u)));
-        if depth > MAX_EVAL_DEPTH {
-            self.err(CheckError::TooDeep {
-                name: name.to_string(),
-                depth,
-                limit: MAX_EVAL_DEPTH,
-                span: r.span.into(),
-            });
-            return None;
-        }
-        if size > MAX_RULE_COST {
-            self.err(CheckError::TooLarge {
-                name: name.to_string(),
-                size,
-                limit: MAX_RULE_COST,
-                span: r.span.into(),
-            });
+        if !self.within_limits(&name, &when, unless.as_ref(), r.span) {
             return None;
         }
         Some(ir::Rule {
@@ -312,6 +291,40 @@ impl<'a> Checker<'a> {
         })
     }
 
+    /// Whether a rule's (or an assertion's) conditions stay within the
+    /// evaluation depth and cost limits; reports the one exceeded.
+    fn within_limits(
+        &mut self,
+        name: &str,
+        when: &ir::Expr,
+        unless: Option<&ir::Expr>,
+        span: Span,
+    ) -> bool {
+        let size = self
+            .size(when)
+            .saturating_add(unless.map_or(0, |u| self.size(u)));
+        let depth = self.depth(when).max(unless.map_or(0, |u| self.depth(u)));
+        if depth > MAX_EVAL_DEPTH {
+            self.err(CheckError::TooDeep {
+                name: name.to_string(),
+                depth,
+                limit: MAX_EVAL_DEPTH,
+                span: span.into(),
+            });
+            return false;
+        }
+        if size > MAX_RULE_COST {
+            self.err(CheckError::TooLarge {
+                name: name.to_string(),
+                size,
+                limit: MAX_RULE_COST,
+                span: span.into(),
+            });
+            return false;
+        }
+        true
+    }
+
     /// An assertion: its condition is checked like a rule's `when` (with
     /// the same size and depth limits, since `verify` evaluates it too).
     fn assertion(&mut self, a: &'a ast::Assert) -> Option<ir::Assertion> {
@@ -319,24 +332,7 @@ impl<'a> Checker<'a> {
         let effect = self.effect(&a.effect);
         let when = self.condition(&a.when)?;
         let name = a.name.node.clone();
-        let depth = self.depth(&when);
-        if depth > MAX_EVAL_DEPTH {
-            self.err(CheckError::TooDeep {
-                name: name.to_string(),
-                depth,
-                limit: MAX_EVAL_DEPTH,
-                span: a.span.into(),
-            });
-            return None;
-        }
-        let size = self.size(&when);
-        if size > MAX_RULE_COST {
-            self.err(CheckError::TooLarge {
-                name: name.to_string(),
-                size,
-                limit: MAX_RULE_COST,
-                span: a.span.into(),
-            });
+        if !self.within_limits(&name, &when, None, a.span) {
             return None;
         }
         Some(ir::Assertion {
@@ -905,57 +901,45 @@ impl<'a> Checker<'a> {
         match &t.node {
             ast::TypeExpr::Optional(inner) => self.type_expr(inner),
             ast::TypeExpr::List(inner) => Some(Type::List(Box::new(self.type_expr(inner)?))),
-            ast::TypeExpr::Named(n) => {
-                const NAMES: &[&str] = &[
-                    "string",
-                    "int",
-                    "float",
-                    "bool",
-                    "ip",
-                    "cidr",
-                    "timestamp",
-                    "duration",
-                    "dynamic",
-                ];
-                Some(match n.as_ref() {
-                    "string" => Type::String,
-                    "int" => Type::Int,
-                    "float" => Type::Float,
-                    "bool" => Type::Bool,
-                    "ip" => Type::Ip,
-                    "cidr" => Type::Cidr,
-                    "timestamp" => Type::Timestamp,
-                    "duration" => Type::Duration,
-                    "dynamic" => Type::Dynamic,
-                    other => {
-                        let alias = match other {
-                            "integer" | "number" | "long" => Some("int"),
-                            "boolean" => Some("bool"),
-                            "double" | "decimal" => Some("float"),
-                            "str" | "text" => Some("string"),
-                            "datetime" | "date" | "time" => Some("timestamp"),
-                            "any" | "json" | "object" => Some("dynamic"),
-                            "address" | "ipaddr" => Some("ip"),
-                            "array" => Some("list<T>"),
-                            _ => None,
-                        };
-                        let help =
-                            match alias.or_else(|| did_you_mean(other, NAMES.iter().copied())) {
-                                Some(s) => Some(format!("did you mean `{s}`?")),
-                                None => Some(format!(
-                                    "the types are {}, `list<T>` and `T?`",
-                                    NAMES.join(", ")
-                                )),
-                            };
-                        self.err(CheckError::UnknownType {
-                            name: other.to_string(),
-                            span: t.span.into(),
-                            help,
-                        });
-                        return None;
-                    }
-                })
-            }
+            ast::TypeExpr::Named(n) => Some(match n.as_ref() {
+                "string" => Type::String,
+                "int" => Type::Int,
+                "float" => Type::Float,
+                "bool" => Type::Bool,
+                "ip" => Type::Ip,
+                "cidr" => Type::Cidr,
+                "timestamp" => Type::Timestamp,
+                "duration" => Type::Duration,
+                "dynamic" => Type::Dynamic,
+                other => {
+                    let alias = match other {
+                        "integer" | "number" | "long" => Some("int"),
+                        "boolean" => Some("bool"),
+                        "double" | "decimal" => Some("float"),
+                        "str" | "text" => Some("string"),
+                        "datetime" | "date" | "time" => Some("timestamp"),
+                        "any" | "json" | "object" => Some("dynamic"),
+                        "address" | "ipaddr" => Some("ip"),
+                        "array" => Some("list<T>"),
+                        _ => None,
+                    };
+                    let help = match alias
+                        .or_else(|| did_you_mean(other, DECLARE_TYPES.iter().copied()))
+                    {
+                        Some(s) => Some(format!("did you mean `{s}`?")),
+                        None => Some(format!(
+                            "the types are {}, `list<T>` and `T?`",
+                            DECLARE_TYPES.join(", ")
+                        )),
+                    };
+                    self.err(CheckError::UnknownType {
+                        name: other.to_string(),
+                        span: t.span.into(),
+                        help,
+                    });
+                    return None;
+                }
+            }),
         }
     }
 
@@ -1137,3 +1121,16 @@ pub fn path_type(
         _ => Err(c.errors),
     }
 }
+
+/// The type names a `declare` takes (besides `list<T>` and `T?`).
+pub const DECLARE_TYPES: &[&str] = &[
+    "string",
+    "int",
+    "float",
+    "bool",
+    "ip",
+    "cidr",
+    "timestamp",
+    "duration",
+    "dynamic",
+];

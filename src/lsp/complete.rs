@@ -18,37 +18,8 @@ use super::paths::{self, Step};
 use crate::schema::{Schema, Type};
 use crate::syntax::ast::{self, Item, TypeExpr};
 
-/// Reserved words and contextual keywords of the language.
-pub const KEYWORDS: &[&str] = &[
-    "rule",
-    "let",
-    "declare",
-    "default",
-    "require",
-    "skip",
-    "deny",
-    "mfa",
-    "when",
-    "unless",
-    "using",
-    "with",
-    "and",
-    "or",
-    "not",
-    "in",
-    "true",
-    "false",
-    "null",
-    "any",
-    "all",
-    "starts_with",
-    "ends_with",
-    "contains",
-    "matches",
-    "now",
-    "factors",
-    "remember_browser",
-];
+/// Reserved words of the language.
+pub use crate::syntax::RESERVED as KEYWORDS;
 
 /// Words that start something only in some places (`include`, `enroll` ...).
 const CONTEXTUAL: &[&str] = &[
@@ -62,18 +33,7 @@ const CONTEXTUAL: &[&str] = &[
     "never",
 ];
 
-/// The type names a `declare` takes.
-const TYPES: &[&str] = &[
-    "string",
-    "int",
-    "float",
-    "bool",
-    "ip",
-    "cidr",
-    "timestamp",
-    "duration",
-    "dynamic",
-];
+use crate::check::DECLARE_TYPES as TYPES;
 
 static QUANT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(

@@ -474,37 +474,7 @@ fn previous_token_end(text: &str, pos: usize) -> Option<usize> {
 }
 
 fn is_reserved(word: &str) -> bool {
-    const KW: &[&str] = &[
-        "rule",
-        "let",
-        "declare",
-        "default",
-        "require",
-        "skip",
-        "deny",
-        "mfa",
-        "when",
-        "unless",
-        "using",
-        "with",
-        "and",
-        "or",
-        "not",
-        "in",
-        "true",
-        "false",
-        "null",
-        "any",
-        "all",
-        "starts_with",
-        "ends_with",
-        "contains",
-        "matches",
-        "now",
-        "factors",
-        "remember_browser",
-    ];
-    KW.contains(&word)
+    super::RESERVED.contains(&word)
 }
 
 /// The token that ends just before `pos`, skipping whitespace and comments.
