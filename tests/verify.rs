@@ -806,3 +806,29 @@ fn assertion_names_are_unique_and_conditions_are_checked() {
     );
     assert!(ok.policy.is_some(), "{:?}", ok.diagnostics);
 }
+
+#[test]
+fn thousands_of_constants_on_one_field_still_prove() {
+    // 5,000 connections in one list and 300 e-mail domains: candidates that
+    // every condition treats alike are merged, so the fields stay exact.
+    let consts: Vec<String> = (0..5000).map(|i| format!("\"c{i}\"")).collect();
+    let mut text = format!(
+        "default skip mfa\nrule a: require mfa when connection in [{}]\n",
+        consts.join(", ")
+    );
+    let domains: Vec<String> = (0..300)
+        .map(|i| format!("(email ends_with \"@d{i}.example\" and country == \"US\")"))
+        .collect();
+    text.push_str(&format!("rule b: deny when {}\n", domains.join(" or ")));
+    text.push_str("assert listed: at least require mfa when connection == \"c4321\"\n");
+    text.push_str("assert unlisted: skip mfa when connection == \"c5000\" and country == \"DE\"\n");
+    text.push_str("assert safe: never deny when email ends_with \"@safe.example\"\n");
+    text.push_str("assert d7: deny when email == \"x@d7.example\" and country == \"US\"\n");
+    let p = compile("many.mfapolicy", &text);
+    let v = verdicts(&p);
+    assert_eq!(
+        v.iter().map(|(_, r)| *r).collect::<Vec<_>>(),
+        ["proved", "proved", "proved", "proved"],
+        "{v:?}"
+    );
+}

@@ -423,12 +423,18 @@ impl<'p> Engine<'p> {
         let n = self.vars.vars.len();
         // Candidates first (element fields before their lists are used).
         let mut cands: Vec<Option<Vec<Option<Json>>>> = Vec::with_capacity(n);
-        for v in self.vars.vars.iter_mut() {
-            cands.push(if v.is_list() {
-                None
+        for id in 0..n {
+            let Some(v) = self.vars.vars.get_mut(id) else {
+                continue;
+            };
+            if v.is_list() {
+                cands.push(None);
+            } else if v.scope == Scope::Event {
+                let generated = scan::candidates(v, scan::MAX_GENERATED);
+                cands.push(Some(self.reduce(id, generated)));
             } else {
-                Some(scan::candidates(v))
-            });
+                cands.push(Some(scan::candidates(v, scan::MAX_CANDIDATES)));
+            }
         }
         for (id, c) in cands.iter().enumerate() {
             let scope = self.vars.vars.get(id).map(|v| v.scope);
@@ -480,6 +486,60 @@ impl<'p> Engine<'p> {
         }
     }
 
+    /// Merges candidates of an event field that every atom reading it
+    /// treats alike (same outcome in each), when each of those atoms reads
+    /// only this field: one of them stands for all. Then caps the number.
+    fn reduce(&mut self, id: usize, cands: Vec<Option<Json>>) -> Vec<Option<Json>> {
+        let readers: Option<Vec<&'p Expr>> = self
+            .atoms
+            .iter()
+            .filter(|a| a.scan.scalars.contains(&id) || a.scan.lists.contains(&id))
+            .map(|a| {
+                let alone = a.scan.scalars.len() == 1
+                    && a.scan.lists.is_empty()
+                    && a.scan.untracked.is_none()
+                    && (!a.scan.now || self.time_fixed);
+                alone.then_some(a.expr)
+            })
+            .collect();
+        let steps = self
+            .vars
+            .vars
+            .get(id)
+            .map(|v| v.steps.clone())
+            .unwrap_or_default();
+        // A field with fields of its own read too: whether it is an object
+        // matters beyond its own atoms, so nothing is merged.
+        let parent = self.vars.vars.iter().any(|w| {
+            w.scope == Scope::Event && w.steps.len() > steps.len() && w.steps.starts_with(&steps)
+        });
+        let mut out = cands;
+        if let Some(readers) = readers.filter(|_| out.len() > 32 && !parent) {
+            let mut seen = std::collections::HashSet::new();
+            out.retain(|c| {
+                let mut ev = Json::Object(serde_json::Map::new());
+                if let Some(j) = c {
+                    scan::set_path(&mut ev, &steps, j.clone());
+                }
+                let signature: Vec<Truth> = readers
+                    .iter()
+                    .map(|x| eval::condition(self.policy, x, &ev, NOW_MS))
+                    .collect();
+                // Absent (the first) is always kept: prefixes rely on it.
+                seen.insert(format!("{signature:?}")) || c.is_none()
+            });
+        }
+        if out.len() > scan::MAX_CANDIDATES {
+            if let Some(v) = self.vars.vars.get_mut(id) {
+                if v.incomplete.is_none() {
+                    v.incomplete = Some(format!("`{}` has too many distinct cases", v.text));
+                }
+            }
+            out.truncate(scan::MAX_CANDIDATES.saturating_add(1));
+        }
+        out
+    }
+
     /// The candidate elements of a list variable.
     fn elements(&mut self, list: usize, cands: &[Option<Vec<Option<Json>>>]) -> Vec<Json> {
         let fields: Vec<(Vec<Step>, Vec<Option<Json>>)> = self
@@ -505,7 +565,12 @@ impl<'p> Engine<'p> {
                 _ => crate::schema::Type::Dynamic,
             };
             let mut dummy = scan_dummy(elem_ty);
-            out.extend(scan::candidates(&mut dummy).into_iter().flatten().take(1));
+            out.extend(
+                scan::candidates(&mut dummy, scan::MAX_CANDIDATES)
+                    .into_iter()
+                    .flatten()
+                    .take(1),
+            );
         } else {
             out.push(Json::Object(serde_json::Map::new()));
             for (steps, c) in &fields {

@@ -690,12 +690,16 @@ fn nets_of(set: &ir::NetSet) -> Vec<IpNet> {
 /// The fixed evaluation time when `now` can be fixed: 2026-01-01T00:00:00Z.
 pub const NOW_MS: i64 = 1_767_225_600_000;
 
-/// At most this many candidates per variable or element kind.
-const MAX_CANDIDATES: usize = 256;
+/// At most this many candidates per variable or element kind, once
+/// candidates that behave alike are merged (see `verify::Engine::reduce`).
+pub const MAX_CANDIDATES: usize = 512;
+
+/// At most this many candidates are generated before merging.
+pub const MAX_GENERATED: usize = 8192;
 
 /// Candidate values of a scalar variable; index 0 is "absent". Marks the
 /// variable incomplete when the candidates cannot stand for every value.
-pub(super) fn candidates(v: &mut VarInfo) -> Vec<Option<Json>> {
+pub(super) fn candidates(v: &mut VarInfo, cap: usize) -> Vec<Option<Json>> {
     let mut out: Vec<Option<Json>> = vec![None];
     let mut more: Vec<Json> = Vec::new();
     let mut incomplete: Option<String> = None;
@@ -792,7 +796,7 @@ pub(super) fn candidates(v: &mut VarInfo) -> Vec<Option<Json>> {
     }
     let mut seen = BTreeSet::new();
     for j in more {
-        if out.len() > MAX_CANDIDATES {
+        if out.len() > cap {
             incomplete.get_or_insert_with(|| format!("`{}` has too many distinct cases", v.text));
             break;
         }
@@ -894,7 +898,19 @@ fn strings(u: &Uses, out: &mut Vec<Json>, incomplete: &mut Option<String>, text:
     let subsets: u32 = 1u32 << contains.len().min(4);
     let mut f = String::new();
     f.push(fill);
+    let combos = prefixes
+        .len()
+        .saturating_mul(suffixes.len())
+        .saturating_mul(subsets as usize);
+    if combos > MAX_GENERATED {
+        incomplete.get_or_insert_with(|| {
+            format!("`{text}` is compared with too many prefixes and suffixes")
+        });
+    }
     for p in &prefixes {
+        if out.len() > MAX_GENERATED {
+            break;
+        }
         for s in &suffixes {
             for mask in 0..subsets {
                 let mut w = p.clone();
