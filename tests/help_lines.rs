@@ -359,6 +359,30 @@ fn value_helps() {
 fn syntax_helps() {
     run(&[
         Case {
+            policy: "rulle staff: require mfa when connection == \"corp-ad\"\n",
+            code: "mfapol::syntax",
+            says: &[],
+            edits: &[("rulle", "rule")],
+            event: json!({"connection": {"name": "corp-ad"}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "requir mfa when connection == \"corp-ad\"\n",
+            code: "mfapol::syntax",
+            says: &[],
+            edits: &[("requir ", "require ")],
+            event: json!({"connection": {"name": "corp-ad"}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "rule staff: require mfa when connection == \"corp-ad\"\nasert staff: require mfa when connection == \"corp-ad\"\n",
+            code: "mfapol::syntax",
+            says: &[],
+            edits: &[("asert", "assert")],
+            event: json!({"connection": {"name": "corp-ad"}}),
+            want: "require_mfa",
+        },
+        Case {
             policy: "require mfa when user.created_at > now - 24hours\n",
             code: "mfapol::syntax",
             says: &[],

@@ -253,12 +253,29 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             message = "expected a provider in quotes (`using \"duo\"`) or `factors [...]`".into();
         }
         _ if wanted.is_empty() && prev.is_empty() => {
-            message = "expected an item: `rule`, `let`, `declare`, `default` or an effect".into();
+            message =
+                "expected an item: `rule`, `let`, `declare`, `default`, `assert` or an effect"
+                    .into();
         }
         _ if wanted.is_empty() => message = format!("unexpected {found_text}{after}"),
         _ => {}
     }
     let mut help = None;
+    let starts_line = text
+        .get(..pos.min(text.len()))
+        .and_then(|b| b.rsplit('\n').next())
+        .is_some_and(|l| l.trim().is_empty());
+    if message.starts_with("expected an item") || starts_line {
+        // A misspelt item word: `rulle`, `asert`, `requir`.
+        const ITEM_WORDS: &[&str] = &[
+            "rule", "let", "declare", "default", "assert", "include", "require", "enroll", "skip",
+            "deny", "exempt",
+        ];
+        if let Some(word) = crate::check::suggest::did_you_mean(&found, ITEM_WORDS.iter().copied())
+        {
+            help = Some(format!("did you mean `{word}`?"));
+        }
+    }
     if let Some((word, fixed, at)) = bad_duration(text, pos) {
         return SyntaxError::Unexpected {
             message: format!("`{word}` is not a duration"),
