@@ -42,7 +42,7 @@ pub enum Finding {
     },
 
     /// No login makes the rule apply.
-    #[error("rule `{name}` can never apply")]
+    #[error("rule `{name}` can never apply (a dead rule)")]
     #[diagnostic(
         code(mfapol::rule_never_applies),
         severity(Warning),
@@ -57,7 +57,7 @@ pub enum Finding {
     },
 
     /// Whenever the rule applies, another rule decides.
-    #[error("rule `{name}` never decides: {winners}")]
+    #[error("rule `{name}` is shadowed: it never decides, {winners}")]
     #[diagnostic(
         code(mfapol::rule_never_decides),
         severity(Warning),
