@@ -342,6 +342,10 @@ const ATOMS: &[&str] = &[
     "email == \"admin@corp.example\"",
     "email contains \"ops\"",
     "lower(email) ends_with \"@corp.example\"",
+    "lower(user.name) == \"ann\"",
+    "lower(user.name) starts_with \"an\"",
+    "lower(user.name) in [\"bob\", \"eve\"]",
+    "lower(user.name) contains \"nn\"",
     "email matches \"^a\"",
     "\"admin\" in roles",
     "roles contains \"ops\"",
@@ -581,6 +585,22 @@ fn pool(now: i64) -> Vec<(&'static str, Vec<Value>)> {
         ),
         ("stats.logins_count", vec![json!(4), json!(5), json!(0)]),
         ("user.email_verified", vec![json!(true), json!(false)]),
+        (
+            "user.name",
+            vec![
+                json!("Ann"),
+                json!("ANN"),
+                json!("ann"),
+                json!("Anna"),
+                json!("ANNE"),
+                json!("Bob"),
+                json!("eve"),
+                json!("an"),
+                json!("A"),
+                json!("xNNx"),
+                json!(""),
+            ],
+        ),
     ]
 }
 
@@ -831,4 +851,37 @@ fn thousands_of_constants_on_one_field_still_prove() {
         ["proved", "proved", "proved", "proved"],
         "{v:?}"
     );
+}
+
+#[test]
+fn a_field_read_through_lower_is_decided_exactly() {
+    let p = compile(
+        "l.mfapolicy",
+        r#"
+default skip mfa
+rule corp: require mfa when lower(email) ends_with "@corp.example"
+rule ceo: deny when lower(email) == "ceo@corp.example" and country != "US"
+assert admins: at least require mfa when lower(email) == "admin@corp.example"
+assert others: skip mfa when lower(email) ends_with "@other.example"
+assert ceo_abroad: deny when lower(email) == "ceo@corp.example" and country == "DE"
+assert corp_never_skips: never skip mfa when lower(email) contains "@corp.example"
+"#,
+    );
+    let r = verify::verify(&p);
+    let v: Vec<&str> = r.assertions.iter().map(Verdict::as_str).collect();
+    // `contains "@corp.example"` does not imply `ends_with`: refuted by
+    // "a@corp.example.org", whatever its case.
+    assert_eq!(
+        v,
+        ["proved", "proved", "proved", "refuted"],
+        "{:?}",
+        r.assertions
+    );
+    if let Verdict::Refuted(cx) = &r.assertions[3] {
+        let email = cx.event["user"]["email"].as_str().unwrap().to_lowercase();
+        assert!(
+            email.contains("@corp.example") && !email.ends_with("@corp.example"),
+            "{email}"
+        );
+    }
 }

@@ -41,7 +41,35 @@ pub(super) struct Uses {
     /// Constants looked for in a list (a `dynamic` value's array form).
     member: Vec<Const>,
     exists: bool,
+    /// Texts `lower(x)` is compared with: `==`/`in`, prefixes, suffixes,
+    /// contained texts.
+    lowered: [Vec<String>; 4],
 }
+
+impl Uses {
+    /// Whether the field is read other than through `lower` (or `exists`).
+    fn read_directly(&self) -> bool {
+        !(self.eq.is_empty()
+            && self.ord.is_empty()
+            && self.prefix.is_empty()
+            && self.suffix.is_empty()
+            && self.contains.is_empty()
+            && self.nets.is_empty()
+            && self.offsets.is_empty()
+            && self.hints.is_empty()
+            && self.member.is_empty())
+    }
+
+    fn read_lowered(&self) -> bool {
+        self.lowered.iter().any(|v| !v.is_empty())
+    }
+}
+
+/// Where `lower(x) OP "text"` puts the text.
+const LOWER_EQ: usize = 0;
+const LOWER_PREFIX: usize = 1;
+const LOWER_SUFFIX: usize = 2;
+const LOWER_CONTAINS: usize = 3;
 
 /// One event field the policy reads.
 #[derive(Debug)]
@@ -258,6 +286,9 @@ impl Vars {
     }
 
     fn value_inner(&mut self, policy: &ir::Policy, e: &Expr, env: &Env, scan: &mut Scan) {
+        if self.lowered(e, env, scan) {
+            return;
+        }
         match &e.kind {
             K::Const(c) => self.note_const(c),
             K::Now => scan.now = true,
@@ -435,6 +466,59 @@ impl Vars {
                 }
             },
         }
+    }
+
+    /// `lower(x) == "t"`, `lower(x) in ["t", ...]`, `lower(x) starts_with
+    /// "t"` (and `ends_with`, `contains`): the texts are recorded on `x`,
+    /// which stays exact when it is read no other way.
+    fn lowered(&mut self, e: &Expr, env: &Env, scan: &mut Scan) -> bool {
+        let arg = lower_arg;
+        let texts = |c: &Const| -> Option<Vec<String>> {
+            match c {
+                Const::Str(t) => Some(vec![t.to_string()]),
+                Const::List(items) => items
+                    .iter()
+                    .map(|i| match i {
+                        Const::Str(t) => Some(t.to_string()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => None,
+            }
+        };
+        let (x, kind, found) = match &e.kind {
+            K::Eq { lhs, rhs, .. } => match (&lhs.kind, &rhs.kind, arg(lhs), arg(rhs)) {
+                (_, K::Const(c @ Const::Str(_)), Some(x), _) => (x, LOWER_EQ, texts(c)),
+                (K::Const(c @ Const::Str(_)), _, _, Some(x)) => (x, LOWER_EQ, texts(c)),
+                _ => return false,
+            },
+            K::In { needle, list, .. } => match (arg(needle), &list.kind) {
+                (Some(x), K::Const(c)) => (x, LOWER_EQ, texts(c)),
+                _ => return false,
+            },
+            K::Str(op, lhs, rhs) => match (arg(lhs), &rhs.kind) {
+                (Some(x), K::Const(c @ Const::Str(_))) => {
+                    let kind = match op {
+                        StrOp::StartsWith => LOWER_PREFIX,
+                        StrOp::EndsWith => LOWER_SUFFIX,
+                        StrOp::Contains => LOWER_CONTAINS,
+                    };
+                    (x, kind, texts(c))
+                }
+                _ => return false,
+            },
+            _ => return false,
+        };
+        let Some(found) = found else { return false };
+        match self.var_ref(x, env, scan) {
+            Some(v) => {
+                if let Some(slot) = self.uses(v).and_then(|u| u.lowered.get_mut(kind)) {
+                    slot.extend(found);
+                }
+            }
+            None => scan.untrack("a quantifier variable of a computed list is read"),
+        }
+        true
     }
 
     /// Hints for `f(x) OP "s"` with `f` a string function: candidates that
@@ -623,6 +707,16 @@ impl Vars {
     }
 }
 
+/// The field in `lower(FIELD)`.
+fn lower_arg(x: &Expr) -> Option<&Expr> {
+    match &x.kind {
+        K::Call(Func::Lower, args) if args.len() == 1 => args
+            .first()
+            .filter(|a| matches!(a.kind, K::Path(_) | K::Local(_))),
+        _ => None,
+    }
+}
+
 /// Durations beyond this (about 3,000 years) may overflow time arithmetic
 /// for some `now`: `now` is then not fixed.
 const HUGE_DURATION_MS: u64 = 100_000_000_000_000;
@@ -703,8 +797,47 @@ pub(super) fn candidates(v: &mut VarInfo, cap: usize) -> Vec<Option<Json>> {
     let mut out: Vec<Option<Json>> = vec![None];
     let mut more: Vec<Json> = Vec::new();
     let mut incomplete: Option<String> = None;
+    // A field read only through `lower`: its candidates are built from the
+    // lower-case texts it is compared with. They are their own lower case
+    // (ASCII without capitals, and a filler that is lower case), so each
+    // stands for every string whose lower case behaves like it.
+    let lowered_only;
+    let uses = if v.uses.read_lowered() {
+        if v.uses.read_directly() {
+            incomplete = Some(format!(
+                "`{}` is read both as written and through `lower`",
+                v.text
+            ));
+            &v.uses
+        } else {
+            let plain = v
+                .uses
+                .lowered
+                .iter()
+                .flatten()
+                .all(|t| t.chars().all(|c| c.is_ascii() && !c.is_ascii_uppercase()));
+            if !plain {
+                incomplete = Some(format!(
+                    "`{}` is compared through `lower` with a text that is not lower-case ASCII",
+                    v.text
+                ));
+            }
+            let [eq, prefix, suffix, contains] = v.uses.lowered.clone();
+            lowered_only = Uses {
+                eq: eq.into_iter().map(|t| Const::Str(t.into())).collect(),
+                prefix,
+                suffix,
+                contains,
+                exists: v.uses.exists,
+                ..Uses::default()
+            };
+            &lowered_only
+        }
+    } else {
+        &v.uses
+    };
     match &v.ty {
-        Type::String | Type::Enum(_) => strings(&v.uses, &mut more, &mut incomplete, &v.text),
+        Type::String | Type::Enum(_) => strings(uses, &mut more, &mut incomplete, &v.text),
         Type::Int => numbers(&v.uses, true, &mut more),
         Type::Float => numbers(&v.uses, false, &mut more),
         Type::Bool => more.extend([json!(true), json!(false)]),
@@ -734,7 +867,7 @@ pub(super) fn candidates(v: &mut VarInfo, cap: usize) -> Vec<Option<Json>> {
         Type::Dynamic => {
             more.extend([json!(true), json!(false), json!({})]);
             numbers(&v.uses, false, &mut more);
-            strings(&v.uses, &mut more, &mut incomplete, &v.text);
+            strings(uses, &mut more, &mut incomplete, &v.text);
             let mut ips_ = Vec::new();
             ips(&v.uses, &mut ips_);
             if !v.uses.nets.is_empty() {
