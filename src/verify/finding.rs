@@ -145,7 +145,12 @@ pub fn findings(policy: &Policy, report: &Report, file: &str) -> Vec<Finding> {
                     } else if winners.len() == 1 {
                         format!("{names} applies whenever it does and outranks it")
                     } else {
-                        format!("{names} each apply whenever it does and outrank it")
+                        let more = if winners.len() >= super::MAX_WINNERS {
+                            " (and maybe others)"
+                        } else {
+                            ""
+                        };
+                        format!("{names} each apply whenever it does and outrank it{more}")
                     };
                     out.push(Finding::NeverDecides {
                         name: r.name.to_string(),

@@ -121,9 +121,10 @@ pub enum RuleWarning {
     NeverDecides {
         /// Index into `policy.rules`.
         rule: usize,
-        /// Rules that apply whenever this one does and outrank it; when no
-        /// single rule does (`together`), some of the rules that outrank it
-        /// on one login, as examples.
+        /// Rules that apply whenever this one does and outrank it (at most
+        /// [`MAX_WINNERS`], the earliest); when no single rule does
+        /// (`together`), some of the rules that outrank it on one login, as
+        /// examples.
         winners: Vec<usize>,
         /// Whether no single rule always wins: several do, together.
         together: bool,
@@ -136,6 +137,8 @@ const MAX_ROUNDS: usize = 300;
 const MAX_COMBOS: usize = 4096;
 /// The most candidate elements of one list.
 const MAX_ELEMENTS: usize = 256;
+/// At most this many winning rules are named for a shadowed rule.
+pub const MAX_WINNERS: usize = 3;
 /// How deep `and`/`or`/`not` and `let`s may nest for verification.
 const MAX_DEPTH: usize = 512;
 
@@ -974,7 +977,12 @@ impl<'p> Engine<'p> {
                 .collect();
             let seen = candidates.clone();
             let mut winners = Vec::new();
+            // Earliest first; a few winners are enough to name.
+            candidates.reverse();
             while let Some(j) = candidates.pop() {
+                if winners.len() >= MAX_WINNERS {
+                    break;
+                }
                 let Some(&aj) = self.apply.get(j) else {
                     continue;
                 };
