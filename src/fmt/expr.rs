@@ -96,9 +96,15 @@ pub(super) fn with_source<T>(text: &str, f: impl FnOnce() -> T) -> T {
 fn duration_as_written(e: &Expr, secs: i64) -> Option<String> {
     SOURCE.with(|s| {
         let s = s.borrow();
-        let text = s
+        let mut text = s
             .as_deref()?
-            .get(e.span.start as usize..e.span.end as usize)?;
+            .get(e.span.start as usize..e.span.end as usize)?
+            .trim();
+        // A parenthesised literal's span includes its parentheses (`(0m).x`,
+        // which fmt itself writes for an accessor on a duration).
+        while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+            text = inner.trim();
+        }
         let cut = text.len().checked_sub(1)?;
         let (num, unit) = (text.get(..cut)?, text.get(cut..)?);
         let n: i64 = num.parse().ok()?;
