@@ -333,7 +333,7 @@ fn assertion_states<'p>(
         .iter()
         .map(|a| {
             let about = mfapol::eval::condition(policy, &a.when, event, now) == Truth::True;
-            let want = mfapol::eval::DecisionKind::of_effect(&a.effect);
+            let want = mfapol::eval::DecisionKind::of(&a.effect);
             (
                 a,
                 about.then(|| !mfapol::verify::violates(a.mode, want, got)),
@@ -364,7 +364,7 @@ pub fn assertions_human(
                 "VIOLATED: this login gets {}, the assertion says {}{}",
                 ex.decision.kind.as_str(),
                 a.mode.prefix(),
-                mfapol::eval::DecisionKind::of_effect(&a.effect).as_str()
+                mfapol::eval::DecisionKind::of(&a.effect).as_str()
             ),
         };
         out.push_str(&format!(

@@ -38,11 +38,7 @@ impl DecisionKind {
     }
 
     /// The kind a rule with this effect decides.
-    pub fn of_effect(effect: &Effect) -> Self {
-        Self::of(effect)
-    }
-
-    pub(crate) fn of(effect: &Effect) -> Self {
+    pub fn of(effect: &Effect) -> Self {
         match effect {
             Effect::Deny { .. } => DecisionKind::Deny,
             Effect::Require(c) if c.enrolls_first() => DecisionKind::EnrollMfa,
