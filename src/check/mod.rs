@@ -901,17 +901,10 @@ impl<'a> Checker<'a> {
         match &t.node {
             ast::TypeExpr::Optional(inner) => self.type_expr(inner),
             ast::TypeExpr::List(inner) => Some(Type::List(Box::new(self.type_expr(inner)?))),
-            ast::TypeExpr::Named(n) => Some(match n.as_ref() {
-                "string" => Type::String,
-                "int" => Type::Int,
-                "float" => Type::Float,
-                "bool" => Type::Bool,
-                "ip" => Type::Ip,
-                "cidr" => Type::Cidr,
-                "timestamp" => Type::Timestamp,
-                "duration" => Type::Duration,
-                "dynamic" => Type::Dynamic,
-                other => {
+            ast::TypeExpr::Named(n) => Some(match crate::schema::scalar_type(n) {
+                Some(t) => t,
+                None => {
+                    let other = n.as_ref();
                     let alias = match other {
                         "integer" | "number" | "long" => Some("int"),
                         "boolean" => Some("bool"),
@@ -924,12 +917,14 @@ impl<'a> Checker<'a> {
                         _ => None,
                     };
                     let help = match alias
-                        .or_else(|| did_you_mean(other, DECLARE_TYPES.iter().copied()))
+                        .or_else(|| did_you_mean(other, crate::schema::scalar_type_names()))
                     {
                         Some(s) => Some(format!("did you mean `{s}`?")),
                         None => Some(format!(
                             "the types are {}, `list<T>` and `T?`",
-                            DECLARE_TYPES.join(", ")
+                            crate::schema::scalar_type_names()
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )),
                     };
                     self.err(CheckError::UnknownType {
@@ -1121,16 +1116,3 @@ pub fn path_type(
         _ => Err(c.errors),
     }
 }
-
-/// The type names a `declare` takes (besides `list<T>` and `T?`).
-pub const DECLARE_TYPES: &[&str] = &[
-    "string",
-    "int",
-    "float",
-    "bool",
-    "ip",
-    "cidr",
-    "timestamp",
-    "duration",
-    "dynamic",
-];

@@ -33,8 +33,6 @@ const CONTEXTUAL: &[&str] = &[
     "never",
 ];
 
-use crate::check::DECLARE_TYPES as TYPES;
-
 static QUANT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
         r"(?:any|all)\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\s+([A-Za-z_][A-Za-z0-9_.\[\]\x22]*)\s*:",
@@ -73,8 +71,7 @@ pub fn complete(doc: &Document, schema: &Schema, offset: usize) -> Vec<Completio
     }
     let prev_word = head.trim_end().rsplit(|c: char| c.is_whitespace()).next();
     if head.trim_end().ends_with(':') && line.trim_start().starts_with("declare") {
-        return TYPES
-            .iter()
+        return crate::schema::scalar_type_names()
             .map(|t| item(t, CompletionItemKind::TYPE_PARAMETER, Some("type"), None))
             .collect();
     }

@@ -49,6 +49,33 @@ pub enum Type {
     Null,
 }
 
+/// The scalar types by the names `declare` and the schema text give them
+/// (besides `list<T>`, `T?`, and the schema's `map`, records and enums).
+pub const SCALAR_TYPES: [(&str, Type); 9] = [
+    ("string", Type::String),
+    ("int", Type::Int),
+    ("float", Type::Float),
+    ("bool", Type::Bool),
+    ("ip", Type::Ip),
+    ("cidr", Type::Cidr),
+    ("timestamp", Type::Timestamp),
+    ("duration", Type::Duration),
+    ("dynamic", Type::Dynamic),
+];
+
+/// A scalar type by its name.
+pub fn scalar_type(name: &str) -> Option<Type> {
+    SCALAR_TYPES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| t.clone())
+}
+
+/// The names of [`SCALAR_TYPES`], in order.
+pub fn scalar_type_names() -> impl Iterator<Item = &'static str> {
+    SCALAR_TYPES.iter().map(|(n, _)| *n)
+}
+
 impl Type {
     /// Whether values of this type are strings at run time.
     pub fn is_string(&self) -> bool {

@@ -173,16 +173,10 @@ fn parse_type(
     if let Some(inner) = text.strip_prefix("list<").and_then(|t| t.strip_suffix('>')) {
         return parse_type(inner, records, enums).map(|t| Type::List(Box::new(t)));
     }
+    if let Some(t) = super::scalar_type(text) {
+        return Some(t);
+    }
     Some(match text {
-        "string" => Type::String,
-        "int" => Type::Int,
-        "float" => Type::Float,
-        "bool" => Type::Bool,
-        "ip" => Type::Ip,
-        "cidr" => Type::Cidr,
-        "timestamp" => Type::Timestamp,
-        "duration" => Type::Duration,
-        "dynamic" => Type::Dynamic,
         "map" => Type::Map,
         other => {
             if let Some(r) = records.get(other) {
