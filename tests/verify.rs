@@ -633,25 +633,7 @@ fn violated(p: &Policy, i: usize, e: &Value, now: i64) -> Option<DecisionKind> {
         return None;
     }
     let d = eval::evaluate(p, e, now);
-    verify::violates(a.mode, eval_kind(&a.effect), d.kind).then_some(d.kind)
-}
-
-fn eval_kind(effect: &mfapol::ir::Effect) -> DecisionKind {
-    // The kind a rule with this effect decides.
-    let p = compile_effect(effect);
-    eval::evaluate(&p, &json!({}), 0).kind
-}
-
-fn compile_effect(effect: &mfapol::ir::Effect) -> Policy {
-    let text = match effect {
-        mfapol::ir::Effect::Deny { .. } => "rule r: deny when true\n",
-        mfapol::ir::Effect::Skip | mfapol::ir::Effect::Exempt => "rule r: skip mfa when true\n",
-        mfapol::ir::Effect::Require(c) if c.enrolls_first() => {
-            "rule r: enroll mfa using factors [\"otp\"] when true\n"
-        }
-        mfapol::ir::Effect::Require(_) => "rule r: require mfa when true\n",
-    };
-    compile("k.mfapolicy", text)
+    verify::violates(a.mode, DecisionKind::of(&a.effect), d.kind).then_some(d.kind)
 }
 
 fn policies_count() -> usize {
@@ -725,6 +707,28 @@ fn random_policies_verdicts_hold_against_brute_force() {
                         );
                     }
                 }
+            }
+            // Both helps offer deleting the rule: the policy without it
+            // checks and decides every event as before (kind and rule).
+            let (RuleWarning::NeverApplies { rule } | RuleWarning::NeverDecides { rule, .. }) = w;
+            let name = p.rules[*rule].name.to_string();
+            let without: String = text
+                .lines()
+                .filter(|l| !l.starts_with(&format!("rule {name}:")))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let q = compile("deleted.mfapolicy", &without);
+            assert_eq!(q.rules.len() + 1, p.rules.len(), "{without}");
+            for (k, e) in &events {
+                let (a, b) = (
+                    eval::evaluate(&p, e, nows[*k]),
+                    eval::evaluate(&q, e, nows[*k]),
+                );
+                assert_eq!(
+                    (a.kind, a.rule_name(&p)),
+                    (b.kind, b.rule_name(&q)),
+                    "round {round}: deleting `{name}` changes the decision on {e}\n{text}"
+                );
             }
         }
     }
