@@ -301,6 +301,34 @@ fn ui_rule_never_decides() {
 }
 
 #[test]
+fn ui_condition_may_raise() {
+    let dir = common::scratch(
+        "verify-ui",
+        &[(
+            "policy.mfapolicy",
+            "default require mfa\nrule vip: skip mfa when user.app_metadata.level > 3\n",
+        )],
+    );
+    let out = common::mfapol(&dir, &["verify", "--never-errors", "policy.mfapolicy"]).2;
+    assert!(out.contains("mfapol::condition_may_raise"), "{out}");
+    insta::assert_snapshot!("condition_may_raise", out);
+}
+
+#[test]
+fn ui_raise_unknown() {
+    let dir = common::scratch(
+        "verify-ui",
+        &[(
+            "policy.mfapolicy",
+            "rule a: require mfa when \"a\" in split(email, \",\")\n",
+        )],
+    );
+    let out = common::mfapol(&dir, &["verify", "--never-errors", "policy.mfapolicy"]).2;
+    assert!(out.contains("mfapol::raise_unknown"), "{out}");
+    insta::assert_snapshot!("raise_unknown", out);
+}
+
+#[test]
 fn no_policy_means_nothing_verified_and_exit_1() {
     let dir = common::scratch("verify-empty", &[]);
     let (code, _, err) = common::mfapol(&dir, &["verify"]);
@@ -633,7 +661,7 @@ fn violated(p: &Policy, i: usize, e: &Value, now: i64) -> Option<DecisionKind> {
         return None;
     }
     let d = eval::evaluate(p, e, now);
-    verify::violates(a.mode, DecisionKind::of(&a.effect), d.kind).then_some(d.kind)
+    verify::violates(a, &d).then_some(d.kind)
 }
 
 fn policies_count() -> usize {

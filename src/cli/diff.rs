@@ -3,9 +3,10 @@
 use super::batch::{self, thousands};
 use super::escape::escape;
 use super::{eval, DiffArgs, EvalFormat, FailOn, EXIT_REJECTED, EXIT_USAGE};
+use mfapol::eval::strength::{movement, Movement};
 use mfapol::eval::{evaluate, DecisionKind};
 use mfapol::ir::{Challenge, Effect, Policy};
-use mfapol::replay::{self, is_weaker, lines, InputKind, Item, Reach};
+use mfapol::replay::{self, lines, InputKind, Item, Reach};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
 
@@ -230,107 +231,6 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
         }
     }
     (p, chunk.bytes())
-}
-
-/// How a decision moves from the old policy to the new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Movement {
-    Same,
-    /// Different, not weaker.
-    Changed,
-    /// Weaker (SPEC §9): a lower kind, or within `require_mfa` more
-    /// acceptable factors or `remember_browser` turned on.
-    Weaker,
-}
-
-fn movement(a: &mfapol::eval::Decision, b: &mfapol::eval::Decision) -> Movement {
-    if a.kind != b.kind {
-        return if is_weaker(a.kind, b.kind) {
-            Movement::Weaker
-        } else {
-            Movement::Changed
-        };
-    }
-    match (a.effect.as_ref(), b.effect.as_ref()) {
-        (Some(Effect::Require(x)), Some(Effect::Require(y))) => challenge_movement(x, y),
-        _ => Movement::Same,
-    }
-}
-
-/// Requirement strength within `require_mfa`/`enroll_mfa` (SPEC §9, v2):
-/// weaker when `remember_browser` goes from false to true, when the set of
-/// acceptable factors of a step grows (a provider or factor list replaced by
-/// `any`, a factor added), or when a step of a sequence is dropped; any
-/// other difference is a change.
-fn challenge_movement(old: &Challenge, new: &Challenge) -> Movement {
-    let remember = |c: &Challenge| {
-        matches!(
-            c,
-            Challenge::Provider {
-                remember_browser: true,
-                ..
-            }
-        )
-    };
-    let (o, n) = (steps_of(old), steps_of(new));
-    // `n` accepts at least what `o` accepts, in the same kind of step.
-    let covers = |o: &Step, n: &Step| {
-        o.0 == n.0
-            && match (&o.1, &n.1) {
-                (_, None) => true,
-                (None, Some(_)) => false,
-                (Some(a), Some(b)) => b.is_superset(a),
-            }
-    };
-    let weaker = if n.len() == o.len() {
-        o != n && o.iter().zip(&n).all(|(a, b)| covers(a, b))
-    } else if n.len() < o.len() {
-        // Steps dropped: what is left must be covered by old steps, in order.
-        let mut old_steps = o.iter();
-        n.iter().all(|b| old_steps.any(|a| covers(a, b)))
-    } else {
-        false
-    };
-    if weaker || (!remember(old) && remember(new)) {
-        return Movement::Weaker;
-    }
-    if o != n || remember(old) != remember(new) {
-        Movement::Changed
-    } else {
-        Movement::Same
-    }
-}
-
-/// One step: its kind and the acceptable methods (`None`: provider `any`,
-/// everything).
-type Step = (
-    mfapol::ir::StepKind,
-    Option<std::collections::BTreeSet<String>>,
-);
-
-fn steps_of(c: &Challenge) -> Vec<Step> {
-    use mfapol::ir::StepKind;
-    match c {
-        Challenge::Provider { provider, .. } if &**provider == "any" => {
-            vec![(StepKind::Challenge, None)]
-        }
-        Challenge::Provider { provider, .. } => vec![(
-            StepKind::Challenge,
-            Some(std::collections::BTreeSet::from([format!(
-                "provider:{provider}"
-            )])),
-        )],
-        other => other
-            .steps()
-            .into_iter()
-            .map(|s| {
-                (
-                    s.kind,
-                    Some(s.factors.iter().map(|f| f.to_string()).collect()),
-                )
-            })
-            .collect(),
-    }
 }
 
 /// A requirement as a person reads it: `provider "any" with remember_browser`,
@@ -593,6 +493,13 @@ pub fn run(a: &DiffArgs) -> u8 {
 }
 
 fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
+    if a.prove {
+        return super::prove::run(a);
+    }
+    if a.old_rev.is_some() {
+        errln!("error: --old-rev works with --prove");
+        return Err(EXIT_USAGE);
+    }
     let now = match &a.now {
         Some(t) => Some(eval::now_ms(Some(t))?),
         None => None,

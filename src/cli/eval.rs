@@ -123,42 +123,17 @@ pub struct EventShape {
 
 /// The top-level event fields the policy's rules read (`request`, `user`).
 pub fn roots_read(policy: &Policy) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for rule in &policy.rules {
-        for p in mfapol::replay::coverage::paths_read(policy, rule) {
-            let root = p.split(['.', '[']).next().unwrap_or("").to_string();
-            if !root.is_empty() && !out.contains(&root) {
-                out.push(root);
-            }
-        }
-    }
-    out
+    mfapol::replay::coverage::roots_read(policy)
 }
 
 /// Why `event` is not an event for this policy, if it has none of the
 /// fields the policy reads.
 pub fn shape_problem(roots: &[String], event: &serde_json::Value) -> Option<EventShape> {
     let obj = event.as_object()?;
-    if roots.is_empty() || roots.iter().any(|r| obj.contains_key(r)) {
-        return None;
-    }
     // An event without an optional field the policy reads (`organization`)
     // is still an event: only one with none of the fields every event has
     // (`user`, `request`, `connection`, ...) is reported.
-    let schema = schema::auth0_post_login();
-    let required: Vec<&str> = schema
-        .root
-        .map(|r| {
-            schema
-                .record(r)
-                .fields
-                .iter()
-                .filter(|f| !f.optional && !f.hidden)
-                .map(|f| f.name.as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    if required.iter().any(|k| obj.contains_key(*k)) {
+    if mfapol::replay::coverage::recognised(roots, event) {
         return None;
     }
     let listed = roots

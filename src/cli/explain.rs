@@ -326,18 +326,14 @@ fn assertion_states<'p>(
     policy: &'p Policy,
     event: &serde_json::Value,
     now: i64,
-    got: mfapol::eval::DecisionKind,
+    got: &mfapol::eval::Decision,
 ) -> Vec<(&'p mfapol::ir::Assertion, Option<bool>)> {
     policy
         .asserts
         .iter()
         .map(|a| {
             let about = mfapol::eval::condition(policy, &a.when, event, now) == Truth::True;
-            let want = mfapol::eval::DecisionKind::of(&a.effect);
-            (
-                a,
-                about.then(|| !mfapol::verify::violates(a.mode, want, got)),
-            )
+            (a, about.then(|| !mfapol::verify::violates(a, got)))
         })
         .collect()
 }
@@ -349,7 +345,7 @@ pub fn assertions_human(
     now: i64,
     ex: &Explanation,
 ) -> String {
-    let states = assertion_states(policy, event, now, ex.decision.kind);
+    let states = assertion_states(policy, event, now, &ex.decision);
     if states.is_empty() {
         return String::new();
     }
@@ -384,7 +380,7 @@ pub fn assertions_json(
     now: i64,
     ex: &Explanation,
 ) -> serde_json::Value {
-    let states = assertion_states(policy, event, now, ex.decision.kind);
+    let states = assertion_states(policy, event, now, &ex.decision);
     serde_json::Value::Array(
         states
             .into_iter()

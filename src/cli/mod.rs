@@ -30,6 +30,7 @@ mod fmt;
 mod from_action;
 mod lsp;
 mod output;
+mod prove;
 mod render;
 mod test;
 mod verify;
@@ -108,10 +109,21 @@ pub enum FailOn {
 #[derive(clap::Args, Debug)]
 struct DiffArgs {
     /// OLD.mfapolicy NEW.mfapolicy EVENTS; with --from-action, NEW.mfapolicy
-    /// EVENTS. EVENTS: NDJSON events (or Auth0 logs with --input
+    /// EVENTS; with --prove, OLD NEW (no EVENTS), or only NEW with
+    /// --old-rev. EVENTS: NDJSON events (or Auth0 logs with --input
     /// auth0-logs), or `-` for stdin
-    #[arg(value_name = "OLD NEW EVENTS", num_args = 2..=3, required = true)]
+    #[arg(value_name = "OLD NEW EVENTS", num_args = 1..=3, required = true)]
     paths: Vec<PathBuf>,
+    /// Prove over every possible login (no EVENTS) that no decision gets
+    /// weaker (or, with --fail-on changed, changes at all), or print a
+    /// login that does (SPEC §13; docs/verify.md)
+    #[arg(long, conflicts_with_all = ["from_action", "input", "now", "jobs"])]
+    prove: bool,
+    /// With --prove: read OLD from this git revision (`git show
+    /// REV:PATH`); with a single path, OLD is that file at REV and NEW the
+    /// file as it is
+    #[arg(long, value_name = "REV", requires = "prove")]
+    old_rev: Option<String>,
     /// Compare a tenant's existing post-login Action (its JavaScript file)
     /// instead of an old policy: it runs in Node.js on every event with a
     /// recording `api` (SPEC §11; docs/migration.md)

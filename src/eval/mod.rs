@@ -20,6 +20,7 @@ mod event;
 mod interp;
 mod message;
 mod project;
+pub mod strength;
 mod trace;
 mod value;
 
@@ -27,7 +28,8 @@ pub use decision::{Decision, DecisionKind, RuntimeError};
 pub use event::{parse_event, EventError, MAX_JSON_DEPTH};
 pub use project::Projection;
 pub use trace::{Check, Explanation, RuleTrace, LOCAL_KEY, MAX_CHECKS_PER_RULE, SPAN_KEY};
-pub use value::Value;
+pub(crate) use value::{equal as value_equal, from_const as const_value, order as value_order};
+pub use value::{parse_time, Value};
 
 use crate::ir::Policy;
 use interp::Cx;
@@ -115,6 +117,19 @@ fn stronger(policy: &Policy, best: Option<usize>, i: usize) -> bool {
 /// counterexample.
 pub fn condition(policy: &Policy, cond: &crate::ir::Expr, event: &Json, now_ms: i64) -> Truth {
     Cx::new(policy, event, now_ms, None, None).condition(cond)
+}
+
+/// Evaluates one condition like [`condition`] and also returns the first
+/// run-time error it raised, in words (`verify --never-errors`).
+pub fn condition_error(
+    policy: &Policy,
+    cond: &crate::ir::Expr,
+    event: &Json,
+    now_ms: i64,
+) -> (Truth, Option<String>) {
+    let mut errors = Vec::new();
+    let t = Cx::new(policy, event, now_ms, Some(&mut errors), None).condition(cond);
+    (t, errors.into_iter().next().map(|e| e.message))
 }
 
 /// The decision without its report: what an identity provider needs per

@@ -245,3 +245,48 @@ pub fn unsupplied(paths: &[String]) -> Vec<(&str, Coverage)> {
         .filter(|(_, c)| *c != Coverage::Supplied)
         .collect()
 }
+
+/// The top-level event fields the policy's rules read (`request`, `user`).
+pub fn roots_read(policy: &Policy) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for rule in &policy.rules {
+        for p in paths_read(policy, rule) {
+            let root = p.split(['.', '[']).next().unwrap_or("").to_string();
+            if !root.is_empty() && !out.contains(&root) {
+                out.push(root);
+            }
+        }
+    }
+    out
+}
+
+/// The top-level fields every post-login event has (`user`, `request`,
+/// `connection`, ...).
+pub fn required_roots() -> Vec<&'static str> {
+    let schema = crate::schema::auth0_post_login();
+    schema
+        .root
+        .map(|r| {
+            schema
+                .record(r)
+                .fields
+                .iter()
+                .filter(|f| !f.optional && !f.hidden)
+                .map(|f| f.name.as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `event` can be an event for a policy reading `roots`: an
+/// object with one of those fields or one of the fields every event has
+/// (otherwise `mfapol eval` refuses it as `event_unrecognised`: a wrapped
+/// event or a log entry, most likely).
+pub fn recognised(roots: &[String], event: &serde_json::Value) -> bool {
+    let Some(obj) = event.as_object() else {
+        return false;
+    };
+    roots.is_empty()
+        || roots.iter().any(|r| obj.contains_key(r))
+        || required_roots().iter().any(|k| obj.contains_key(*k))
+}

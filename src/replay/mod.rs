@@ -21,7 +21,7 @@ mod tests;
 pub use coverage::{coverage, paths_read, Coverage};
 pub use mapping::{to_event, Mapped};
 
-use crate::eval::{Decision, DecisionKind};
+use crate::eval::Decision;
 use crate::ir::Policy;
 use serde_json::Value as Json;
 
@@ -287,23 +287,4 @@ impl Reach {
     }
 }
 
-/// Strength of a decision: deny 3, require_mfa and enroll_mfa 2, skip_mfa
-/// 1, none 0. (Rules have their own scale, [`crate::ir::Effect::strength`],
-/// where `exempt` ranks above requirements although it decides `skip_mfa`.)
-pub fn strength(kind: DecisionKind) -> u8 {
-    match kind {
-        // A failed login lets nobody in: as strong as deny.
-        DecisionKind::Deny | DecisionKind::Error => 3,
-        DecisionKind::RequireMfa | DecisionKind::EnrollMfa => 2,
-        DecisionKind::SkipMfa => 1,
-        DecisionKind::None => 0,
-    }
-}
-
-/// Whether `new` is weaker than `old` for `diff --fail-on weaker`: a
-/// strictly lower strength, where `skip_mfa` and `none` count as equal
-/// (neither asks for MFA).
-pub fn is_weaker(old: DecisionKind, new: DecisionKind) -> bool {
-    let rank = |k| strength(k).max(1);
-    rank(new) < rank(old)
-}
+pub use crate::eval::strength::{kind_strength as strength, kind_weaker as is_weaker};

@@ -1,6 +1,7 @@
 //! The log mapping on the fixture samples (`tests/data/logs/`).
 
 use super::*;
+use crate::eval::DecisionKind;
 use serde_json::json;
 
 const BARE: &str = include_str!("../../tests/data/logs/sample-tenant-logs.ndjson");

@@ -41,6 +41,43 @@ pub enum Finding {
         span: SourceSpan,
     },
 
+    /// A rule's or an assertion's condition raises a run-time error on
+    /// some login (`verify --never-errors`).
+    #[error("{what} `{name}` can raise a run-time error: {error}")]
+    #[diagnostic(code(mfapol::condition_may_raise))]
+    MayRaise {
+        /// `rule` or `assertion`.
+        what: &'static str,
+        /// Its name.
+        name: String,
+        /// The run-time error, in words.
+        error: String,
+        /// Where.
+        #[label("raises on the login below")]
+        span: SourceSpan,
+        /// What the error does and how to replay it.
+        #[help]
+        help: String,
+    },
+
+    /// Whether a condition can raise was not decided.
+    #[error("{what} `{name}`: whether it can raise a run-time error is unknown: {reason}")]
+    #[diagnostic(
+        code(mfapol::raise_unknown),
+        help("write the condition over typed fields or declared metadata, or cover it with `.mfatest` cases that hold values of other types")
+    )]
+    RaiseUnknown {
+        /// `rule` or `assertion`.
+        what: &'static str,
+        /// Its name.
+        name: String,
+        /// Why.
+        reason: String,
+        /// Where.
+        #[label("undecided")]
+        span: SourceSpan,
+    },
+
     /// No login makes the rule apply.
     #[error("rule `{name}` can never apply (a dead rule)")]
     #[diagnostic(
@@ -58,11 +95,7 @@ pub enum Finding {
 
     /// Whenever the rule applies, another rule decides.
     #[error("rule `{name}` is shadowed: it never decides, {winners}")]
-    #[diagnostic(
-        code(mfapol::rule_never_decides),
-        severity(Warning),
-        help("its effect never reaches a login; delete it, or narrow the rules that win over it")
-    )]
+    #[diagnostic(code(mfapol::rule_never_decides), severity(Warning))]
     NeverDecides {
         /// The rule.
         name: String,
@@ -71,6 +104,9 @@ pub enum Finding {
         /// Where.
         #[label("always outranked")]
         span: SourceSpan,
+        /// What to do: never narrowing a `deny` rule (SPEC §15).
+        #[help]
+        help: String,
     },
 }
 
@@ -82,6 +118,23 @@ impl Finding {
             Finding::NeverApplies { .. } | Finding::NeverDecides { .. }
         )
     }
+}
+
+fn rules_of(w: &RuleWarning) -> &[usize] {
+    match w {
+        RuleWarning::NeverDecides { winners, .. } => winners,
+        RuleWarning::NeverApplies { .. } => &[],
+    }
+}
+
+/// Whether any of these rules denies.
+fn winners_deny(policy: &Policy, rules: &[usize]) -> bool {
+    rules.iter().any(|i| {
+        policy
+            .rules
+            .get(*i)
+            .is_some_and(|r| matches!(r.effect, crate::ir::Effect::Deny { .. }))
+    })
 }
 
 fn quoted(policy: &Policy, rules: &[usize]) -> String {
@@ -105,14 +158,13 @@ pub fn findings(policy: &Policy, report: &Report, file: &str) -> Vec<Finding> {
                     Some(r) => format!("`{}` (rule `{r}`)", cx.decision.kind.as_str()),
                     None => format!("`{}` (no rule applies)", cx.decision.kind.as_str()),
                 };
-                let now = super::scan::time_text(cx.now_ms);
+                let now = super::time_text(cx.now_ms);
                 out.push(Finding::Refuted {
                     name: a.name.to_string(),
                     got,
                     span: a.span.into(),
                     help: format!(
-                        "counterexample: save this event as event.json and run `mfapol eval {file} event.json --now {now}`:\n{}",
-                        cx.event
+                        "the counterexample is the event on the next line: save it as event.json and run `mfapol eval {file} event.json --now {now}`"
                     ),
                 });
             }
@@ -152,13 +204,73 @@ pub fn findings(policy: &Policy, report: &Report, file: &str) -> Vec<Finding> {
                         };
                         format!("{names} each apply whenever it does and outrank it{more}")
                     };
+                    let denies = winners_deny(policy, rules_of(w));
+                    let help = if denies {
+                        "its effect never reaches a login (a `deny` rule decides them, as intended when logins are refused); delete it, which changes no decision".to_string()
+                    } else {
+                        "its effect never reaches a login; delete it (no decision changes), or narrow the rules that win over it if it should decide".to_string()
+                    };
                     out.push(Finding::NeverDecides {
                         name: r.name.to_string(),
                         winners,
                         span: r.span.into(),
+                        help,
                     });
                 }
             }
+        }
+    }
+    out
+}
+
+/// The findings of `verify --never-errors`: one per condition that can
+/// raise, or whose raising was not decided. `file` is how the policy is
+/// named in the replay command.
+pub fn error_findings(policy: &Policy, checks: &[super::ErrorCheck], file: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for c in checks {
+        let what = if c.assertion { "assertion" } else { "rule" };
+        let (span, effect) = if c.assertion {
+            match policy.asserts.get(c.index) {
+                Some(a) => (a.span, None),
+                None => continue,
+            }
+        } else {
+            match policy.rules.get(c.index) {
+                Some(r) => (r.span, Some(&r.effect)),
+                None => continue,
+            }
+        };
+        match &c.verdict {
+            super::ErrorVerdict::Proved => {}
+            super::ErrorVerdict::Refuted { now_ms, error, .. } => {
+                let consequence = match effect {
+                    Some(e) if e.lowers_requirements() => {
+                        "the rule then does not apply (errors fail closed): logins it meant to spare are prompted"
+                    }
+                    Some(crate::ir::Effect::Deny { .. }) => {
+                        "the rule then applies (errors fail closed): those logins are denied"
+                    }
+                    Some(_) => "the rule then applies (errors fail closed): those logins are prompted",
+                    None => "the assertion is then not about that login",
+                };
+                let now = super::time_text(*now_ms);
+                out.push(Finding::MayRaise {
+                    what,
+                    name: c.name.clone(),
+                    error: error.clone(),
+                    span: span.into(),
+                    help: format!(
+                        "{consequence}; the login is the event on the next line: save it as event.json and run `mfapol eval {file} event.json --now {now} --explain`"
+                    ),
+                });
+            }
+            super::ErrorVerdict::Unknown(reason) => out.push(Finding::RaiseUnknown {
+                what,
+                name: c.name.clone(),
+                reason: reason.clone(),
+                span: span.into(),
+            }),
         }
     }
     out
