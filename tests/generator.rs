@@ -1,0 +1,160 @@
+//! The shared generator (`tests/common/gen.rs`) itself: every policy it
+//! makes checks clean, every event it makes is one `mfapol eval` accepts,
+//! every mutation checks clean and differs from its source, and the
+//! coverage table has no empty cell.
+//!
+//! `MFAPOL_GEN_POLICIES=N` sets the number of policies (default 1,500;
+//! events per policy: `MFAPOL_GEN_EVENTS`, default 8).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::gen::{Gen, Options, Plan};
+use mfapol::eval;
+use mfapol::ir::Policy;
+use mfapol::source::SourceFile;
+use mfapol::{compile, schema};
+use serde_json::Value;
+use std::path::Path;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Compiles a generated policy; any error fails with the text.
+fn checked(text: &str, what: &str) -> Policy {
+    let c = compile(
+        &SourceFile::new("gen.mfapolicy", text),
+        schema::auth0_post_login(),
+    );
+    let errors: Vec<String> = c
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_warning())
+        .map(|d| format!("{:?}", miette::Report::new(d.clone())))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} does not check:\n{text}\n{}",
+        errors.join("\n")
+    );
+    c.policy.expect("a policy without errors")
+}
+
+/// The top-level fields every event has (`user`, `request`, ...): an
+/// event with one of them is recognised by `mfapol eval`.
+fn required_roots() -> Vec<String> {
+    let s = schema::auth0_post_login();
+    let root = s.record(s.root.unwrap());
+    root.fields
+        .iter()
+        .filter(|f| !f.optional && !f.hidden)
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+/// Every event is text `mfapol eval` parses, and recognised.
+fn assert_accepted(event: &Value, required: &[String], text: &str) {
+    let json = event.to_string();
+    let parsed = eval::parse_event(&json).unwrap_or_else(|e| panic!("{e}: {json}\n{text}"));
+    let obj = parsed.as_object().unwrap();
+    assert!(
+        required.iter().any(|k| obj.contains_key(k)),
+        "unrecognised event {json}\n{text}"
+    );
+}
+
+#[test]
+fn generated_policies_check_events_parse_mutations_check_and_every_cell_is_covered() {
+    let policies = env("MFAPOL_GEN_POLICIES", 1500);
+    let events = env("MFAPOL_GEN_EVENTS", 8);
+    let required = required_roots();
+    let mut g = Gen::new(0x6e6e_0001);
+    let mut hostile = Gen::with_options(
+        0x6e6e_0002,
+        Options {
+            hostile: 500,
+            ..Options::default()
+        },
+    );
+    let (mut n_events, mut n_mutations) = (0, 0);
+    for _ in 0..policies {
+        let text = g.policy();
+        let policy = checked(&text, "a generated policy");
+        let plan = Plan::new(&policy);
+        for _ in 0..events {
+            let now = g.now();
+            let e = g.event_with(&plan);
+            assert_accepted(&e, &required, &text);
+            // The interpreter decides every event without a panic.
+            let _ = eval::evaluate(&policy, &e, now);
+            n_events += 1;
+        }
+        for _ in 0..2 {
+            let now = hostile.now();
+            let e = hostile.event_with(&plan);
+            assert_accepted(&e, &required, &text);
+            let _ = eval::evaluate(&policy, &e, now);
+        }
+        let (mutant, kind) = g.mutate(&text);
+        assert_ne!(mutant, text, "{kind:?} changed nothing");
+        checked(&mutant, &format!("a mutation ({kind:?}) of\n{text}\nas"));
+        n_mutations += 1;
+    }
+    let mut cov = g.cov.clone();
+    cov.merge(&hostile.cov);
+    eprintln!(
+        "{policies} policies, {n_events} events, {n_mutations} mutations\n{}",
+        cov.table()
+    );
+    let empty = cov.empty_cells(1);
+    assert!(
+        empty.is_empty(),
+        "{} cells were never generated:\n{}",
+        empty.len(),
+        empty.join("\n")
+    );
+}
+
+#[test]
+fn generated_events_are_accepted_by_mfapol_eval() {
+    let mut g = Gen::new(0x6e6e_0003);
+    let dir = common::scratch("gen-eval", &[]);
+    for i in 0..12 {
+        let text = g.policy();
+        let policy = checked(&text, "a generated policy");
+        let plan = Plan::new(&policy);
+        std::fs::write(dir.join("p.mfapolicy"), &text).unwrap();
+        let now = g.now();
+        let e = g.event_with(&plan);
+        std::fs::write(dir.join("e.json"), e.to_string()).unwrap();
+        let now_text = chrono::DateTime::from_timestamp_millis(now)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let (code, out, err) = common::mfapol(
+            &dir,
+            &[
+                "eval",
+                "p.mfapolicy",
+                "e.json",
+                "--now",
+                &now_text,
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(code, 0, "policy {i}:\n{text}\nevent {e}\n{out}{err}");
+        let d: Value = serde_json::from_str(&out).unwrap();
+        let lib = eval::evaluate(&policy, &e, now);
+        assert_eq!(
+            d["decision"],
+            lib.to_json(&policy)["decision"],
+            "{text}\n{e}"
+        );
+    }
+    let _ = Path::new(&dir);
+}
