@@ -509,7 +509,9 @@ impl<'p> Engine<'p> {
             if fields.len() > 1 {
                 incomplete = Some("a list element is read both whole and by field");
             }
-            out.extend(c.iter().flatten().cloned());
+            // An element may be JSON null too (`[null, "x"]`): "absent"
+            // stands for it.
+            out.extend(c.iter().map(|x| x.clone().unwrap_or(Json::Null)));
         } else if fields.is_empty() {
             // Nothing reads the elements: any element stands for all.
             let elem_ty = match self.vars.vars.get(list).map(|v| &v.ty) {
@@ -553,6 +555,8 @@ impl<'p> Engine<'p> {
                 }
                 out = next;
             }
+            // A null element: every field of it reads as absent.
+            out.push(Json::Null);
         }
         if out.len() > MAX_ELEMENTS {
             incomplete = Some("a list's elements have too many distinct cases");

@@ -154,13 +154,27 @@ type Env = Vec<Option<usize>>;
 /// for some `now`: `now` is then not fixed.
 pub(super) const HUGE_DURATION_MS: u64 = 100_000_000_000_000;
 
-const METADATA: [(&str, &str); 5] = [
-    ("user", "app_metadata"),
-    ("user", "user_metadata"),
-    ("connection", "metadata"),
-    ("organization", "metadata"),
-    ("client", "metadata"),
-];
+/// Whether every step of an event path is a field the Auth0 schema
+/// documents (so Auth0 guarantees its type). A key under a metadata map or
+/// an undocumented key of an open record (a `declare`d one) is the
+/// identity provider's users' data: it may hold any JSON.
+fn documented(steps: &[Step]) -> bool {
+    let schema = crate::schema::auth0_post_login();
+    let Some(mut ty) = schema.root.map(Type::Record) else {
+        return false;
+    };
+    for s in steps {
+        ty = match (s, &ty) {
+            (Step::Key(k), Type::Record(r)) => match schema.record(*r).field(k) {
+                Some(f) => f.ty.clone(),
+                None => return false,
+            },
+            (Step::Index(_), Type::List(e)) => (**e).clone(),
+            _ => return false,
+        };
+    }
+    true
+}
 
 const COMPUTED: &str = "a quantifier variable of a computed list is read";
 
@@ -190,14 +204,11 @@ impl Vars {
             }
             return i;
         }
-        let below_metadata = match (steps.first(), steps.get(1)) {
-            (Some(Step::Key(a)), Some(Step::Key(b))) => {
-                steps.len() > 2 && METADATA.iter().any(|(x, y)| **a == **x && **b == **y)
-            }
-            _ => false,
-        };
         let (free_json, prefix) = match scope {
-            Scope::Event => (below_metadata || matches!(ty, Type::Dynamic), String::new()),
+            Scope::Event => (
+                !documented(steps) || matches!(ty, Type::Dynamic),
+                String::new(),
+            ),
             Scope::Elem(l) => match self.vars.get(l) {
                 Some(v) => (v.free_json, format!("{}[]", v.text)),
                 None => (true, String::new()),

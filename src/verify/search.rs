@@ -163,25 +163,32 @@ impl Engine<'_> {
     /// is refused as unrecognised). The field added is one the policies do
     /// not read where there is one, and the event is confirmed again.
     fn recognisable<T>(&self, ev: Json, confirm: &dyn Fn(&Json) -> Option<T>) -> Option<(Json, T)> {
-        let mut roots: Vec<String> = Vec::new();
-        for p in &self.policies {
-            for r in crate::replay::coverage::roots_read(p) {
-                if !roots.contains(&r) {
-                    roots.push(r);
-                }
-            }
-        }
-        if crate::replay::coverage::recognised(&roots, &ev) {
+        let roots: Vec<Vec<String>> = self
+            .policies
+            .iter()
+            .map(|p| crate::replay::coverage::roots_read(p))
+            .collect();
+        // `mfapol eval` must accept it under every policy (both sides of a
+        // `diff --prove`).
+        let accepted = |e: &Json| {
+            roots
+                .iter()
+                .all(|r| crate::replay::coverage::recognised(r, e))
+        };
+        if accepted(&ev) {
             let t = confirm(&ev)?;
             return Some((ev, t));
         }
         let mut required = crate::replay::coverage::required_roots();
         // Roots no policy reads first: they cannot change a decision.
-        required.sort_by_key(|r| roots.iter().any(|x| x == r));
+        required.sort_by_key(|r| roots.iter().flatten().any(|x| x == r));
         for r in required {
             let mut with = ev.clone();
             if let Json::Object(m) = &mut with {
                 m.insert(r.to_string(), Json::Object(Map::new()));
+            }
+            if !accepted(&with) {
+                continue;
             }
             if let Some(t) = confirm(&with) {
                 return Some((with, t));

@@ -72,3 +72,4 @@ impl Rng {
 }
 
 pub mod gen;
+pub mod typed;
