@@ -504,3 +504,569 @@ fn const_words(c: &Const) -> &'static str {
         ConstKind::ScalarList | ConstKind::List => "a list",
     }
 }
+
+/// Every entry of [`TABLE`], checked: for a policy whose atoms read one
+/// field in the ways of an entry (and in combinations of entries), every
+/// value drawn independently of the candidates (boundaries, near misses,
+/// other spellings, every JSON type for dynamic values) gives the atoms
+/// the same outcomes as some candidate. A value that does not is a value
+/// the candidates cannot stand for: a wrong `proved` waiting to happen.
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    #![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+    use super::super::engine::{set_path, Enc, Engine};
+    use crate::eval::Truth;
+    use crate::ir::Policy;
+    use serde_json::{json, Value as Json};
+    use std::collections::HashSet;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+        fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+            &v[self.below(v.len())]
+        }
+    }
+
+    fn policy(text: &str) -> Policy {
+        let c = crate::compile(
+            &crate::source::SourceFile::new("cell.mfapolicy", text),
+            crate::schema::auth0_post_login(),
+        );
+        c.policy
+            .unwrap_or_else(|| panic!("does not check:\n{text}\n{:?}", c.diagnostics))
+    }
+
+    /// Checks one cell: `atoms` all read `field`; returns how many values
+    /// were tried.
+    fn cell(field: &str, decls: &str, atoms: &[&str], values: &[Json]) -> usize {
+        let mut text = String::from(decls);
+        for (i, a) in atoms.iter().enumerate() {
+            text.push_str(&format!("rule r{i}: require mfa when {a}\n"));
+        }
+        let p = policy(&text);
+        let engine = Engine::build(&[&p]).unwrap();
+        let (v, info) = engine
+            .vars
+            .vars
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.text == field)
+            .unwrap_or_else(|| panic!("`{field}` is not read by\n{text}"));
+        assert!(
+            info.incomplete.is_none(),
+            "`{field}` should be complete for\n{text}\nbut: {:?}",
+            info.incomplete
+        );
+        let Some(Enc::Scalar { cands, .. }) = engine.enc.get(v) else {
+            panic!("`{field}` is not a scalar");
+        };
+        let steps = info.steps.clone();
+        let signature = |value: Option<&Json>| -> Vec<Truth> {
+            let mut ev = json!({});
+            if let Some(j) = value {
+                set_path(&mut ev, &steps, j.clone());
+            }
+            p.rules
+                .iter()
+                .map(|r| crate::eval::condition(&p, &r.when, &ev, FIXED_NOW))
+                .collect()
+        };
+        let covered: HashSet<String> = cands
+            .iter()
+            .map(|c| format!("{:?}", signature(c.as_ref())))
+            .collect();
+        // Typed Auth0 fields hold values of their type (verify's
+        // assumption); user data may hold anything.
+        let typed = !info.free_json;
+        let ty = info.ty.clone();
+        for x in values {
+            if typed && crate::eval::value_from_json(x, &ty).is_err() {
+                continue;
+            }
+            let s = signature(Some(x));
+            assert!(
+                covered.contains(&format!("{s:?}")),
+                "`{field}` = {x} gives {s:?}, which no candidate gives, in\n{text}\ncandidates: {cands:?}"
+            );
+        }
+        values.len()
+    }
+
+    const FIXED_NOW: i64 = super::super::candidates::NOW_MS;
+
+    fn strings(r: &mut Rng, parts: &[&str], n: usize) -> Vec<Json> {
+        let extra = [
+            "", "a", "x", "q", "z", "~", "#", "ζ", " ", "A", "é", "\u{2603}", "0", ".",
+        ];
+        let mut out: Vec<Json> = parts.iter().map(|p| json!(p)).collect();
+        for _ in 0..n {
+            let mut s = String::new();
+            for _ in 0..r.below(5) {
+                if r.below(2) == 0 {
+                    let p = r.pick(parts);
+                    // Whole, or a piece of a constant (overlaps).
+                    let cut = r.below(p.chars().count() + 1);
+                    let piece: String = if r.below(2) == 0 {
+                        p.chars().take(cut).collect()
+                    } else {
+                        p.chars().skip(cut).collect()
+                    };
+                    s.push_str(if r.below(2) == 0 { p } else { &piece });
+                } else {
+                    let e: &&str = r.pick(&extra[..]);
+                    s.push_str(e);
+                }
+            }
+            out.push(json!(s));
+        }
+        out
+    }
+
+    fn numbers(r: &mut Rng, around: &[f64], ints: bool, n: usize) -> Vec<Json> {
+        let mut out = Vec::new();
+        for &c in around {
+            if ints {
+                let i = c as i64;
+                for d in -4i64..=4 {
+                    out.push(json!(i.saturating_add(d)));
+                }
+            }
+            let mut x = c;
+            let mut y = c;
+            for _ in 0..4 {
+                out.extend(serde_json::Number::from_f64(x).map(Json::Number));
+                out.extend(serde_json::Number::from_f64(y).map(Json::Number));
+                x = f64::from_bits(x.to_bits().wrapping_add(1));
+                y = f64::from_bits(y.to_bits().wrapping_sub(1));
+            }
+        }
+        for _ in 0..n {
+            if ints {
+                out.push(json!(r.next() as i64));
+                out.push(json!((r.next() % 2000) as i64 - 1000));
+            } else {
+                out.extend(
+                    serde_json::Number::from_f64(f64::from_bits(r.next())).map(Json::Number),
+                );
+                out.push(json!(((r.next() % 2000) as f64 - 1000.0) / 7.0));
+            }
+        }
+        out.extend([json!(i64::MIN), json!(i64::MAX), json!(0), json!(-0.0)]);
+        if !ints {
+            out.extend([json!(1e300), json!(-1e300), json!(5e-324)]);
+        }
+        out
+    }
+
+    fn addresses(r: &mut Rng, n: usize) -> Vec<Json> {
+        let mut out = Vec::new();
+        let fixed = [
+            "10.0.0.0",
+            "10.0.0.1",
+            "9.255.255.255",
+            "10.255.255.255",
+            "11.0.0.0",
+            "203.0.113.0",
+            "203.0.113.255",
+            "203.0.114.0",
+            "203.0.112.255",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "::ffff:10.0.0.1",
+            "::FFFF:203.0.113.9",
+            "::ffff:cb00:7105",
+            "::10.0.0.1",
+            "2001:db8::",
+            "2001:db8:10::1",
+            "2001:db8:11::",
+            "2001:db8:f::ffff",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            " 10.0.0.1",
+            "10.0.0.1 ",
+            "\t203.0.113.9\n",
+            "010.0.0.1",
+            "not-an-ip",
+            "",
+        ];
+        out.extend(fixed.iter().map(|s| json!(s)));
+        for _ in 0..n {
+            let a = std::net::Ipv4Addr::from(r.next() as u32);
+            out.push(json!(a.to_string()));
+            let b = std::net::Ipv6Addr::from((u128::from(r.next()) << 64) | u128::from(r.next()));
+            out.push(json!(b.to_string()));
+            let m = std::net::Ipv6Addr::from((0xffff_u128 << 32) | u128::from(r.next() as u32));
+            out.push(json!(m.to_string()));
+        }
+        out
+    }
+
+    fn times(r: &mut Rng, points: &[i64], n: usize) -> Vec<Json> {
+        let text = |ms: i64| -> Option<Json> {
+            let t = chrono::DateTime::from_timestamp_millis(ms)?;
+            Some(json!(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
+        };
+        let mut out = Vec::new();
+        for &p in points {
+            for d in [-1000, -2, -1, 0, 1, 2, 1000] {
+                out.extend(text(p.saturating_add(d)));
+            }
+        }
+        for _ in 0..n {
+            let ms = (r.next() % 500_000_000_000_000) as i64 - 250_000_000_000_000;
+            out.extend(text(ms));
+        }
+        out.extend([
+            json!("+262142-12-31T23:59:59.999"),
+            json!("-262143-01-01T00:00:00"),
+            json!("0000-01-01T00:00:00Z"),
+            json!("2025-12-31T19:00:00-05:00"),
+            json!("2025-12-31 23:59:59.999"),
+            json!("not a time"),
+        ]);
+        out
+    }
+
+    fn dynamic(r: &mut Rng, parts: &[&str], nums: &[f64], n: usize) -> Vec<Json> {
+        let mut out = vec![
+            json!(null),
+            json!(true),
+            json!(false),
+            json!({}),
+            json!({"a": 1}),
+            json!([]),
+            json!([null]),
+            json!([{}]),
+        ];
+        out.extend(strings(r, parts, n));
+        out.extend(numbers(r, nums, true, n / 4));
+        out.extend(addresses(r, n / 8));
+        for _ in 0..n {
+            let len = r.below(4);
+            let items: Vec<Json> = (0..len)
+                .map(|_| match r.below(4) {
+                    0 => json!(r.pick(parts)),
+                    1 => json!(*r.pick(nums)),
+                    2 => json!(r.below(2) == 0),
+                    _ => json!({}),
+                })
+                .collect();
+            out.push(Json::Array(items));
+        }
+        out
+    }
+
+    const DYN: &str = "user.app_metadata.k";
+
+    #[test]
+    fn every_table_entry_is_exact_for_independent_values() {
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut tried = 0;
+        let mut cells = 0;
+        // Strings: equality, prefix, suffix, contains, null, exists.
+        let s = [
+            "admin",
+            "adm",
+            "min",
+            "@corp.example",
+            "corp",
+            "a",
+            "",
+            "ad",
+        ];
+        tried += cell(
+            "user.email",
+            "",
+            &[
+                "email == \"admin\"",
+                "email != \"adm\"",
+                "email in [\"a\", \"@corp.example\"]",
+                "email starts_with \"adm\"",
+                "email starts_with \"admin\"",
+                "email ends_with \"min\"",
+                "email ends_with \"@corp.example\"",
+                "email contains \"corp\"",
+                "email contains \"d\"",
+                "email == null",
+                "exists(email)",
+            ],
+            &strings(&mut r, &s, 3000),
+        );
+        cells += 1;
+        // Strings through lower only.
+        tried += cell(
+            "user.email",
+            "",
+            &[
+                "lower(email) == \"admin\"",
+                "lower(email) ends_with \"@corp.example\"",
+                "lower(email) starts_with \"ad\"",
+                "lower(email) contains \"orp\"",
+            ],
+            &strings(
+                &mut r,
+                &["ADMIN", "admin", "@CORP.example", "Ad", "orp", "ORP"],
+                3000,
+            ),
+        );
+        cells += 1;
+        // Integers against integers and floats of every magnitude.
+        let big = [
+            0.0,
+            3.0,
+            -7.0,
+            9_007_199_254_740_992.0,
+            9_007_199_254_740_993.0,
+            1e16,
+            9e15,
+            -9e18,
+            1.5,
+        ];
+        tried += cell(
+            "stats.logins_count",
+            "",
+            &[
+                "stats.logins_count == 3",
+                "stats.logins_count < 10000000000000000.0",
+                "stats.logins_count > 9007199254740992",
+                "stats.logins_count >= 9007199254740993",
+                "stats.logins_count != 9000000000000000.0",
+                "stats.logins_count <= -9000000000000000000",
+                "stats.logins_count < 1.5",
+                "stats.logins_count == null",
+            ],
+            &numbers(&mut r, &big, true, 3000),
+        );
+        cells += 1;
+        // Floats.
+        tried += cell(
+            "request.geoip.latitude",
+            "",
+            &[
+                "request.geoip.latitude == 3",
+                "request.geoip.latitude < 10000000000000000.0",
+                "request.geoip.latitude > 9007199254740993",
+                "request.geoip.latitude >= -7",
+                "request.geoip.latitude != 1.5",
+                "request.geoip.latitude <= 0.0",
+                "exists(request.geoip.latitude)",
+            ],
+            &numbers(&mut r, &big, false, 3000),
+        );
+        cells += 1;
+        // Booleans.
+        tried += cell(
+            "user.email_verified",
+            "",
+            &[
+                "user.email_verified",
+                "user.email_verified == false",
+                "user.email_verified != true",
+            ],
+            &[json!(true), json!(false)],
+        );
+        cells += 1;
+        // Addresses: equality (mapped too) and ranges.
+        tried += cell(
+            "request.ip",
+            "",
+            &[
+                "ip == 10.0.0.1",
+                "ip == ::ffff:203.0.113.9",
+                "ip in 10.0.0.0/8",
+                "ip in [203.0.113.0/24, 2001:db8:10::/48]",
+                "not ip in 2001:db8::/32",
+                "ip == null",
+            ],
+            &addresses(&mut r, 3000)
+                .into_iter()
+                .filter(|a| {
+                    a.as_str()
+                        .is_some_and(|t| crate::eval::parse_ip(t).is_some())
+                })
+                .collect::<Vec<_>>(),
+        );
+        cells += 1;
+        // Timestamps relative to `now`, at any distance, and absolute ones.
+        let d = 86_400_000i64;
+        tried += cell(
+            "user.created_at",
+            "",
+            &[
+                "user.created_at > now - 7d",
+                "user.created_at <= now - 800000d",
+                "now - user.created_at < 12h",
+                "user.created_at + 30d < now",
+                "user.created_at == null",
+            ],
+            &times(
+                &mut r,
+                &[
+                    FIXED_NOW - 7 * d,
+                    FIXED_NOW - 800_000 * d,
+                    FIXED_NOW - d / 2,
+                    FIXED_NOW - 30 * d,
+                ],
+                3000,
+            )
+            .into_iter()
+            .filter(|t| {
+                t.as_str()
+                    .is_some_and(|x| crate::eval::parse_time(x).is_some())
+            })
+            .collect::<Vec<_>>(),
+        );
+        cells += 1;
+        tried += cell(
+            "user.created_at",
+            "",
+            &[
+                "user.created_at > \"2025-06-01T00:00:00Z\"",
+                "user.created_at == \"2020-01-01T00:00:00Z\"",
+            ],
+            &times(&mut r, &[1_748_736_000_000, 1_577_836_800_000], 3000)
+                .into_iter()
+                .filter(|t| {
+                    t.as_str()
+                        .is_some_and(|x| crate::eval::parse_time(x).is_some())
+                })
+                .collect::<Vec<_>>(),
+        );
+        cells += 1;
+        // Dynamic values: every constant kind, every JSON type.
+        let parts = [
+            "staff",
+            "admin",
+            "10.0.0.1",
+            "203.0.113.9",
+            "true",
+            "1",
+            "x",
+            "",
+        ];
+        let nums = [1.0, 2.0, 1e16, 9_007_199_254_740_993.0, -3.5];
+        for atoms in [
+            &[
+                "user.app_metadata.k == \"staff\"",
+                "user.app_metadata.k == 1",
+                "user.app_metadata.k == 10000000000000000.0",
+                "user.app_metadata.k == true",
+                "user.app_metadata.k == null",
+                "user.app_metadata.k == [\"staff\"]",
+                "user.app_metadata.k == [1, 2]",
+                "\"admin\" in user.app_metadata.k",
+                "user.app_metadata.k contains \"staff\"",
+                "user.app_metadata.k",
+            ][..],
+            &[
+                "user.app_metadata.k == 10.0.0.1",
+                "user.app_metadata.k == ::ffff:203.0.113.9",
+                "user.app_metadata.k in 10.0.0.0/8",
+                "user.app_metadata.k == \"10.0.0.1\"",
+                "user.app_metadata.k == 1",
+            ][..],
+            &[
+                "user.app_metadata.k starts_with \"adm\"",
+                "user.app_metadata.k ends_with \"f\"",
+                "user.app_metadata.k contains \"ta\"",
+                "user.app_metadata.k == \"staff\"",
+                "user.app_metadata.k > 9007199254740992",
+                "user.app_metadata.k <= 1.5",
+                "exists(user.app_metadata.k)",
+            ][..],
+            &[
+                "lower(user.app_metadata.k) == \"admin\"",
+                "lower(user.app_metadata.k) starts_with \"st\"",
+            ][..],
+        ] {
+            tried += cell(DYN, "", atoms, &dynamic(&mut r, &parts, &nums, 3000));
+            cells += 1;
+        }
+        // Declared metadata: values of the type, and of every other type.
+        for (decl, atoms) in [
+            (
+                "declare user.app_metadata.k: int\n",
+                &[
+                    "user.app_metadata.k > 3",
+                    "user.app_metadata.k == 10000000000000000.0",
+                ][..],
+            ),
+            (
+                "declare user.app_metadata.k: string\n",
+                &[
+                    "user.app_metadata.k starts_with \"st\"",
+                    "user.app_metadata.k == \"admin\"",
+                ][..],
+            ),
+            (
+                "declare user.app_metadata.k: bool\n",
+                &["user.app_metadata.k", "user.app_metadata.k == false"][..],
+            ),
+            (
+                "declare user.app_metadata.k: ip\n",
+                &["user.app_metadata.k in 10.0.0.0/8"][..],
+            ),
+            (
+                "declare user.app_metadata.k: timestamp\n",
+                &["user.app_metadata.k > now - 7d"][..],
+            ),
+            (
+                "declare user.app_metadata.k: float\n",
+                &["user.app_metadata.k < 1.5"][..],
+            ),
+        ] {
+            let mut values = dynamic(&mut r, &parts, &nums, 1500);
+            values.extend(times(&mut r, &[FIXED_NOW - 7 * d], 200));
+            tried += cell(DYN, decl, atoms, &values);
+            cells += 1;
+        }
+        eprintln!("{cells} cells, {tried} independent values");
+        // Every (kind, use) of the table is reached by the cells above.
+        assert!(cells >= 18);
+    }
+
+    #[test]
+    fn uses_outside_the_table_are_incomplete() {
+        for (field, atom) in [
+            ("user.email", "email matches \"^a\""),
+            ("user.email", "email > \"m\""),
+            ("user.email", "\"a\" in split(email, \",\")"),
+            ("user.email", "trim(email) == \"a\""),
+            ("user.email", "len(email) > 3"),
+            ("user.email", "email == user.name"),
+            (DYN, "user.app_metadata.k == 10.0.0.0/8"),
+            (DYN, "user.app_metadata.k == 5m"),
+            (DYN, "user.app_metadata.k starts_with \"1\" and user.app_metadata.k == 10.0.0.1"),
+            (DYN, "user.app_metadata.k == \"2025-01-01T00:00:00Z\" and user.app_metadata.k > \"2024-01-01T00:00:00Z\""),
+            ("user.app_metadata.k", "user.app_metadata.k[0] == \"a\" and \"a\" in user.app_metadata.k"),
+        ] {
+            let p = match crate::compile(
+                &crate::source::SourceFile::new("x.mfapolicy", format!("rule r: require mfa when {atom}\n")),
+                crate::schema::auth0_post_login(),
+            )
+            .policy
+            {
+                Some(p) => p,
+                None => continue,
+            };
+            let engine = Engine::build(&[&p]).unwrap();
+            let v = engine.vars.vars.iter().find(|v| v.text == field);
+            assert!(
+                v.is_none_or(|v| v.incomplete.is_some()),
+                "`{atom}` should leave `{field}` incomplete"
+            );
+        }
+    }
+}
