@@ -515,6 +515,7 @@ fn const_words(c: &Const) -> &'static str {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     #![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    #![allow(clippy::print_stderr)]
 
     use super::super::engine::{set_path, Enc, Engine};
     use crate::eval::Truth;
