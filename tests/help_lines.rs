@@ -502,7 +502,7 @@ fn skip_overlap_fix_keeps_mfa_elsewhere() {
 #[test]
 fn skip_overlap_exemption_fix() {
     let policy = "rule corp: require mfa when connection == \"corp-ad\"\nrule office: skip mfa when ip in 198.51.100.0/24\n";
-    let says: &[&str] = &["make the rule an exemption, `exempt when ip in 198.51.100.0/24`"];
+    let says: &[&str] = &["make `office` an exemption (write `exempt` for `skip mfa`"];
     let edits: &[(&str, &str)] = &[("skip mfa when ip", "exempt when ip")];
     run(&[
         Case {

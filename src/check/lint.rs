@@ -205,56 +205,51 @@ impl<'a> Checker<'a> {
         if skips.saturating_mul(rules.len().saturating_sub(skips)) > MAX_OVERLAP_PAIRS {
             return;
         }
-        for s in rules
-            .iter()
-            .filter(|r| matches!(r.effect.node, Effect::Skip))
-        {
-            let stronger: Vec<&&ast::Rule> = rules
-                .iter()
-                // An exemption decides skip_mfa too: no conflict with it.
-                .filter(|r| !matches!(r.effect.node, Effect::Skip | Effect::Exempt))
-                .filter(|r| !disjoint(s, r))
-                .collect();
-            let Some(first) = stronger.first() else {
+        for (si, s) in rules.iter().enumerate() {
+            if !matches!(s.effect.node, Effect::Skip) {
                 continue;
-            };
-            let names: Vec<String> = stronger.iter().map(|r| self.rule_label(r)).collect();
-            let effect = match first.effect.node {
-                Effect::Deny { .. } => "deny",
-                Effect::Enroll { .. } => "enroll mfa",
-                _ => "require mfa",
-            };
-            // `exempt` wins over require/enroll rules, never over deny.
-            let no_deny = stronger
+            }
+            // Only `require`/`enroll` rules: a `deny` rule beside a `skip`
+            // rule is meant to win (SPEC §15), and an exemption decides
+            // skip_mfa too.
+            let stronger: Vec<usize> = rules
                 .iter()
-                .all(|r| !matches!(r.effect.node, Effect::Deny { .. }));
-            let shown = if names.len() > 3 {
-                format!("{}, ... ({} rules)", names[..3].join(", "), names.len())
-            } else {
-                names.join(", ")
-            };
-            let cond = normalise(self.source.slice(s.when.span));
-            let to = if names.len() == 1 {
-                "rule"
-            } else {
-                "each of the rules"
-            };
-            self.err(CheckError::SkipOverlap {
-                skip: self.rule_label(s),
-                other: shown,
-                effect,
-                span: s.when.span.into(),
-                help: Some(if no_deny {
-                    format!(
-                        "if these logins should skip MFA, make the rule an exemption, `exempt when {cond}` (it wins over every require rule, never over deny), or add `unless {cond}` to {to} {}",
-                        names.join(", ")
+                .enumerate()
+                .filter(|(_, r)| {
+                    matches!(
+                        r.effect.node,
+                        Effect::Require { .. } | Effect::Enroll { .. }
                     )
-                } else {
-                    format!(
-                        "if these logins should skip MFA, add `unless {cond}` to {to} {}",
-                        names.join(", ")
-                    )
-                }),
+                })
+                .filter(|(_, r)| !disjoint(s, r))
+                .map(|(i, _)| i)
+                .collect();
+            if stronger.is_empty() {
+                continue;
+            }
+            let when = normalise(self.source.slice(s.when.span));
+            let applies = match &s.unless {
+                Some(u) => format!(
+                    "({when}) and not ({})",
+                    normalise(self.source.slice(u.span))
+                ),
+                None => when,
+            };
+            self.overlaps.push(super::Overlap {
+                skip: si,
+                skip_label: self.rule_label(s),
+                others: stronger
+                    .iter()
+                    .map(|i| {
+                        (
+                            *i,
+                            self.rule_label(rules[*i]),
+                            effect_words(&rules[*i].effect.node),
+                        )
+                    })
+                    .collect(),
+                span: s.when.span,
+                applies,
             });
         }
     }
@@ -368,6 +363,13 @@ fn closes_at_end(text: &str) -> bool {
         }
     }
     false
+}
+
+fn effect_words(e: &Effect) -> &'static str {
+    match e {
+        Effect::Enroll { .. } => "enroll mfa",
+        _ => "require mfa",
+    }
 }
 
 /// Source text with runs of whitespace made one space.

@@ -55,16 +55,67 @@ pub fn check(source: &SourceFile, policy: &ast::Policy, schema: &Schema) -> Chec
     let mut c = Checker::new(source, schema);
     c.items(policy);
     let mut diagnostics = std::mem::take(&mut c.errors);
-    diagnostics.sort_by_key(|d| d.offset());
     let policy = if diagnostics.iter().any(|d| !d.is_warning()) {
         None
     } else {
         c.output
     };
+    if let Some(p) = &policy {
+        diagnostics.extend(overlap_warnings(p, &c.overlaps));
+    }
+    diagnostics.sort_by_key(|d| d.offset());
     Checked {
         policy,
         diagnostics,
     }
+}
+
+/// `skip_overlap` warnings for the overlaps a login shows (SPEC §15): each
+/// names only the rules that apply together with the skip rule on some
+/// login the interpreter confirms, and none when verify finds no such login.
+fn overlap_warnings(policy: &ir::Policy, overlaps: &[Overlap]) -> Vec<CheckError> {
+    let pairs: usize = overlaps.iter().map(|o| o.others.len()).sum();
+    if pairs > MAX_EXACT_OVERLAPS {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for o in overlaps {
+        let ids: Vec<usize> = o.others.iter().map(|(i, _, _)| *i).collect();
+        let found = crate::verify::overlaps(policy, o.skip, &ids);
+        let shown: Vec<&(usize, String, &'static str)> = o
+            .others
+            .iter()
+            .filter(|(i, _, _)| found.iter().any(|(j, _)| j == i))
+            .collect();
+        let Some(first) = shown.first() else {
+            continue;
+        };
+        let names: Vec<String> = shown.iter().map(|(_, n, _)| n.clone()).collect();
+        let listed = if names.len() > 3 {
+            let head: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+            format!("{}, ... ({} rules)", head.join(", "), names.len())
+        } else {
+            names.join(", ")
+        };
+        let to = if names.len() == 1 {
+            "rule"
+        } else {
+            "each of the rules"
+        };
+        out.push(CheckError::SkipOverlap {
+            skip: o.skip_label.clone(),
+            other: listed,
+            effect: first.2,
+            span: o.span.into(),
+            help: Some(format!(
+                "if these logins should skip MFA, make {} an exemption (write `exempt` for `skip mfa`: it wins over every require rule, never over deny), or add `unless {}` to {to} {}",
+                o.skip_label,
+                o.applies,
+                names.join(", ")
+            )),
+        });
+    }
+    out
 }
 
 /// The type of each `let` of a policy that checks (for editor hovers): the
@@ -133,7 +184,27 @@ pub(crate) struct Checker<'a> {
     let_sizes: Vec<u64>,
     /// Evaluation depth of each entry of `ir_lets` (see [`MAX_EVAL_DEPTH`]).
     let_depths: Vec<usize>,
+    /// `skip` rules that rules of a stronger effect may override: reported
+    /// (`skip_overlap`) only where verify finds a login on which they do.
+    overlaps: Vec<Overlap>,
 }
+
+/// A `skip` rule and the `require`/`enroll` rules that may override it.
+#[derive(Clone, Debug)]
+struct Overlap {
+    /// The skip rule, by its position among the rules.
+    skip: usize,
+    skip_label: String,
+    /// Rules that may apply with it: position, label, effect in words.
+    others: Vec<(usize, String, &'static str)>,
+    span: Span,
+    /// Where the skip rule applies, as source text.
+    applies: String,
+}
+
+/// The most (skip rule, other rule) pairs decided exactly per policy;
+/// beyond it, `skip_overlap` is not reported (checking stays fast).
+const MAX_EXACT_OVERLAPS: usize = 64;
 
 impl<'a> Checker<'a> {
     fn new(source: &'a SourceFile, schema: &'a Schema) -> Self {
@@ -154,6 +225,7 @@ impl<'a> Checker<'a> {
             lines: crate::source::LineIndex::new(&source.text),
             let_sizes: Vec::new(),
             let_depths: Vec::new(),
+            overlaps: Vec::new(),
         }
     }
 

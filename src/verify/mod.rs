@@ -543,3 +543,47 @@ pub fn prove_diff(old: &Policy, new: &Policy, fail_on: FailOn) -> DiffVerdict {
         })),
     }
 }
+
+// ---- overlaps (SPEC §15) ----
+
+/// For a rule and rules that may apply together with it, the ones that do
+/// on some login, each with a login on which the interpreter applies both
+/// (only these rules are encoded, so the search stays small). A pair the
+/// search cannot decide is left out: a warning built on this is only ever
+/// given with a login that shows it.
+pub fn overlaps(policy: &Policy, rule: usize, others: &[usize]) -> Vec<(usize, Json)> {
+    let Some(first) = policy.rules.get(rule) else {
+        return Vec::new();
+    };
+    let mut rules = vec![first.clone()];
+    rules.extend(others.iter().filter_map(|i| policy.rules.get(*i).cloned()));
+    let sub = Policy {
+        file: policy.file.clone(),
+        rules,
+        default: None,
+        lets: policy.lets.clone(),
+        max_locals: policy.max_locals,
+        asserts: Vec::new(),
+    };
+    let Ok(engine) = Engine::build(&[&sub]) else {
+        return Vec::new();
+    };
+    let Some(side) = engine.sides.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, &other) in others.iter().enumerate() {
+        let j = k.saturating_add(1);
+        let (Some(&a), Some(&b)) = (side.apply.first(), side.apply.get(j)) else {
+            continue;
+        };
+        let confirm = |ev: &Json| -> Option<()> {
+            let d = eval::evaluate(&sub, ev, FIXED_NOW_MS);
+            (d.applied.contains(&0) && d.applied.contains(&j)).then_some(())
+        };
+        if let Found::Event(ev, ()) = engine.search(&[a, b], &confirm) {
+            out.push((other, ev));
+        }
+    }
+    out
+}
