@@ -221,3 +221,45 @@ fn event_numbers_read_as_the_nearest_double() {
         eval::DecisionKind::RequireMfa
     );
 }
+
+/// The constant x value table is what the checker accepts, both ways: every
+/// cell the table calls valid is accepted in some comparison (so the
+/// generator makes only policies that check), and every pair the checker
+/// accepts is a cell of the table (so the coverage check sees it). A
+/// timestamp literal beside a string is a string constant, and is left out.
+#[test]
+fn the_constant_value_table_is_what_the_checker_accepts() {
+    use common::gen::cov::{valid_pair, ConstKind as C, ValueKind as V};
+    let mut g = Gen::new(7);
+    let mut wrong = Vec::new();
+    for ck in C::ALL {
+        for vk in V::ALL {
+            let probes = g.cell_probes(*ck, *vk);
+            let accepted: Vec<&String> = probes
+                .iter()
+                .filter(|p| {
+                    let c = compile(
+                        &SourceFile::new("p.mfapolicy", p.as_str()),
+                        schema::auth0_post_login(),
+                    );
+                    c.diagnostics.iter().all(|d| d.is_warning())
+                })
+                .collect();
+            let is_text =
+                matches!(ck, C::Ts | C::TsEdge) && !matches!(vk, V::FTs | V::DTs | V::Dyn);
+            if valid_pair(*ck, *vk) && accepted.is_empty() {
+                wrong.push(format!(
+                    "{ck:?} x {vk:?}: valid, but the checker accepts none of\n{}",
+                    probes.join("")
+                ));
+            }
+            if !valid_pair(*ck, *vk) && !accepted.is_empty() && !is_text {
+                wrong.push(format!(
+                    "{ck:?} x {vk:?}: not a cell, but the checker accepts\n{}",
+                    accepted[0]
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}\n{}", wrong.len(), wrong.join("\n"));
+}
