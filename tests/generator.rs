@@ -263,3 +263,36 @@ fn the_constant_value_table_is_what_the_checker_accepts() {
     }
     assert!(wrong.is_empty(), "{}\n{}", wrong.len(), wrong.join("\n"));
 }
+
+/// How fast the generator is (run in release: `cargo test --release --test
+/// generator throughput -- --ignored --nocapture`): policies generated and
+/// checked per minute, events generated per minute.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn throughput() {
+    let mut g = Gen::new(11);
+    let start = std::time::Instant::now();
+    let texts: Vec<String> = (0..5000).map(|_| g.policy()).collect();
+    let generated = start.elapsed();
+    let policies: Vec<Policy> = texts
+        .iter()
+        .map(|t| checked(t, "a generated policy"))
+        .collect();
+    let checked_in = start.elapsed() - generated;
+    let plans: Vec<Plan> = policies.iter().map(Plan::new).collect();
+    let start = std::time::Instant::now();
+    let mut n = 0usize;
+    for plan in &plans {
+        g.now();
+        for _ in 0..400 {
+            std::hint::black_box(g.event_with(plan));
+            n += 1;
+        }
+    }
+    let events = start.elapsed();
+    eprintln!(
+        "5000 policies generated in {generated:?} ({:.0}/min), checked in {checked_in:?}; {n} events in {events:?} ({:.1} million/min)",
+        5000.0 / generated.as_secs_f64() * 60.0,
+        n as f64 / events.as_secs_f64() * 60.0 / 1e6
+    );
+}
