@@ -211,3 +211,51 @@ impl Gen {
         self.event_with(&plan)
     }
 }
+
+impl Gen {
+    /// Policies that each compare a value of kind `vk` with a constant of
+    /// kind `ck` in one way (`==`, `<`, `in`, `contains`, `starts_with`,
+    /// `now - d`, either side): the checker accepts one of them exactly
+    /// when `cov::valid_pair(ck, vk)` (tested in `tests/generator.rs`).
+    pub fn cell_probes(&mut self, ck: ConstKind, vk: ValueKind) -> Vec<String> {
+        use ValueKind as V;
+        self.st = State::default();
+        let (s, set): (String, Option<Set>) = match vk {
+            V::FStr => ("user.email".into(), None),
+            V::FEnum => ("country".into(), Some(consts::COUNTRIES)),
+            V::FByName => ("connection".into(), None),
+            V::FInt => ("stats.logins_count".into(), None),
+            V::FFloat => ("request.geoip.latitude".into(), None),
+            V::FBool => ("user.email_verified".into(), None),
+            V::FIp => ("request.ip".into(), None),
+            V::FTs => ("user.created_at".into(), None),
+            V::FListStr => ("authorization.roles".into(), None),
+            V::FListEnum => ("user.multifactor".into(), Some(consts::ENROLLED)),
+            V::FListRec => ("authentication.methods".into(), None),
+            V::Dyn => ("user.app_metadata.k0".into(), None),
+            _ => (self.declared(vk), None),
+        };
+        let c = self.lit(ck, ast::Ctx::Val(vk, set)).text();
+        let atoms = [
+            format!("{s} == {c}"),
+            format!("{c} != {s}"),
+            format!("{s} < {c}"),
+            format!("{c} >= {s}"),
+            format!("{s} in {c}"),
+            format!("{c} in {s}"),
+            format!("{s} contains {c}"),
+            format!("{s} starts_with {c}"),
+            format!("{s} > now - {c}"),
+        ];
+        let declares: String = self
+            .st
+            .declares
+            .iter()
+            .map(|(p, t)| format!("declare {p}: {t}\n"))
+            .collect();
+        atoms
+            .iter()
+            .map(|a| format!("{declares}require mfa when {a}\n"))
+            .collect()
+    }
+}

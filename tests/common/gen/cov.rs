@@ -249,7 +249,7 @@ pub fn eq_consts(v: ValueKind) -> Vec<ConstKind> {
         V::FListStr | V::FListEnum | V::DListStr => STR_LISTS.to_vec(),
         V::DListInt => vec![C::ListEmpty, C::ListInt],
         V::DListCidr => [&[C::ListEmpty][..], NET_LISTS].concat(),
-        V::FListRec => vec![],
+        V::FListRec => vec![C::ListEmpty],
         V::Dyn => ConstKind::ALL
             .iter()
             .copied()
@@ -277,7 +277,9 @@ pub fn in_consts(v: ValueKind) -> Vec<ConstKind> {
     match v {
         V::FStr | V::FEnum | V::FByName | V::DStr => STR_LISTS.to_vec(),
         V::FInt | V::FFloat | V::DInt | V::DFloat => vec![C::ListEmpty, C::ListInt],
-        V::FIp | V::DIp => [ADDRS, NETS, NET_LISTS, &[C::ListAddr]].concat(),
+        V::FIp | V::DIp => [ADDRS, NETS, NET_LISTS, &[C::ListAddr, C::ListEmpty]].concat(),
+        // `[]` takes any element type.
+        V::FBool | V::FTs | V::DBool | V::DCidr | V::DTs | V::DDur => vec![C::ListEmpty],
         V::Dyn => [
             STR_LISTS,
             &[C::ListInt, C::ListAddr],
@@ -295,8 +297,8 @@ pub fn in_consts(v: ValueKind) -> Vec<ConstKind> {
 pub fn has_consts(v: ValueKind) -> Vec<ConstKind> {
     match v {
         V::FListStr | V::FListEnum | V::DListStr => vec![C::Str],
-        V::DListInt => INTS.to_vec(),
-        V::DListCidr => ADDRS.to_vec(),
+        V::DListInt => NUMS.to_vec(),
+        V::DListCidr => [ADDRS, NETS].concat(),
         V::Dyn => vec![C::Str, C::IntSmall, C::Ip4, C::Bool],
         _ => vec![],
     }

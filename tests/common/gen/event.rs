@@ -250,7 +250,8 @@ fn field_kind(t: &Type) -> F {
         Type::List(e) => match &**e {
             Type::Int | Type::Float => F::ListInt,
             Type::Cidr | Type::Ip => F::ListCidr,
-            Type::Record(_) => F::ListRec,
+            Type::Record(_) | Type::Map => F::ListRec,
+            Type::Dynamic => F::Dyn,
             _ => F::ListStr,
         },
         Type::Record(_) => F::Record,
@@ -395,15 +396,27 @@ impl Gen {
                 }
                 return Some(Value::Object(m));
             }
-            let elem = Type::Dynamic;
-            return Some(self.list(
-                plan,
-                n,
-                &Type::List(Box::new(elem)),
-                hostile,
-                depth,
-                Some(F::Dyn),
-            ));
+            // A list read only by index (`methods[5].timestamp`): its
+            // elements have the type the reads say (objects for records),
+            // so a well-typed event is well-typed there too.
+            let elem = n
+                .idx
+                .values()
+                .chain(n.each.as_deref())
+                .find_map(|c| {
+                    if !c.keys.is_empty() {
+                        Some(Type::Map)
+                    } else {
+                        c.leaf.first().cloned()
+                    }
+                })
+                .unwrap_or(Type::Dynamic);
+            let fk = if elem == Type::Dynamic {
+                Some(F::Dyn)
+            } else {
+                None
+            };
+            return Some(self.list(plan, n, &Type::List(Box::new(elem)), hostile, depth, fk));
         }
         let t = self.rng.pick(&n.leaf).clone();
         Some(self.scalar(plan, &t))
