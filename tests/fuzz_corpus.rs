@@ -51,3 +51,8 @@ fn event_corpus() {
 fn policy_event_corpus() {
     replay("policy_event", fuzz_checks::policy_and_event);
 }
+
+#[test]
+fn verify_corpus() {
+    replay("verify", fuzz_checks::verify_policy);
+}

@@ -188,3 +188,109 @@ pub fn policy_and_event(data: &[u8]) {
         paths_agree(&p, &e, t);
     }
 }
+
+/// `verify` on arbitrary policy text (fuzz target `verify`): every claim
+/// it makes is checked by evaluation. A `proved` assertion holds on every
+/// fixture event and every login another claim produced; a counterexample
+/// replays to a violation and is an event `mfapol eval` accepts; a rule
+/// called dead applies on none of those logins, a shadowed one decides
+/// none; a condition proved never to raise raises on none, and a refuted
+/// one raises on its login. Policies beyond a few rules are skipped (the
+/// search is bounded, but the target should stay fast).
+pub fn verify_policy(data: &[u8]) {
+    use mfapol::verify::{self, ErrorVerdict, RuleWarning, Verdict};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Some(p) = compile_text(text) else {
+        return;
+    };
+    if p.rules.len() + p.asserts.len() > 12 {
+        return;
+    }
+    let report = verify::verify(&p);
+    let checks = verify::never_errors(&p);
+    let now = verify::FIXED_NOW_MS;
+    // Logins to check claims on: the fixtures, and every login verify
+    // produced for another claim.
+    let mut logins: Vec<(Value, i64)> = events().iter().map(|e| (e.clone(), now)).collect();
+    let roots = mfapol::replay::coverage::roots_read(&p);
+    for v in &report.assertions {
+        if let Verdict::Refuted(cx) = v {
+            assert!(
+                mfapol::replay::coverage::recognised(&roots, &cx.event),
+                "unrecognised counterexample {}",
+                cx.event
+            );
+            let reparsed = eval::parse_event(&cx.event.to_string()).expect("it parses");
+            assert_eq!(reparsed, cx.event);
+            logins.push((cx.event.clone(), cx.now_ms));
+        }
+    }
+    for c in &checks {
+        if let ErrorVerdict::Refuted { event, now_ms, .. } = &c.verdict {
+            logins.push((event.clone(), *now_ms));
+        }
+    }
+    for (i, v) in report.assertions.iter().enumerate() {
+        let a = &p.asserts[i];
+        for (e, t) in &logins {
+            let about = eval::condition(&p, &a.when, e, *t) == eval::Truth::True;
+            let bad = about && verify::violates(a, &eval::evaluate(&p, e, *t));
+            match v {
+                Verdict::Proved => assert!(!bad, "`{}` proved but {e} violates it", a.name),
+                Verdict::Refuted(cx) if cx.event == *e => {
+                    assert!(bad, "`{}`'s counterexample {e} does not replay", a.name)
+                }
+                _ => {}
+            }
+        }
+    }
+    for w in &report.warnings {
+        for (e, t) in &logins {
+            let d = eval::evaluate(&p, e, *t);
+            match w {
+                RuleWarning::NeverApplies { rule } => {
+                    assert!(!d.applied.contains(rule), "dead rule {rule} applies on {e}")
+                }
+                RuleWarning::NeverDecides { rule, .. } => {
+                    assert_ne!(d.deciding, Some(*rule), "shadowed rule {rule} decides {e}")
+                }
+            }
+        }
+    }
+    for c in &checks {
+        let conds: Vec<&mfapol::ir::Expr> = if c.assertion {
+            vec![&p.asserts[c.index].when]
+        } else {
+            let r = &p.rules[c.index];
+            std::iter::once(&r.when).chain(r.unless.as_ref()).collect()
+        };
+        let raises = |e: &Value, t: i64| {
+            conds
+                .iter()
+                .any(|x| eval::condition(&p, x, e, t) == eval::Truth::Unknown)
+        };
+        match &c.verdict {
+            ErrorVerdict::Proved => {
+                for (e, t) in &logins {
+                    // Fixture events may hold values outside verify's
+                    // assumptions only in metadata, which it covers.
+                    assert!(
+                        !raises(e, *t),
+                        "`{}` proved never to raise, raises on {e}",
+                        c.name
+                    );
+                }
+            }
+            ErrorVerdict::Refuted { event, now_ms, .. } => {
+                assert!(
+                    raises(event, *now_ms),
+                    "`{}` does not raise on {event}",
+                    c.name
+                )
+            }
+            ErrorVerdict::Unknown(_) => {}
+        }
+    }
+}
