@@ -28,9 +28,10 @@ pub use decision::{Decision, DecisionKind, RuntimeError};
 pub use event::{parse_event, EventError, MAX_JSON_DEPTH};
 pub use project::Projection;
 pub use trace::{Check, Explanation, RuleTrace, LOCAL_KEY, MAX_CHECKS_PER_RULE, SPAN_KEY};
-#[cfg(test)]
-pub(crate) use value::from_json as value_from_json;
-pub(crate) use value::{equal as value_equal, from_const as const_value, order as value_order};
+pub(crate) use value::{
+    equal as value_equal, from_const as const_value, from_json as value_from_json,
+    order as value_order,
+};
 pub use value::{parse_ip, parse_time, Value};
 
 use crate::ir::Policy;

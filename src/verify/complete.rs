@@ -436,11 +436,6 @@ fn judge_one(v: &VarInfo) -> Option<String> {
             });
         }
     }
-    if v.free_json && kind == Kind::List {
-        return Some(format!(
-            "`{text}` is metadata: its lists may hold elements of any JSON type"
-        ));
-    }
     // Combinations.
     let lower = v.uses.iter().any(|u| matches!(u, Use::Lower(..)));
     let direct = v

@@ -64,7 +64,26 @@ pub(super) enum Enc {
         elems: Vec<Json>,
         present: Lit,
         inc: Vec<Lit>,
+        /// For a list of user data (declared list metadata), which may
+        /// hold elements of another type and be a value of another type.
+        user: Option<UserList>,
     },
+}
+
+/// How the elements of a user-data list are laid out in `elems`: each
+/// well-typed element twice (placed before, then after, the misfit
+/// element), the misfit element, and a whole value that is not a list.
+/// The event puts the "before" elements first, then the misfit, then the
+/// "after" ones, so which elements a quantifier reaches before it raises is
+/// the solver's choice, as it is the event's.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct UserList {
+    /// Well-typed elements: indexes `0..n` (before) and `n..2n` (after).
+    pub n: usize,
+    /// The misfit element, at `2n`.
+    pub bad: usize,
+    /// The whole value of another type, at `2n + 1`.
+    pub whole: usize,
 }
 
 /// A choice of candidate for every variable.
@@ -396,15 +415,32 @@ impl<'p> Engine<'p> {
                 }
                 (Some(Scope::Event), None) => {
                     let elems = self.elements(id, &cands);
+                    let free = self.vars.vars.get(id).is_some_and(|v| v.free_json);
+                    let (elems, user) = if free {
+                        self.user_list(id, elems)
+                    } else {
+                        (elems, None)
+                    };
                     let present = self.cnf.var();
                     let inc: Vec<Lit> = elems.iter().map(|_| self.cnf.var()).collect();
                     for &l in &inc {
                         self.cnf.add(vec![!l, present]);
                     }
+                    if let Some(u) = user {
+                        // A whole value of another type holds no elements.
+                        if let Some(&w) = inc.get(u.whole) {
+                            for (i, &l) in inc.iter().enumerate() {
+                                if i != u.whole {
+                                    self.cnf.add(vec![!w, !l]);
+                                }
+                            }
+                        }
+                    }
                     Enc::List {
                         elems,
                         present,
                         inc,
+                        user,
                     }
                 }
                 _ => Enc::None,
@@ -568,6 +604,39 @@ impl<'p> Engine<'p> {
         out
     }
 
+    /// Lays out the elements of a user-data list (see [`UserList`]): the
+    /// well-typed ones twice, one misfit element, one whole misfit value.
+    fn user_list(&mut self, list: usize, elems: Vec<Json>) -> (Vec<Json>, Option<UserList>) {
+        let elem_ty = match self.vars.vars.get(list).map(|v| &v.ty) {
+            Some(crate::schema::Type::List(t)) => (**t).clone(),
+            _ => return (elems, None),
+        };
+        let (good, bad): (Vec<Json>, Vec<Json>) = elems
+            .into_iter()
+            .partition(|e| eval::value_from_json(e, &elem_ty).is_ok());
+        let misfit = bad.into_iter().next().unwrap_or_else(|| {
+            if matches!(
+                elem_ty,
+                crate::schema::Type::String | crate::schema::Type::Enum(_)
+            ) {
+                Json::from(0)
+            } else {
+                Json::from("x")
+            }
+        });
+        let n = good.len();
+        let mut out = good.clone();
+        out.extend(good);
+        out.push(misfit);
+        out.push(Json::from("a value that is not a list"));
+        let user = UserList {
+            n,
+            bad: n.saturating_mul(2),
+            whole: n.saturating_mul(2).saturating_add(1),
+        };
+        (out, Some(user))
+    }
+
     /// The partial event with these variables chosen.
     pub fn event(&self, choices: &[(usize, Choice)]) -> Json {
         let mut order: Vec<&(usize, Choice)> = choices.iter().collect();
@@ -581,9 +650,9 @@ impl<'p> Engine<'p> {
                 (Some(Enc::Scalar { cands, .. }), Choice::Scalar(k)) => {
                     cands.get(*k).cloned().flatten()
                 }
-                (Some(Enc::List { elems, .. }), Choice::List(true, inc)) => Some(Json::Array(
-                    inc.iter().filter_map(|i| elems.get(*i).cloned()).collect(),
-                )),
+                (Some(Enc::List { elems, user, .. }), Choice::List(true, inc)) => {
+                    Some(list_value(elems, *user, inc))
+                }
                 _ => None,
             };
             if let Some(value) = value {
@@ -742,7 +811,11 @@ impl<'p> Engine<'p> {
 
     /// An atom over a list: true when some included element makes it true
     /// (`any`, `in`), or when no included element makes it false (`all`,
-    /// `not in`); checked on pairs of elements before it is trusted.
+    /// `not in`); checked on pairs of elements before it is trusted. For a
+    /// user-data list, an element of another type raises when it is
+    /// reached: the outcome is the flipped one when a flipping element
+    /// comes before it, else a raise; a whole value of another type gives
+    /// its own outcome.
     fn encode_list_atom(
         &mut self,
         atom: usize,
@@ -751,12 +824,13 @@ impl<'p> Engine<'p> {
         choices: &mut Vec<(usize, Choice)>,
         cond: &[Lit],
     ) -> bool {
-        let (n, present, inc) = match self.enc.get(l) {
+        let (n, present, inc, user) = match self.enc.get(l) {
             Some(Enc::List {
                 elems,
                 present,
                 inc,
-            }) => (elems.len(), *present, inc.clone()),
+                user,
+            }) => (elems.len(), *present, inc.clone(), *user),
             _ => return false,
         };
         let Some(a) = self.atoms.get(atom) else {
@@ -773,36 +847,71 @@ impl<'p> Engine<'p> {
         let single: Vec<Truth> = (0..n)
             .map(|i| eval_with(self, choices, Choice::List(true, vec![i])))
             .collect();
-        if absent == Truth::Unknown || empty == Truth::Unknown || single.contains(&Truth::Unknown) {
+        // Well-typed elements: all of a plain list; a user list's before-
+        // and after-copies.
+        let (good, bad, whole) = match user {
+            Some(u) => (u.n.saturating_mul(2), Some(u.bad), Some(u.whole)),
+            None => (n, None, None),
+        };
+        let lit = |i: Option<usize>| i.and_then(|i| inc.get(i).copied());
+        let (bad_lit, whole_lit) = (lit(bad), lit(whole));
+        let good_single = single.get(..good).unwrap_or_default();
+        if absent == Truth::Unknown
+            || empty == Truth::Unknown
+            || good_single.contains(&Truth::Unknown)
+        {
             return false;
         }
         let mut clauses: Vec<Vec<Lit>> = Vec::new();
+        let clause = |extra: &[Lit]| {
+            let mut c = cond.to_vec();
+            c.extend_from_slice(extra);
+            c
+        };
+        // A whole value of another type: its own outcome.
+        if let (Some(w), Some(out)) = (whole_lit, whole.and_then(|i| single.get(i))) {
+            match out {
+                Truth::True => clauses.push(clause(&[!w, tri.t])),
+                Truth::False => {
+                    clauses.push(clause(&[!w, !tri.t]));
+                    clauses.push(clause(&[!w, !tri.e]));
+                }
+                Truth::Unknown => clauses.push(clause(&[!w, tri.e])),
+            }
+        }
+        let not_whole: Vec<Lit> = whole_lit.into_iter().collect();
         if absent != empty {
-            // `exists(LIST)`: only presence matters.
-            if single.iter().any(|s| *s != empty) {
+            // `exists(LIST)`, `LIST == null`: only presence matters (a
+            // misfit element is still an element).
+            let bad_single = bad.and_then(|i| single.get(i));
+            if good_single.iter().any(|s| *s != empty) || bad_single.is_some_and(|s| *s != empty) {
                 return false;
             }
-            let when = |t: Truth| t == Truth::True;
-            let mut c = cond.to_vec();
-            c.push(present);
-            c.push(if when(absent) { tri.t } else { !tri.t });
+            let when = |t: Truth| if t == Truth::True { tri.t } else { !tri.t };
+            clauses.push(clause(&[present, when(absent)]));
+            let mut c = clause(&[!present, when(empty)]);
+            c.extend(&not_whole);
             clauses.push(c);
-            let mut c = cond.to_vec();
-            c.push(!present);
-            c.push(if when(empty) { tri.t } else { !tri.t });
-            clauses.push(c);
-            let mut c = cond.to_vec();
-            c.push(!tri.e);
+            let mut c = clause(&[!tri.e]);
+            c.extend(&not_whole);
             clauses.push(c);
         } else {
             let any_like = empty == Truth::False;
-            // Elements that flip the outcome from the empty list's.
-            let flip: Vec<usize> = (0..n)
+            // A misfit element must raise when reached.
+            if bad
+                .and_then(|i| single.get(i))
+                .is_some_and(|s| *s != Truth::Unknown)
+            {
+                return false;
+            }
+            // Well-typed elements that flip the outcome from the empty list's.
+            let flip: Vec<usize> = (0..good)
                 .filter(|i| single.get(*i).is_some_and(|s| *s != empty))
                 .collect();
             // Trust the shape only if pairs combine as predicted.
-            for i in 0..n.min(8) {
-                for j in (i.saturating_add(1))..n.min(8) {
+            let first = good.min(8);
+            for i in 0..first {
+                for j in (i.saturating_add(1))..first {
                     let got = eval_with(self, choices, Choice::List(true, vec![i, j]));
                     let flips = flip.contains(&i) || flip.contains(&j);
                     let want = if flips == any_like {
@@ -816,21 +925,52 @@ impl<'p> Engine<'p> {
                 }
             }
             let flip_lits: Vec<Lit> = flip.iter().filter_map(|i| inc.get(*i).copied()).collect();
+            // Before the misfit: a user list's first copies.
+            let reached: Vec<Lit> = match user {
+                Some(u) => flip
+                    .iter()
+                    .filter(|i| **i < u.n)
+                    .filter_map(|i| inc.get(*i).copied())
+                    .collect(),
+                None => Vec::new(),
+            };
             // outcome true  <->  (any-like:  some flipping element included)
             //                    (all-like:  no flipping element included)
             let t_when_some = if any_like { tri.t } else { !tri.t };
+            let mut guard: Vec<Lit> = not_whole.clone();
+            guard.extend(bad_lit);
             for &x in &flip_lits {
-                let mut c = cond.to_vec();
-                c.extend([!x, t_when_some]);
+                let mut c = clause(&[!x, t_when_some]);
+                c.extend(&guard);
                 clauses.push(c);
             }
-            let mut c = cond.to_vec();
-            c.push(!t_when_some);
+            let mut c = clause(&[!t_when_some]);
             c.extend(flip_lits.iter().copied());
+            c.extend(&guard);
             clauses.push(c);
-            let mut c = cond.to_vec();
-            c.push(!tri.e);
+            let mut c = clause(&[!tri.e]);
+            c.extend(&guard);
             clauses.push(c);
+            // With the misfit element: the flipped outcome when a flipping
+            // element is reached first, else a raise.
+            if let Some(b) = bad_lit {
+                for &x in &reached {
+                    let mut c = clause(&[!b, !x, t_when_some]);
+                    c.extend(&not_whole);
+                    clauses.push(c);
+                    let mut c = clause(&[!b, !x, !tri.e]);
+                    c.extend(&not_whole);
+                    clauses.push(c);
+                }
+                let mut c = clause(&[!b, tri.e]);
+                c.extend(reached.iter().copied());
+                c.extend(&not_whole);
+                clauses.push(c);
+                let mut c = clause(&[!b, !tri.t]);
+                c.extend(reached.iter().copied());
+                c.extend(&not_whole);
+                clauses.push(c);
+            }
         }
         for c in clauses {
             self.cnf.add(c);
@@ -884,6 +1024,34 @@ impl<'p> Engine<'p> {
             _ => Vec::new(),
         }
     }
+}
+
+/// A list variable's value: the chosen elements, a user-data list's in
+/// its order (before, misfit, after), or its whole misfit value.
+fn list_value(elems: &[Json], user: Option<UserList>, inc: &[usize]) -> Json {
+    let Some(u) = user else {
+        return Json::Array(inc.iter().filter_map(|i| elems.get(*i).cloned()).collect());
+    };
+    if inc.contains(&u.whole) {
+        return elems.get(u.whole).cloned().unwrap_or(Json::Null);
+    }
+    let mut order: Vec<usize> = inc.to_vec();
+    // Before-elements (< n), the misfit (2n), after-elements (n..2n).
+    order.sort_by_key(|i| {
+        if *i < u.n {
+            0
+        } else if *i == u.bad {
+            1
+        } else {
+            2
+        }
+    });
+    Json::Array(
+        order
+            .iter()
+            .filter_map(|i| elems.get(*i).cloned())
+            .collect(),
+    )
 }
 
 fn is_condition_let(policy: &Policy, i: u32) -> bool {
