@@ -409,6 +409,60 @@ fn syntax_helps() {
     ]);
 }
 
+/// Issue 20: a missing `and` before `not`, and a keyword as a name.
+#[test]
+fn slip_helps() {
+    let missing_and =
+        "require mfa when connection == \"corp-ad\" not ip in 10.0.0.0/8\ndefault skip mfa\n";
+    run(&[
+        // `and not`: corp-ad logins off the 10/8 network.
+        Case {
+            policy: missing_and,
+            code: "mfapol::syntax",
+            says: &["`and not` (both must hold)"],
+            edits: &[("\"corp-ad\" not", "\"corp-ad\" and not")],
+            event: json!({"connection": {"name": "corp-ad"}, "request": {"ip": "198.51.100.7"}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: missing_and,
+            code: "mfapol::syntax",
+            says: &["`and not` (both must hold)"],
+            edits: &[("\"corp-ad\" not", "\"corp-ad\" and not")],
+            event: json!({"connection": {"name": "corp-ad"}, "request": {"ip": "10.1.2.3"}}),
+            want: "skip_mfa",
+        },
+        // ...or `or not`: either one.
+        Case {
+            policy: missing_and,
+            code: "mfapol::syntax",
+            says: &["`or not` (either holds)"],
+            edits: &[("\"corp-ad\" not", "\"corp-ad\" or not")],
+            event: json!({"connection": {"name": "db"}, "request": {"ip": "198.51.100.7"}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "rule mfa: require mfa when connection == \"corp-ad\"\n",
+            code: "mfapol::keyword_as_name",
+            says: &["`rule mfa_rule:`"],
+            edits: &[("rule mfa:", "rule mfa_rule:")],
+            event: json!({"connection": {"name": "corp-ad"}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "let deny = connection == \"corp-ad\"\nrule staff: require mfa when deny\n",
+            code: "mfapol::keyword_as_name",
+            says: &["`let deny_value`", "use that name where the value is read"],
+            edits: &[
+                ("let deny ", "let deny_value "),
+                ("when deny", "when deny_value"),
+            ],
+            event: json!({"connection": {"name": "corp-ad"}}),
+            want: "require_mfa",
+        },
+    ]);
+}
+
 #[test]
 fn lint_helps() {
     run(&[

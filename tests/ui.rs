@@ -88,6 +88,15 @@ ui!(
         ")".repeat(200)
     )
 );
+ui!(
+    keyword_as_name,
+    "rule mfa: require mfa when connection == \"corp-ad\"\n"
+);
+ui_as!(
+    syntax_missing_and_before_not,
+    "syntax",
+    "require mfa when connection == \"corp-ad\" not ip in 10.0.0.0/8\n"
+);
 ui!(invalid_escape, "deny \"bad \\u{d800}\" when true\n");
 ui!(
     number_out_of_range,

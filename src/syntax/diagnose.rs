@@ -240,6 +240,14 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     } else {
         format!("`{found}`")
     };
+    if let Some(e) = super::slips::keyword_as_name(text, pos) {
+        return e;
+    }
+    if let Some(e) =
+        super::slips::missing_join_before_not(text, pos, &prev, &found, wanted.contains(&"`in`"))
+    {
+        return e;
+    }
     let mut message = format!("expected {expected}{after}");
     let before = previous_words(text, pos, 3);
     match before.as_slice() {
@@ -334,7 +342,7 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
 }
 
 /// Whether `tok` (the token where parsing stopped) can start an operand.
-fn starts_operand(tok: &str) -> bool {
+pub(super) fn starts_operand(tok: &str) -> bool {
     let Some(c) = tok.chars().next() else {
         return false;
     };
@@ -448,7 +456,7 @@ fn unit_letter(unit: &str) -> Option<&'static str> {
     clippy::arithmetic_side_effects,
     reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
 )]
-fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
+pub(super) fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
     let mut before = &text[..pos.min(text.len())];
     let mut out = Vec::new();
     while out.len() < n {
@@ -478,7 +486,7 @@ fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
     clippy::arithmetic_side_effects,
     reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
 )]
-fn previous_token_end(text: &str, pos: usize) -> Option<usize> {
+pub(super) fn previous_token_end(text: &str, pos: usize) -> Option<usize> {
     let mut before = &text[..pos.min(text.len())];
     loop {
         let trimmed = before.trim_end();
@@ -490,7 +498,7 @@ fn previous_token_end(text: &str, pos: usize) -> Option<usize> {
     }
 }
 
-fn is_reserved(word: &str) -> bool {
+pub(super) fn is_reserved(word: &str) -> bool {
     super::RESERVED.contains(&word)
 }
 
