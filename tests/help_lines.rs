@@ -344,6 +344,32 @@ fn value_helps() {
             event: json!({"connection": {"strategy": "waad"}}),
             want: "require_mfa",
         },
+        // Issue 20: a country by name, a continent as a country, and a
+        // value written as a word of the real one.
+        Case {
+            policy: "deny when country in [\"Russia\", \"KP\"]\n",
+            code: "mfapol::unknown_value",
+            says: &["did you mean `\"RU\"`"],
+            edits: &[("\"Russia\"", "\"RU\"")],
+            event: json!({"request": {"geoip": {"countryCode": "RU"}}}),
+            want: "deny",
+        },
+        Case {
+            policy: "deny when country == \"EU\"\n",
+            code: "mfapol::unknown_value",
+            says: &["`continent == \"EU\"`"],
+            edits: &[("country == \"EU\"", "continent == \"EU\"")],
+            event: json!({"request": {"geoip": {"countryCode": "FR", "continentCode": "EU"}}}),
+            want: "deny",
+        },
+        Case {
+            policy: "skip mfa when transaction.protocol == \"refresh_token\"\ndefault require mfa\n",
+            code: "mfapol::unknown_value",
+            says: &[],
+            edits: &[("\"refresh_token\"", "\"oauth2-refresh-token\"")],
+            event: json!({"transaction": {"protocol": "oauth2-refresh-token"}}),
+            want: "skip_mfa",
+        },
         Case {
             policy: "require mfa when continent == \"Europe\"\n",
             code: "mfapol::unknown_value",
