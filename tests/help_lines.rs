@@ -287,6 +287,132 @@ fn metadata_helps() {
     ]);
 }
 
+/// Issue 20: a declare suggested for an undeclared key compared with a
+/// literal offers every type the comparison allows; each offer, followed,
+/// decides as meant for the value it names, with no run-time error.
+#[test]
+fn type_hints_offer_every_type() {
+    let vip = "require mfa when user.app_metadata.vip == \"true\"\ndefault skip mfa\n";
+    let as_bool: &[(&str, &str)] = &[
+        ("require", "declare user.app_metadata.vip: bool\nrequire"),
+        ("vip == \"true\"", "vip == true"),
+    ];
+    let as_bool_says: &[&str] = &[
+        "`declare user.app_metadata.vip: bool`",
+        "`user.app_metadata.vip == true`",
+    ];
+    run(&[
+        // A JSON boolean: `vip: false` skips MFA (no run-time error that
+        // would make the require rule apply), `vip: true` requires it.
+        Case {
+            policy: vip,
+            code: "mfapol::undeclared_metadata",
+            says: as_bool_says,
+            edits: as_bool,
+            event: json!({"user": {"app_metadata": {"vip": false}}}),
+            want: "skip_mfa",
+        },
+        Case {
+            policy: vip,
+            code: "mfapol::undeclared_metadata",
+            says: as_bool_says,
+            edits: as_bool,
+            event: json!({"user": {"app_metadata": {"vip": true}}}),
+            want: "require_mfa",
+        },
+        // The text "true".
+        Case {
+            policy: vip,
+            code: "mfapol::undeclared_metadata",
+            says: &["`declare user.app_metadata.vip: string` if it holds the text \"true\""],
+            edits: &[("require", "declare user.app_metadata.vip: string\nrequire")],
+            event: json!({"user": {"app_metadata": {"vip": "true"}}}),
+            want: "require_mfa",
+        },
+        // Written `== true` for a key that holds the text.
+        Case {
+            policy: "require mfa when user.app_metadata.vip == true\ndefault skip mfa\n",
+            code: "mfapol::undeclared_metadata",
+            says: &[
+                "`declare user.app_metadata.vip: string`",
+                "`user.app_metadata.vip == \"true\"`",
+            ],
+            edits: &[
+                ("require", "declare user.app_metadata.vip: string\nrequire"),
+                ("vip == true", "vip == \"true\""),
+            ],
+            event: json!({"user": {"app_metadata": {"vip": "true"}}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "require mfa when user.app_metadata.vip == true\ndefault skip mfa\n",
+            code: "mfapol::undeclared_metadata",
+            says: &["`declare user.app_metadata.vip: bool` if it holds a JSON boolean"],
+            edits: &[("require", "declare user.app_metadata.vip: bool\nrequire")],
+            event: json!({"user": {"app_metadata": {"vip": false}}}),
+            want: "skip_mfa",
+        },
+        // A number in quotes, and an ordering (int or float).
+        Case {
+            policy: "require mfa when user.app_metadata.level == \"3\"\ndefault skip mfa\n",
+            code: "mfapol::undeclared_metadata",
+            says: &[
+                "`declare user.app_metadata.level: int`",
+                "`user.app_metadata.level == 3`",
+            ],
+            edits: &[
+                ("require", "declare user.app_metadata.level: int\nrequire"),
+                ("level == \"3\"", "level == 3"),
+            ],
+            event: json!({"user": {"app_metadata": {"level": 3}}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "require mfa when user.app_metadata.level > 3\ndefault skip mfa\n",
+            code: "mfapol::undeclared_metadata",
+            says: &["`declare user.app_metadata.level: float` if it may hold a fraction"],
+            edits: &[("require", "declare user.app_metadata.level: float\nrequire")],
+            event: json!({"user": {"app_metadata": {"level": 3.5}}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "require mfa when user.app_metadata.level > 3\ndefault skip mfa\n",
+            code: "mfapol::undeclared_metadata",
+            says: &["`declare user.app_metadata.level: int` if it holds whole numbers"],
+            edits: &[("require", "declare user.app_metadata.level: int\nrequire")],
+            event: json!({"user": {"app_metadata": {"level": 2}}}),
+            want: "skip_mfa",
+        },
+    ]);
+}
+
+/// Organization, client and connection metadata are strings in Auth0: the
+/// declare offered there is `string` only, never `bool`.
+#[test]
+fn string_metadata_is_offered_string_only() {
+    let found = helps("require mfa when organization.metadata.vip == \"true\"\n");
+    let help = found
+        .iter()
+        .find(|(code, _, _)| code == "mfapol::undeclared_metadata")
+        .map(|(_, h, _)| h.clone())
+        .unwrap();
+    assert!(
+        help.contains("`declare organization.metadata.vip: string`") && !help.contains("bool"),
+        "{help}"
+    );
+    run(&[Case {
+        policy: "require mfa when organization.metadata.vip == \"true\"\n",
+        code: "mfapol::undeclared_metadata",
+        says: &["`declare organization.metadata.vip: string`"],
+        edits: &[(
+            "require",
+            "declare organization.metadata.vip: string\nrequire",
+        )],
+        event: json!({"organization": {"id": "org_1", "name": "acme", "display_name": "Acme", "metadata": {"vip": "true"}}}),
+        want: "require_mfa",
+    }]);
+}
+
 #[test]
 fn value_helps() {
     run(&[

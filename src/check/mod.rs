@@ -4,6 +4,7 @@
 
 mod error;
 mod expr;
+mod hints;
 mod lint;
 mod ops;
 mod path;
