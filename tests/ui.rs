@@ -338,7 +338,7 @@ ui_suite!(
     test_io,
     "policy p.mfapolicy\nevent missing.json\ncase a\n  expect skip_mfa\n"
 );
-ui_suite!(test_undeclared_metadata, "policy p.mfapolicy\nevent e.json\ncase a\n  set user.app_metadata.vpi = true\n  expect skip_mfa\n");
+ui_suite!(test_unread_key, "policy p.mfapolicy\nevent e.json\ncase a\n  set user.app_metadata.vpi = true\n  expect skip_mfa\n");
 
 /// A value outside a closed set inside a list literal is underlined alone.
 #[test]
