@@ -151,7 +151,7 @@ fn read_and_format(path: &Path, name: &str, guard: bool) -> Result<(String, Stri
     }
     match mfapol::fmt::format(&text) {
         Ok(formatted) if guard => {
-            let src = SourceFile::new(name, text.as_str());
+            let src = files::keyed(SourceFile::new(name, text.as_str()), path);
             let compiled = mfapol::compile_with(
                 &src,
                 mfapol::schema::auth0_post_login(),

@@ -57,7 +57,7 @@ pub fn run(a: &VerifyArgs) -> u8 {
                 continue;
             }
         };
-        let src = SourceFile::new(name.as_str(), text);
+        let src = files::keyed(SourceFile::new(name.as_str(), text), path);
         let compiled = compile_with(&src, schema::auth0_post_login(), &mut files::include_loader);
         let Some(policy) = compiled.policy.as_ref() else {
             let mut diags = Vec::new();
