@@ -75,6 +75,9 @@ enum Command {
     /// Run policy test suites (*.mfatest)
     Test(TestArgs),
     /// Evaluate two policies on many events and report how decisions move
+    #[command(
+        override_usage = "mfapol diff [OPTIONS] <OLD> <NEW> <EVENTS>\n       mfapol diff --from-action <ACTION.js> [OPTIONS] <NEW> <EVENTS>"
+    )]
     Diff(DiffArgs),
     /// Compile a policy to an Auth0 post-login Action
     Compile(compile::CompileArgs),
@@ -110,7 +113,7 @@ struct DiffArgs {
     /// OLD.mfapolicy NEW.mfapolicy EVENTS; with --from-action, NEW.mfapolicy
     /// EVENTS. EVENTS: NDJSON events (or Auth0 logs with --input
     /// auth0-logs), or `-` for stdin
-    #[arg(value_name = "OLD NEW EVENTS", num_args = 2..=3, required = true)]
+    #[arg(value_names = ["OLD", "NEW", "EVENTS"], num_args = 2..=3, required = true)]
     paths: Vec<PathBuf>,
     /// Compare a tenant's existing post-login Action (its JavaScript file)
     /// instead of an old policy: it runs in Node.js on every event with a
