@@ -530,3 +530,52 @@ fn every_documented_code_is_reachable() {
     let r = run_suite(&src, &mut nothing, schema::auth0_post_login(), 0);
     assert_eq!(codes(&r), ["mfapol::test_io"]);
 }
+
+/// Issue 20: docs/testing.md documents every `expect` word the runner
+/// accepts, and its `enroll_mfa` and `steps` examples hold as written.
+#[test]
+fn enroll_and_steps_expectations_work_as_documented() {
+    let docs = std::fs::read_to_string(Path::new(ROOT).join("docs/testing.md")).unwrap();
+    for example in [
+        "`expect steps challenge [\"otp\"] then enroll [\"phone\"]`",
+        "`enroll_mfa` (or `enroll mfa`)",
+        "`expect steps challenge [\"otp\"]`",
+        "`expect steps enroll [\"otp\"]`",
+        "`expect steps` (nothing after it)",
+    ] {
+        assert!(docs.contains(example), "docs/testing.md lacks {example}");
+    }
+    let policy = "rule enrol: enroll mfa using factors [\"otp\"] when len(user.multifactor) == 0\n\
+                  rule seq: require mfa using factors [\"otp\"] then enroll using factors [\"phone\"] when \"admin\" in roles\n\
+                  rule one: require mfa using factors [\"otp\"] when connection == \"corp-ad\"\n\
+                  default skip mfa\n";
+    let event = r#"{"user": {"multifactor": ["guardian"]}, "connection": {"name": "db"}, "authorization": {"roles": []}}"#;
+    let suite = "policy p.mfapolicy\nevent e.json\n\
+        case enrol\n  set user.multifactor = []\n  expect enroll_mfa\n  expect steps enroll [\"otp\"]\n\
+        case enrol_words\n  set user.multifactor = []\n  expect enroll mfa\n\
+        case seq\n  set roles = [\"admin\"]\n  expect require_mfa\n  expect steps challenge [\"otp\"] then enroll [\"phone\"]\n\
+        case one\n  set connection = \"corp-ad\"\n  expect require_mfa\n  expect steps challenge [\"otp\"]\n\
+        case none\n  expect skip_mfa\n  expect steps\n\
+        case wrong\n  set roles = [\"admin\"]\n  expect require_mfa\n  expect steps challenge [\"otp\"]\n";
+    let mut loader = |p: &str| {
+        Ok(Loaded {
+            name: p.into(),
+            text: if p == "p.mfapolicy" { policy } else { event }.into(),
+        })
+    };
+    let r = run_suite(
+        &SourceFile::new("s.mfatest", suite),
+        &mut loader,
+        schema::auth0_post_login(),
+        0,
+    );
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let failed: Vec<&str> = r
+        .cases
+        .iter()
+        .filter(|c| !c.passed())
+        .map(|c| c.name.as_str())
+        .collect();
+    // The last case drops a step: it must fail, so `expect steps` checks.
+    assert_eq!(failed, ["wrong"]);
+}
