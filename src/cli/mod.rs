@@ -85,7 +85,7 @@ enum Command {
     /// rules that can never apply or never decide
     Verify(verify::VerifyArgs),
     /// Run the language server (LSP over stdio) for editors
-    Lsp,
+    Lsp(lsp::LspArgs),
 }
 
 /// What each line of batch input holds.
@@ -273,7 +273,7 @@ pub fn run() -> ExitCode {
         Command::Diff(a) => diff::run(&a),
         Command::Compile(a) => compile::run(&a),
         Command::Verify(a) => verify::run(&a),
-        Command::Lsp => lsp::run(),
+        Command::Lsp(a) => lsp::run(&a),
         Command::Test(a) => test::run(&a.paths, a.format, a.coverage, a.now.as_deref()),
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();

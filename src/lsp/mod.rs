@@ -17,6 +17,7 @@
 mod actions;
 mod complete;
 mod document;
+pub mod frame;
 mod hover;
 mod paths;
 mod position;
