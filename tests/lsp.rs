@@ -857,6 +857,17 @@ fn a_message_over_the_limit_is_skipped_and_the_session_goes_on() {
     );
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!(c.stop(), 0);
+    // Following the error's advice (a higher limit), the document is read
+    // and checked.
+    let mut c = Client::spawn_with(&["--max-message-bytes", "100000"]);
+    let init = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    assert!(init.get("result").is_some(), "{init}");
+    c.notify("initialized", json!({}));
+    assert_eq!(c.open("file:///big.mfapolicy", &big), Vec::<Value>::new());
+    assert_eq!(c.stop(), 0);
 }
 
 /// A header line without end is cut at its bound: an error, exit 1.
