@@ -101,11 +101,22 @@ pub fn compile(source: &source::SourceFile, schema: &schema::Schema) -> Compiled
 }
 
 /// [`compile`] for a policy that may `include` other files, read through
-/// `load` (see [`include::Loader`]).
+/// `load` (see [`include::Loader`]), each loaded and checked once.
 pub fn compile_with(
     source: &source::SourceFile,
     schema: &schema::Schema,
     load: &mut include::Loader<'_>,
+) -> Compiled {
+    compile_cached(source, schema, load, &mut include::Cache::new())
+}
+
+/// [`compile_with`] sharing `cache` with other compiles of the same run,
+/// so a file that many policies include is loaded and checked once.
+pub fn compile_cached(
+    source: &source::SourceFile,
+    schema: &schema::Schema,
+    load: &mut include::Loader<'_>,
+    cache: &mut include::Cache,
 ) -> Compiled {
     match syntax::parse(&source.text) {
         Err(e) => Compiled {
@@ -114,8 +125,7 @@ pub fn compile_with(
         },
         Ok(mut ast) => {
             let mut problems = Vec::new();
-            let mut chain = vec![source.name.to_string()];
-            include::resolve(source, &mut ast, schema, load, &mut chain, &mut problems);
+            include::resolve(source, &mut ast, schema, load, cache, &mut problems);
             if !problems.is_empty() {
                 return Compiled {
                     policy: None,

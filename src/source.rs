@@ -52,6 +52,9 @@ pub struct SourceFile {
     pub name: Arc<str>,
     /// The full text.
     pub text: Arc<str>,
+    /// What makes two files one (a canonical path), when the reader knows
+    /// it; otherwise the name. Includes are loaded and checked once per key.
+    key: Option<Arc<str>>,
     /// Line starts, built on the first lookup and shared by clones.
     lines: Arc<OnceLock<LineIndex>>,
     /// The text miette renders: lone `\r` line breaks as `\n` (same
@@ -73,9 +76,24 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: text.into(),
+            key: None,
             lines: Arc::default(),
             shown: Arc::default(),
         }
+    }
+
+    /// The same file, identified by `key` (say its canonical path) rather
+    /// than its name: files reached by different relative paths
+    /// (`a/../shared/t.mfapolicy`, `shared/t.mfapolicy`) are one.
+    #[must_use]
+    pub fn with_key(mut self, key: impl Into<Arc<str>>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// The file's identity: its key if one was given, else its name.
+    pub fn key(&self) -> &Arc<str> {
+        self.key.as_ref().unwrap_or(&self.name)
     }
 
     /// The line index of the text (built once).

@@ -278,3 +278,37 @@ fn batch_flags_need_batch_input() {
             .stderr(predicates::str::contains("need batch input"));
     }
 }
+
+/// Issue 20: the summary no longer says "0 with errors" above "decisions
+/// with runtime errors: 66": malformed lines and decisions made despite a
+/// run-time error are named apart.
+#[test]
+fn summary_names_malformed_lines_and_runtime_errors_apart() {
+    let p = write(
+        "rt.mfapolicy",
+        "declare user.app_metadata.vip: bool\nrule vip: require mfa when user.app_metadata.vip\ndefault skip mfa\n",
+    );
+    let lines = "{\"user\": {\"app_metadata\": {\"vip\": \"yes\"}}}\nnot json\n";
+    let out = Command::cargo_bin("mfapol")
+        .unwrap()
+        .args(["eval", "--ndjson", "--summary"])
+        .arg(&p)
+        .arg("-")
+        .write_stdin(lines)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "summary: 2 lines, 1 decisions, 1 line without a decision (malformed), 0 blank"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("decisions made despite a run-time error (counted above; each fails closed, see its `errors`): 1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("with errors"), "{stderr}");
+}

@@ -323,3 +323,23 @@ fn diff_help_describes_its_own_format() {
     assert!(text.contains("changed_events"), "{text}");
     assert!(!text.contains("SPEC §8 JSON object"), "{text}");
 }
+
+/// Issue 20: `diff --help` names its arguments once each (it showed
+/// `<OLD NEW EVENTS> <OLD NEW EVENTS>...`), with the `--from-action` form.
+#[test]
+fn help_names_the_arguments_once() {
+    let out = assert_cmd::Command::cargo_bin("mfapol")
+        .unwrap()
+        .args(["diff", "--help"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8_lossy(&out);
+    assert!(
+        help.contains("Usage: mfapol diff [OPTIONS] <OLD> <NEW> <EVENTS>\n       mfapol diff --prove [OPTIONS] <OLD> <NEW>\n       mfapol diff --prove --old-rev <REV> [OPTIONS] <POLICY>\n       mfapol diff --from-action <ACTION.js> [OPTIONS] <NEW> <EVENTS>\n"),
+        "{help}"
+    );
+    assert!(!help.contains("<OLD NEW EVENTS>"), "{help}");
+}

@@ -222,3 +222,51 @@ fn refuses_files_with_check_errors_unless_forced() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `fmt` on a test suite says plainly that it is one (exit 2) and leaves it
+/// alone, instead of parsing it as a policy ("found `policy`"); so does a
+/// suite piped in.
+#[test]
+fn a_test_suite_is_refused_as_one() {
+    let dir = Scratch::new();
+    let suite = "policy p.mfapolicy\nevent e.json\n\ncase \"a\"\n    expect deny\n";
+    std::fs::write(dir.join("s.mfatest"), suite).unwrap();
+    mfapol(&dir)
+        .args(["fmt", "s.mfatest"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("`s.mfatest` is a test suite (.mfatest), not a policy")
+                .and(predicate::str::contains("found `policy`").not()),
+        );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("s.mfatest")).unwrap(),
+        suite
+    );
+    mfapol(&dir)
+        .args(["fmt", "-"])
+        .write_stdin(suite)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "standard input is a test suite (.mfatest)",
+        ));
+    // A directory walk formats policies only: the suite beside one is left out.
+    std::fs::write(dir.join("ok.mfapolicy"), CANONICAL).unwrap();
+    mfapol(&dir).args(["fmt", "--check", "."]).assert().code(0);
+}
+
+/// Grouping parentheses the author wrote around an `and` inside an `or`
+/// survive `fmt` (same meaning, easier to review).
+#[test]
+fn grouping_parentheses_stay() {
+    let dir = Scratch::new();
+    let text = "rule r:\n  require mfa when connection == \"corp-ad\" or (roles contains \"admin\" and not ip in 10.0.0.0/8)\n";
+    mfapol(&dir)
+        .args(["fmt", "-"])
+        .write_stdin(text)
+        .assert()
+        .code(0)
+        .stdout(text);
+}

@@ -287,6 +287,132 @@ fn metadata_helps() {
     ]);
 }
 
+/// Issue 20: a declare suggested for an undeclared key compared with a
+/// literal offers every type the comparison allows; each offer, followed,
+/// decides as meant for the value it names, with no run-time error.
+#[test]
+fn type_hints_offer_every_type() {
+    let vip = "require mfa when user.app_metadata.vip == \"true\"\ndefault skip mfa\n";
+    let as_bool: &[(&str, &str)] = &[
+        ("require", "declare user.app_metadata.vip: bool\nrequire"),
+        ("vip == \"true\"", "vip == true"),
+    ];
+    let as_bool_says: &[&str] = &[
+        "`declare user.app_metadata.vip: bool`",
+        "`user.app_metadata.vip == true`",
+    ];
+    run(&[
+        // A JSON boolean: `vip: false` skips MFA (no run-time error that
+        // would make the require rule apply), `vip: true` requires it.
+        Case {
+            policy: vip,
+            code: "mfapol::undeclared_metadata",
+            says: as_bool_says,
+            edits: as_bool,
+            event: json!({"user": {"app_metadata": {"vip": false}}}),
+            want: "skip_mfa",
+        },
+        Case {
+            policy: vip,
+            code: "mfapol::undeclared_metadata",
+            says: as_bool_says,
+            edits: as_bool,
+            event: json!({"user": {"app_metadata": {"vip": true}}}),
+            want: "require_mfa",
+        },
+        // The text "true".
+        Case {
+            policy: vip,
+            code: "mfapol::undeclared_metadata",
+            says: &["`declare user.app_metadata.vip: string` if it holds the text \"true\""],
+            edits: &[("require", "declare user.app_metadata.vip: string\nrequire")],
+            event: json!({"user": {"app_metadata": {"vip": "true"}}}),
+            want: "require_mfa",
+        },
+        // Written `== true` for a key that holds the text.
+        Case {
+            policy: "require mfa when user.app_metadata.vip == true\ndefault skip mfa\n",
+            code: "mfapol::undeclared_metadata",
+            says: &[
+                "`declare user.app_metadata.vip: string`",
+                "`user.app_metadata.vip == \"true\"`",
+            ],
+            edits: &[
+                ("require", "declare user.app_metadata.vip: string\nrequire"),
+                ("vip == true", "vip == \"true\""),
+            ],
+            event: json!({"user": {"app_metadata": {"vip": "true"}}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "require mfa when user.app_metadata.vip == true\ndefault skip mfa\n",
+            code: "mfapol::undeclared_metadata",
+            says: &["`declare user.app_metadata.vip: bool` if it holds a JSON boolean"],
+            edits: &[("require", "declare user.app_metadata.vip: bool\nrequire")],
+            event: json!({"user": {"app_metadata": {"vip": false}}}),
+            want: "skip_mfa",
+        },
+        // A number in quotes, and an ordering (int or float).
+        Case {
+            policy: "require mfa when user.app_metadata.level == \"3\"\ndefault skip mfa\n",
+            code: "mfapol::undeclared_metadata",
+            says: &[
+                "`declare user.app_metadata.level: int`",
+                "`user.app_metadata.level == 3`",
+            ],
+            edits: &[
+                ("require", "declare user.app_metadata.level: int\nrequire"),
+                ("level == \"3\"", "level == 3"),
+            ],
+            event: json!({"user": {"app_metadata": {"level": 3}}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "require mfa when user.app_metadata.level > 3\ndefault skip mfa\n",
+            code: "mfapol::undeclared_metadata",
+            says: &["`declare user.app_metadata.level: float` if it may hold a fraction"],
+            edits: &[("require", "declare user.app_metadata.level: float\nrequire")],
+            event: json!({"user": {"app_metadata": {"level": 3.5}}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "require mfa when user.app_metadata.level > 3\ndefault skip mfa\n",
+            code: "mfapol::undeclared_metadata",
+            says: &["`declare user.app_metadata.level: int` if it holds whole numbers"],
+            edits: &[("require", "declare user.app_metadata.level: int\nrequire")],
+            event: json!({"user": {"app_metadata": {"level": 2}}}),
+            want: "skip_mfa",
+        },
+    ]);
+}
+
+/// Organization, client and connection metadata are strings in Auth0: the
+/// declare offered there is `string` only, never `bool`.
+#[test]
+fn string_metadata_is_offered_string_only() {
+    let found = helps("require mfa when organization.metadata.vip == \"true\"\n");
+    let help = found
+        .iter()
+        .find(|(code, _, _)| code == "mfapol::undeclared_metadata")
+        .map(|(_, h, _)| h.clone())
+        .unwrap();
+    assert!(
+        help.contains("`declare organization.metadata.vip: string`") && !help.contains("bool"),
+        "{help}"
+    );
+    run(&[Case {
+        policy: "require mfa when organization.metadata.vip == \"true\"\n",
+        code: "mfapol::undeclared_metadata",
+        says: &["`declare organization.metadata.vip: string`"],
+        edits: &[(
+            "require",
+            "declare organization.metadata.vip: string\nrequire",
+        )],
+        event: json!({"organization": {"id": "org_1", "name": "acme", "display_name": "Acme", "metadata": {"vip": "true"}}}),
+        want: "require_mfa",
+    }]);
+}
+
 #[test]
 fn value_helps() {
     run(&[
@@ -343,6 +469,32 @@ fn value_helps() {
             edits: &[("\"azure-ad\"", "\"waad\"")],
             event: json!({"connection": {"strategy": "waad"}}),
             want: "require_mfa",
+        },
+        // Issue 20: a country by name, a continent as a country, and a
+        // value written as a word of the real one.
+        Case {
+            policy: "deny when country in [\"Russia\", \"KP\"]\n",
+            code: "mfapol::unknown_value",
+            says: &["did you mean `\"RU\"`"],
+            edits: &[("\"Russia\"", "\"RU\"")],
+            event: json!({"request": {"geoip": {"countryCode": "RU"}}}),
+            want: "deny",
+        },
+        Case {
+            policy: "deny when country == \"EU\"\n",
+            code: "mfapol::unknown_value",
+            says: &["`continent == \"EU\"`"],
+            edits: &[("country == \"EU\"", "continent == \"EU\"")],
+            event: json!({"request": {"geoip": {"countryCode": "FR", "continentCode": "EU"}}}),
+            want: "deny",
+        },
+        Case {
+            policy: "skip mfa when transaction.protocol == \"refresh_token\"\ndefault require mfa\n",
+            code: "mfapol::unknown_value",
+            says: &[],
+            edits: &[("\"refresh_token\"", "\"oauth2-refresh-token\"")],
+            event: json!({"transaction": {"protocol": "oauth2-refresh-token"}}),
+            want: "skip_mfa",
         },
         Case {
             policy: "require mfa when continent == \"Europe\"\n",
@@ -404,6 +556,60 @@ fn syntax_helps() {
             says: &["with `and` (both must hold)"],
             edits: &[("\" user.", "\" and user.")],
             event: json!({}),
+            want: "require_mfa",
+        },
+    ]);
+}
+
+/// Issue 20: a missing `and` before `not`, and a keyword as a name.
+#[test]
+fn slip_helps() {
+    let missing_and =
+        "require mfa when connection == \"corp-ad\" not ip in 10.0.0.0/8\ndefault skip mfa\n";
+    run(&[
+        // `and not`: corp-ad logins off the 10/8 network.
+        Case {
+            policy: missing_and,
+            code: "mfapol::syntax",
+            says: &["`and not` (both must hold)"],
+            edits: &[("\"corp-ad\" not", "\"corp-ad\" and not")],
+            event: json!({"connection": {"name": "corp-ad"}, "request": {"ip": "198.51.100.7"}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: missing_and,
+            code: "mfapol::syntax",
+            says: &["`and not` (both must hold)"],
+            edits: &[("\"corp-ad\" not", "\"corp-ad\" and not")],
+            event: json!({"connection": {"name": "corp-ad"}, "request": {"ip": "10.1.2.3"}}),
+            want: "skip_mfa",
+        },
+        // ...or `or not`: either one.
+        Case {
+            policy: missing_and,
+            code: "mfapol::syntax",
+            says: &["`or not` (either holds)"],
+            edits: &[("\"corp-ad\" not", "\"corp-ad\" or not")],
+            event: json!({"connection": {"name": "db"}, "request": {"ip": "198.51.100.7"}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "rule mfa: require mfa when connection == \"corp-ad\"\n",
+            code: "mfapol::keyword_as_name",
+            says: &["`rule mfa_rule:`"],
+            edits: &[("rule mfa:", "rule mfa_rule:")],
+            event: json!({"connection": {"name": "corp-ad"}}),
+            want: "require_mfa",
+        },
+        Case {
+            policy: "let deny = connection == \"corp-ad\"\nrule staff: require mfa when deny\n",
+            code: "mfapol::keyword_as_name",
+            says: &["`let deny_value`", "use that name where the value is read"],
+            edits: &[
+                ("let deny ", "let deny_value "),
+                ("when deny", "when deny_value"),
+            ],
+            event: json!({"connection": {"name": "corp-ad"}}),
             want: "require_mfa",
         },
     ]);

@@ -197,3 +197,63 @@ fn the_library_without_a_loader_refuses_includes() {
     assert!(c.policy.is_none());
     assert!(format!("{:?}", c.diagnostics).contains("IncludeNotFound"));
 }
+
+/// Issue 20: the include diamond on disk, 4 wide and 11 deep, each level in
+/// its own directory reached through `../` (so the same file has many
+/// relative names): `check`, `eval` and `check DIR` handle it at once, each
+/// file's definitions added once (no duplicate-name error). Without the
+/// cache this ran for minutes (4^11 include paths); the load counts are
+/// asserted in tests/include_diamond.rs and src/cli/files.rs.
+#[test]
+fn the_include_diamond_checks_at_once() {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for level in 0..11 {
+        for i in 0..4 {
+            let mut text = String::new();
+            let value = if level == 10 {
+                format!("ip in 10.{i}.0.0/16")
+            } else {
+                let next: Vec<String> = (0..4)
+                    .map(|j| {
+                        text.push_str(&format!("include \"../l{}/f{j}.mfapolicy\"\n", level + 1));
+                        format!("v{}_{j}", level + 1)
+                    })
+                    .collect();
+                next.join(" or ")
+            };
+            text.push_str(&format!("let v{level}_{i} = {value}\n"));
+            files.push((format!("l{level}/f{i}.mfapolicy"), text));
+        }
+    }
+    let mut top = String::new();
+    for i in 0..4 {
+        top.push_str(&format!("include \"l0/f{i}.mfapolicy\"\n"));
+    }
+    top.push_str("default skip mfa\nrule deep: require mfa when v0_0\n");
+    files.push(("top.mfapolicy".into(), top));
+    files.push((
+        "in.json".into(),
+        "{\"request\": {\"ip\": \"10.2.0.9\"}}".into(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = scratch(&refs);
+    let (code, out, err) = mfapol(&dir, &["check", "top.mfapolicy"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("1 file checked: 0 errors, 0 warnings"),
+        "{out}"
+    );
+    let (code, out, err) = mfapol(
+        &dir,
+        &["eval", "top.mfapolicy", "in.json", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"decision\":\"require_mfa\""), "{out}");
+    // Every file as a policy of its own, in one run sharing one cache.
+    let (code, out, err) = mfapol(&dir, &["check", "."]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("45 files checked: 0 errors"), "{out}");
+}

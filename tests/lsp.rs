@@ -54,8 +54,13 @@ fn read_frame(r: &mut impl BufRead) -> Option<Value> {
 
 impl Client {
     fn spawn() -> Client {
+        Client::spawn_with(&[])
+    }
+
+    fn spawn_with(args: &[&str]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mfapol"))
             .arg("lsp")
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -787,4 +792,128 @@ fn hostile_requests_do_not_crash_the_server() {
         .unwrap()
         .contains("`request.ip`"));
     assert_eq!(c.stop(), 0);
+}
+
+// ---- framing bounds (issue 20) ----
+
+impl Client {
+    fn write_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        let _ = stdin.write_all(bytes);
+        let _ = stdin.flush();
+    }
+
+    /// The next message with a `null` id: the answer to a frame that could
+    /// not be read.
+    fn frame_error(&mut self) -> Value {
+        loop {
+            let m = self.recv();
+            if m.get("id") == Some(&Value::Null) && m.get("error").is_some() {
+                return m;
+            }
+            self.queue.push_back(m);
+        }
+    }
+}
+
+/// A frame announcing a terabyte gets a clean JSON-RPC error and a clean
+/// exit (code 1), not an allocation of the announced size and an abort.
+#[test]
+fn a_huge_content_length_is_answered_with_an_error() {
+    let mut c = Client::spawn();
+    c.write_raw(b"Content-Length: 1099511627776\r\n\r\n{}");
+    drop(c.stdin.take());
+    let e = c.frame_error();
+    assert_eq!(e["error"]["code"], json!(-32600), "{e}");
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("1099511627776"), "{msg}");
+    assert_eq!(c.wait(), 1);
+}
+
+/// A message over `--max-message-bytes` (a huge document) is skipped and
+/// answered with an error; the session goes on.
+#[test]
+fn a_message_over_the_limit_is_skipped_and_the_session_goes_on() {
+    let mut c = Client::spawn_with(&["--max-message-bytes", "4000"]);
+    let init = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    assert!(init.get("result").is_some(), "{init}");
+    c.notify("initialized", json!({}));
+    let big = format!("# {}\nrequire mfa when true\n", "x".repeat(10_000));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "file:///big.mfapolicy", "languageId": "mfapolicy", "version": 1, "text": big}}),
+    );
+    let e = c.frame_error();
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("over the limit of 4000 bytes"), "{msg}");
+    assert!(msg.contains("--max-message-bytes"), "{msg}");
+    // The next messages are read and answered as usual.
+    let d = c.open(
+        "file:///small.mfapolicy",
+        "require mfa when usr.email == \"a\"\n",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(c.stop(), 0);
+    // Following the error's advice (a higher limit), the document is read
+    // and checked.
+    let mut c = Client::spawn_with(&["--max-message-bytes", "100000"]);
+    let init = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    assert!(init.get("result").is_some(), "{init}");
+    c.notify("initialized", json!({}));
+    assert_eq!(c.open("file:///big.mfapolicy", &big), Vec::<Value>::new());
+    assert_eq!(c.stop(), 0);
+}
+
+/// A header line without end is cut at its bound: an error, exit 1.
+#[test]
+fn an_endless_header_line_is_answered_with_an_error() {
+    let mut c = Client::spawn();
+    let mut stdin = c.stdin.take().unwrap();
+    // Written from a thread: the server stops reading long before the end.
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'x'; 64 << 10];
+        for _ in 0..64 {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let e = c.frame_error();
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("header line longer than"), "{msg}");
+    assert_eq!(c.wait(), 1);
+    writer.join().unwrap();
+}
+
+/// Memory follows what arrives, not what a frame announces: 60 MB
+/// announced (under the limit) and 2 bytes sent leave the server small.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_announced_length_is_not_allocated_up_front() {
+    let mut c = Client::spawn();
+    c.write_raw(b"Content-Length: 60000000\r\n\r\n{}");
+    std::thread::sleep(Duration::from_millis(500));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", c.child.id())).unwrap();
+    let rss_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    assert!(rss_kb < 40_000, "peak resident memory {rss_kb} kB");
+    drop(c.stdin.take());
+    let e = c.frame_error();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ended 2 bytes into"),
+        "{e}"
+    );
+    assert_eq!(c.wait(), 1);
 }

@@ -189,10 +189,87 @@ fn a_typo_in_an_override_path_is_a_diagnostic_with_a_suggestion() {
     assert!(r.cases.is_empty(), "no case runs when the suite has errors");
 }
 
+fn help_of(r: &SuiteReport, i: usize) -> String {
+    miette::Diagnostic::help(&r.diagnostics[i])
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+}
+
+/// A typo in a metadata key of a `set` is offered the key the policy reads
+/// (never a `declare` of the typo, SPEC §15); applied, the case tests what
+/// it meant to.
 #[test]
-fn a_typo_in_a_declared_metadata_key_is_a_diagnostic_or_warning() {
-    let r = run_text("case a\n  set user.app_metadata.vpi = true\n  expect skip_mfa\n");
-    assert_eq!(codes(&r), ["mfapol::test_undeclared_metadata"]);
+fn a_typo_in_a_metadata_key_is_offered_the_key_the_policy_reads() {
+    let r = run_text("case a\n  set user.app_metadata.vpi = true\n  expect require_mfa\n");
+    assert_eq!(codes(&r), ["mfapol::test_unread_key"]);
+    let help = help_of(&r, 0);
+    assert_eq!(
+        help,
+        "did you mean `user.app_metadata.vip`? the policy reads that key"
+    );
+    assert!(!help.contains("declare"), "{help}");
+    // As written, the case fails: the override changed nothing.
+    assert_eq!((r.passed(), r.failed()), (0, 1));
+    let fixed = run_text("case a\n  set user.app_metadata.vip = true\n  expect require_mfa\n");
+    assert!(fixed.diagnostics.is_empty(), "{:?}", fixed.diagnostics);
+    assert_eq!((fixed.passed(), fixed.failed()), (1, 0));
+}
+
+/// The right key in the wrong map: the policy reads
+/// `organization.metadata.mfa_policy`, the suite sets the user's.
+#[test]
+fn a_key_in_the_wrong_map_is_offered_the_one_the_policy_reads() {
+    let policy = "declare organization.metadata.mfa_policy: string\nrule org: require mfa when organization.metadata.mfa_policy == \"required\"\ndefault skip mfa\n";
+    let event = r#"{"organization": {"id": "org_1", "name": "acme", "display_name": "Acme", "metadata": {}}, "user": {"app_metadata": {}}}"#;
+    let run = |case: &str| {
+        let mut loader = |p: &str| {
+            Ok(Loaded {
+                name: p.into(),
+                text: if p == "p.mfapolicy" { policy } else { event }.into(),
+            })
+        };
+        let src = SourceFile::new(
+            "s.mfatest",
+            format!("policy p.mfapolicy\nevent e.json\ncase a\n  {case}\n  expect require_mfa\n"),
+        );
+        run_suite(&src, &mut loader, schema::auth0_post_login(), 0)
+    };
+    for wrong in [
+        "set user.app_metadata.mfa_policy = \"required\"",
+        "set organization.metadata.mfa_policyy = \"required\"",
+    ] {
+        let r = run(wrong);
+        assert_eq!(codes(&r), ["mfapol::test_unread_key"], "{wrong}");
+        assert_eq!(
+            help_of(&r, 0),
+            "did you mean `organization.metadata.mfa_policy`? the policy reads that key",
+            "{wrong}"
+        );
+        assert_eq!((r.passed(), r.failed()), (0, 1), "{wrong}");
+    }
+    let fixed = run("set organization.metadata.mfa_policy = \"required\"");
+    assert!(fixed.diagnostics.is_empty(), "{:?}", fixed.diagnostics);
+    assert_eq!((fixed.passed(), fixed.failed()), (1, 0));
+}
+
+/// A key the policy declares but never reads, an `unset`, and the keys of
+/// an object written over a whole map warn too; a key the policy reads
+/// (or a map whose keys it reads) does not.
+#[test]
+fn every_override_of_an_unread_key_warns() {
+    let warned = |case: &str| codes(&run_text(&format!("case a\n  {case}\n  expect skip_mfa\n")));
+    assert_eq!(
+        warned("unset user.app_metadata.tier"),
+        ["mfapol::test_unread_key"]
+    );
+    assert_eq!(
+        warned("set user.app_metadata = json {\"vip\": false, \"tier\": 1}"),
+        ["mfapol::test_unread_key"]
+    );
+    assert!(warned("set user.app_metadata = json {\"vip\": false}").is_empty());
+    assert!(warned("set user.app_metadata.vip = false").is_empty());
+    // Not metadata: a field of the event's own schema is not warned about.
+    assert!(warned("set user.email = \"a@b.example\"").is_empty());
 }
 
 #[test]
@@ -411,7 +488,7 @@ fn every_documented_code_is_reachable() {
         ),
         (
             "case a\n  set user.app_metadata.nope = 1\n  expect skip_mfa\n",
-            "mfapol::test_undeclared_metadata",
+            "mfapol::test_unread_key",
         ),
     ];
     for (suite, code) in cases {
@@ -452,4 +529,53 @@ fn every_documented_code_is_reachable() {
     );
     let r = run_suite(&src, &mut nothing, schema::auth0_post_login(), 0);
     assert_eq!(codes(&r), ["mfapol::test_io"]);
+}
+
+/// Issue 20: docs/testing.md documents every `expect` word the runner
+/// accepts, and its `enroll_mfa` and `steps` examples hold as written.
+#[test]
+fn enroll_and_steps_expectations_work_as_documented() {
+    let docs = std::fs::read_to_string(Path::new(ROOT).join("docs/testing.md")).unwrap();
+    for example in [
+        "`expect steps challenge [\"otp\"] then enroll [\"phone\"]`",
+        "`enroll_mfa` (or `enroll mfa`)",
+        "`expect steps challenge [\"otp\"]`",
+        "`expect steps enroll [\"otp\"]`",
+        "`expect steps` (nothing after it)",
+    ] {
+        assert!(docs.contains(example), "docs/testing.md lacks {example}");
+    }
+    let policy = "rule enrol: enroll mfa using factors [\"otp\"] when len(user.multifactor) == 0\n\
+                  rule seq: require mfa using factors [\"otp\"] then enroll using factors [\"phone\"] when \"admin\" in roles\n\
+                  rule one: require mfa using factors [\"otp\"] when connection == \"corp-ad\"\n\
+                  default skip mfa\n";
+    let event = r#"{"user": {"multifactor": ["guardian"]}, "connection": {"name": "db"}, "authorization": {"roles": []}}"#;
+    let suite = "policy p.mfapolicy\nevent e.json\n\
+        case enrol\n  set user.multifactor = []\n  expect enroll_mfa\n  expect steps enroll [\"otp\"]\n\
+        case enrol_words\n  set user.multifactor = []\n  expect enroll mfa\n\
+        case seq\n  set roles = [\"admin\"]\n  expect require_mfa\n  expect steps challenge [\"otp\"] then enroll [\"phone\"]\n\
+        case one\n  set connection = \"corp-ad\"\n  expect require_mfa\n  expect steps challenge [\"otp\"]\n\
+        case none\n  expect skip_mfa\n  expect steps\n\
+        case wrong\n  set roles = [\"admin\"]\n  expect require_mfa\n  expect steps challenge [\"otp\"]\n";
+    let mut loader = |p: &str| {
+        Ok(Loaded {
+            name: p.into(),
+            text: if p == "p.mfapolicy" { policy } else { event }.into(),
+        })
+    };
+    let r = run_suite(
+        &SourceFile::new("s.mfatest", suite),
+        &mut loader,
+        schema::auth0_post_login(),
+        0,
+    );
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let failed: Vec<&str> = r
+        .cases
+        .iter()
+        .filter(|c| !c.passed())
+        .map(|c| c.name.as_str())
+        .collect();
+    // The last case drops a step: it must fail, so `expect steps` checks.
+    assert_eq!(failed, ["wrong"]);
 }

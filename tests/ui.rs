@@ -88,6 +88,15 @@ ui!(
         ")".repeat(200)
     )
 );
+ui!(
+    keyword_as_name,
+    "rule mfa: require mfa when connection == \"corp-ad\"\n"
+);
+ui_as!(
+    syntax_missing_and_before_not,
+    "syntax",
+    "require mfa when connection == \"corp-ad\" not ip in 10.0.0.0/8\n"
+);
 ui!(invalid_escape, "deny \"bad \\u{d800}\" when true\n");
 ui!(
     number_out_of_range,
@@ -329,7 +338,7 @@ ui_suite!(
     test_io,
     "policy p.mfapolicy\nevent missing.json\ncase a\n  expect skip_mfa\n"
 );
-ui_suite!(test_undeclared_metadata, "policy p.mfapolicy\nevent e.json\ncase a\n  set user.app_metadata.vpi = true\n  expect skip_mfa\n");
+ui_suite!(test_unread_key, "policy p.mfapolicy\nevent e.json\ncase a\n  set user.app_metadata.vpi = true\n  expect skip_mfa\n");
 
 /// A value outside a closed set inside a list literal is underlined alone.
 #[test]

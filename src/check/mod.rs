@@ -4,10 +4,12 @@
 
 mod error;
 mod expr;
+mod hints;
 mod lint;
 mod ops;
 mod path;
 pub mod suggest;
+mod values;
 
 pub use error::CheckError;
 
@@ -1140,6 +1142,9 @@ pub(crate) fn help_for_enum(def: &crate::schema::EnumDef, value: &str) -> Option
         if let Some(s) = did_you_mean(value, def.values.iter().map(String::as_str)) {
             return Some(format!("did you mean `\"{s}\"`?"));
         }
+    }
+    if let Some(h) = values::help_for_slip(def, value) {
+        return Some(h);
     }
     if def.values.len() <= 20 {
         return help_for_value(value, &def.values);

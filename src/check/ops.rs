@@ -88,6 +88,22 @@ impl Checker<'_> {
             BinOp::StartsWith | BinOp::EndsWith | BinOp::Matches => {
                 self.suggest_declare(&lhs, "string");
             }
+            BinOp::Eq | BinOp::Ne => {
+                if !self.suggest_for_literal(&lhs, &rhs, op) {
+                    self.suggest_declared_type(&lhs, &rhs.ty);
+                }
+                if !self.suggest_for_literal(&rhs, &lhs, op) {
+                    self.suggest_declared_type(&rhs, &lhs.ty);
+                }
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                if !self.suggest_number(&lhs, &rhs.ty) {
+                    self.suggest_declared_type(&lhs, &rhs.ty);
+                }
+                if !self.suggest_number(&rhs, &lhs.ty) {
+                    self.suggest_declared_type(&rhs, &lhs.ty);
+                }
+            }
             _ => {
                 self.suggest_declared_type(&lhs, &rhs.ty);
                 self.suggest_declared_type(&rhs, &lhs.ty);

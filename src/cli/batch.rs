@@ -467,11 +467,14 @@ fn table(out: &mut String, title: &str, rows: Vec<(String, u64)>) {
 }
 
 fn summary_human(s: &Stats, input: InputKind) -> String {
+    // "with errors" read as "decisions with run-time errors"; these are
+    // lines that gave no decision at all (malformed JSON, not an event).
     let mut out = format!(
-        "summary: {} lines, {} decisions, {} with errors, {} blank\n",
+        "summary: {} lines, {} decisions, {} {} without a decision (malformed), {} blank\n",
         thousands(s.lines),
         thousands(s.events),
         thousands(s.failed_lines),
+        if s.failed_lines == 1 { "line" } else { "lines" },
         thousands(s.blank)
     );
     let order = [
@@ -493,7 +496,7 @@ fn summary_human(s: &Stats, input: InputKind) -> String {
     );
     if s.with_runtime_errors > 0 {
         out.push_str(&format!(
-            "decisions with runtime errors: {}\n",
+            "decisions made despite a run-time error (counted above; each fails closed, see its `errors`): {}\n",
             thousands(s.with_runtime_errors)
         ));
     }

@@ -3,7 +3,7 @@
 use super::render::{self, color};
 use super::{ci, files, CheckFormat, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::source::SourceFile;
-use mfapol::{compile_with, schema};
+use mfapol::{compile_cached, schema};
 use std::path::PathBuf;
 
 pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
@@ -18,6 +18,10 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
     let mut json_out = Vec::new();
     let (mut errors, mut warnings) = (0usize, 0usize);
     let mut io_failed = false;
+    // Shared by every policy of the run: an included file is read and
+    // checked once, however many policies (or include paths) reach it.
+    let mut reader = files::IncludeReader::default();
+    let mut cache = mfapol::include::Cache::new();
     for path in &files {
         let name = path.display().to_string();
         let bytes = match files::read_bytes(path) {
@@ -40,11 +44,12 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, deny_warnings: bool) -> u8 {
                 continue;
             }
         };
-        let src = SourceFile::new(name.as_str(), text);
-        let compiled = compile_with(
+        let src = super::files::keyed(SourceFile::new(name.as_str(), text), path);
+        let compiled = compile_cached(
             &src,
             schema::auth0_post_login(),
-            &mut super::files::include_loader,
+            &mut |from, p| reader.load(from, p),
+            &mut cache,
         );
         for d in &compiled.diagnostics {
             if d.is_warning() {

@@ -15,7 +15,7 @@ pub fn load_policy(path: &Path) -> Result<(Policy, SourceFile), u8> {
     let name = path.display().to_string();
     let text = files::read_text(path, &name)?;
     let color = color();
-    let src = SourceFile::new(name.as_str(), text);
+    let src = files::keyed(SourceFile::new(name.as_str(), text), path);
     let compiled = compile_with(&src, schema::auth0_post_login(), &mut files::include_loader);
     for d in &compiled.diagnostics {
         err!("{}", render::render(&src, d, color));

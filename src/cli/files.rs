@@ -239,11 +239,53 @@ pub fn read_named(path: &Path) -> Result<(String, String), String> {
 }
 
 /// Reads the files a policy includes: `PATH` relative to the including
-/// file's directory, as [`read_named`] reads.
+/// file's directory, as [`read_named`] reads, keyed by its canonical path
+/// so that the library loads and checks each file once.
 pub fn include_loader(from: &str, path: &str) -> Result<mfapol::source::SourceFile, String> {
-    let base = Path::new(from).parent().unwrap_or(Path::new(""));
-    let (name, text) = read_named(&base.join(path))?;
-    Ok(mfapol::source::SourceFile::new(name, text))
+    IncludeReader::default().load(from, path)
+}
+
+/// A policy file given on the command line, keyed by its canonical path
+/// (as [`include_loader`] keys the files it reads), so an include of it is
+/// found to be a loop whatever relative path names it.
+pub fn keyed(src: mfapol::source::SourceFile, path: &Path) -> mfapol::source::SourceFile {
+    match std::fs::canonicalize(path) {
+        Ok(c) => src.with_key(c.display().to_string()),
+        Err(_) => src,
+    }
+}
+
+/// [`include_loader`] for a run over many policies (`mfapol check DIR`):
+/// each file is read once per canonical path, however many policies or
+/// includes name it.
+#[derive(Default)]
+pub struct IncludeReader {
+    files: std::collections::HashMap<PathBuf, mfapol::source::SourceFile>,
+    /// Files read from disk (for tests and measurements).
+    pub reads: usize,
+}
+
+impl IncludeReader {
+    /// Loads `path` as written in `from`.
+    pub fn load(&mut self, from: &str, path: &str) -> Result<mfapol::source::SourceFile, String> {
+        let base = Path::new(from).parent().unwrap_or(Path::new(""));
+        let joined = base.join(path);
+        let canonical = std::fs::canonicalize(&joined).ok();
+        if let Some(f) = canonical.as_ref().and_then(|c| self.files.get(c)) {
+            return Ok(f.clone());
+        }
+        let (name, text) = read_named(&joined)?;
+        self.reads = self.reads.saturating_add(1);
+        let file = mfapol::source::SourceFile::new(name, text);
+        Ok(match canonical {
+            Some(c) => {
+                let file = file.with_key(c.display().to_string());
+                self.files.insert(c, file.clone());
+                file
+            }
+            None => file,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -265,6 +307,45 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    /// Issue 20: over a run, an included file is read from disk once per
+    /// canonical path, whatever relative path names it (`a/../b/x`, `b/x`).
+    #[test]
+    fn include_reader_reads_each_file_once() {
+        let dir = scratch("diamond");
+        for level in 0..11 {
+            std::fs::create_dir_all(dir.join(format!("l{level}"))).unwrap();
+            for i in 0..4 {
+                std::fs::write(dir.join(format!("l{level}/f{i}.mfapolicy")), "").unwrap();
+            }
+        }
+        let mut r = IncludeReader::default();
+        let mut keys = std::collections::HashSet::new();
+        let top = dir.join("top.mfapolicy").display().to_string();
+        for i in 0..4 {
+            let f = r.load(&top, &format!("l0/f{i}.mfapolicy")).unwrap();
+            keys.insert(f.key().to_string());
+        }
+        for level in 0..10 {
+            for i in 0..4 {
+                let from = dir
+                    .join(format!("l{level}/f{i}.mfapolicy"))
+                    .display()
+                    .to_string();
+                for j in 0..4 {
+                    let f = r
+                        .load(&from, &format!("../l{}/f{j}.mfapolicy", level + 1))
+                        .unwrap();
+                    keys.insert(f.key().to_string());
+                }
+            }
+        }
+        assert_eq!((r.reads, keys.len()), (44, 44));
+        // Another spelling of a file already read is not read again.
+        let again = r.load(&top, "l3/../l3/f2.mfapolicy").unwrap();
+        assert!(keys.contains(again.key().as_ref()));
+        assert_eq!(r.reads, 44);
     }
 
     #[test]

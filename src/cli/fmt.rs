@@ -27,7 +27,8 @@ enum Outcome {
     Changed,
     /// A syntax error or text that is not UTF-8, already reported.
     Rejected,
-    /// Could not be read or written, already reported.
+    /// Could not be read or written, or is not a policy (a test suite),
+    /// already reported: a usage error, exit 2.
     Io,
 }
 
@@ -130,9 +131,27 @@ fn read_and_format(path: &Path, name: &str, guard: bool) -> Result<(String, Stri
             return Err(Outcome::Rejected);
         }
     };
+    let suite_ext = path
+        .extension()
+        .is_some_and(|e| e == mfapol::testing::EXTENSION);
+    if suite_ext || (mfapol::fmt::format(&text).is_err() && looks_like_suite(&text)) {
+        // Formatting a suite as a policy would only say "found `policy`".
+        let ext = mfapol::testing::EXTENSION;
+        if path.as_os_str() == "-" {
+            errln!(
+                "error: standard input is a test suite (.{ext}), not a policy: `mfapol fmt` formats .mfapolicy files only; run a suite with `mfapol test FILE.{ext}`"
+            );
+        } else {
+            let shown = super::escape::escape(name);
+            errln!(
+                "error: `{shown}` is a test suite (.{ext}), not a policy: `mfapol fmt` formats .mfapolicy files only; run the suite with `mfapol test {shown}`"
+            );
+        }
+        return Err(Outcome::Io);
+    }
     match mfapol::fmt::format(&text) {
         Ok(formatted) if guard => {
-            let src = SourceFile::new(name, text.as_str());
+            let src = files::keyed(SourceFile::new(name, text.as_str()), path);
             let compiled = mfapol::compile_with(
                 &src,
                 mfapol::schema::auth0_post_login(),
@@ -165,4 +184,18 @@ fn read_and_format(path: &Path, name: &str, guard: bool) -> Result<(String, Stri
             Err(Outcome::Rejected)
         }
     }
+}
+
+/// Whether a text that is not a policy reads as a test suite: its first
+/// line that is not blank or a comment is a suite's `policy FILE`,
+/// `event FILE` or `case "NAME"` line.
+fn looks_like_suite(text: &str) -> bool {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    first.is_some_and(|l| {
+        let mut words = l.split_whitespace();
+        matches!(words.next(), Some("policy" | "event" | "case")) && words.next().is_some()
+    })
 }

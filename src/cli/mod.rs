@@ -75,7 +75,11 @@ enum Command {
     Man,
     /// Run policy test suites (*.mfatest)
     Test(TestArgs),
-    /// Evaluate two policies on many events and report how decisions move
+    /// Evaluate two policies on many events and report how decisions move,
+    /// or prove over every possible login that none gets weaker (--prove)
+    #[command(
+        override_usage = "mfapol diff [OPTIONS] <OLD> <NEW> <EVENTS>\n       mfapol diff --prove [OPTIONS] <OLD> <NEW>\n       mfapol diff --prove --old-rev <REV> [OPTIONS] <POLICY>\n       mfapol diff --from-action <ACTION.js> [OPTIONS] <NEW> <EVENTS>"
+    )]
     Diff(DiffArgs),
     /// Compile a policy to an Auth0 post-login Action
     Compile(compile::CompileArgs),
@@ -83,7 +87,7 @@ enum Command {
     /// rules that can never apply or never decide
     Verify(verify::VerifyArgs),
     /// Run the language server (LSP over stdio) for editors
-    Lsp,
+    Lsp(lsp::LspArgs),
 }
 
 /// What each line of batch input holds.
@@ -112,7 +116,7 @@ struct DiffArgs {
     /// EVENTS; with --prove, OLD NEW (no EVENTS), or only NEW with
     /// --old-rev. EVENTS: NDJSON events (or Auth0 logs with --input
     /// auth0-logs), or `-` for stdin
-    #[arg(value_name = "OLD NEW EVENTS", num_args = 1..=3, required = true)]
+    #[arg(value_names = ["OLD", "NEW", "EVENTS"], num_args = 1..=3, required = true)]
     paths: Vec<PathBuf>,
     /// Prove over every possible login (no EVENTS) that no decision gets
     /// weaker (or, with --fail-on changed, changes at all), or print a
@@ -282,7 +286,7 @@ pub fn run() -> ExitCode {
         Command::Diff(a) => diff::run(&a),
         Command::Compile(a) => compile::run(&a),
         Command::Verify(a) => verify::run(&a),
-        Command::Lsp => lsp::run(),
+        Command::Lsp(a) => lsp::run(&a),
         Command::Test(a) => test::run(&a.paths, a.format, a.coverage, a.now.as_deref()),
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();

@@ -112,7 +112,7 @@ fn one_file(a: &VerifyArgs, path: &Path, t: &mut Totals) -> Result<Option<Json>,
     let human = a.format == EvalFormat::Human;
     let name = path.display().to_string();
     let text = files::read_text(path, &name)?;
-    let src = SourceFile::new(name.as_str(), text);
+    let src = files::keyed(SourceFile::new(name.as_str(), text), path);
     let compiled = compile_with(&src, schema::auth0_post_login(), &mut files::include_loader);
     // The file's check diagnostics first, as `check` shows them.
     let mut errors = Vec::new();

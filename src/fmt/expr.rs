@@ -68,7 +68,10 @@ pub(crate) fn expr_at(e: &Expr, min: Prec) -> String {
 // INVARIANT: recursion follows the tree, whose depth the parser bounds
 // (`syntax::MAX_DEPTH` levels of operators plus as many of brackets).
 fn write_expr(out: &mut String, e: &Expr, min: Prec) {
-    if prec(&e.node) < min {
+    // An `and` inside an `or` needs no parentheses, but the ones its author
+    // wrote make the grouping plain to a reviewer: they stay.
+    let kept = min == Prec::And && matches!(e.node, ExprKind::And(_)) && written_in_parens(e);
+    if prec(&e.node) < min || kept {
         out.push('(');
         write_bare(out, e);
         out.push(')');
@@ -89,6 +92,53 @@ pub(super) fn with_source<T>(text: &str, f: impl FnOnce() -> T) -> T {
     let out = f();
     SOURCE.with(|s| *s.borrow_mut() = None);
     out
+}
+
+/// Whether the source text of `e` is one parenthesised group, `( ... )`
+/// (not `(a) and (b)`, whose first and last parentheses do not match).
+fn written_in_parens(e: &Expr) -> bool {
+    SOURCE.with(|s| {
+        let s = s.borrow();
+        let Some(text) = s
+            .as_deref()
+            .and_then(|t| t.get(e.span.start as usize..e.span.end as usize))
+        else {
+            return false;
+        };
+        if !(text.starts_with('(') && text.ends_with(')')) {
+            return false;
+        }
+        let (mut depth, mut in_str, mut escaped, mut comment) = (0usize, false, false, false);
+        for (i, c) in text.char_indices() {
+            if comment {
+                comment = c != '\n';
+                continue;
+            }
+            if in_str {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => in_str = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_str = true,
+                '#' => comment = true,
+                '(' => depth = depth.saturating_add(1),
+                ')' => {
+                    depth = depth.saturating_sub(1);
+                    // The group opened first closes before the end: not one group.
+                    if depth == 0 && i.saturating_add(1) < text.len() {
+                        return false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        depth == 0
+    })
 }
 
 /// A duration literal as written (`24h`, `120s`), when the source text at

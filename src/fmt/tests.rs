@@ -62,7 +62,15 @@ fn every_effect_form() {
 #[test]
 fn parentheses_only_where_needed() {
     let cases = [
-        ("(a and b) or c", "a and b or c"),
+        // Grouping parentheses an author wrote around an `and` inside an
+        // `or` stay (same meaning, easier to review); redundant ones go.
+        ("(a and b) or c", "(a and b) or c"),
+        ("a or (b and c)", "a or (b and c)"),
+        ("a or ((b and c))", "a or (b and c)"),
+        ("a or b and c", "a or b and c"),
+        ("(a) and (b) or c", "a and b or c"),
+        ("(a) and (\"(\" == b) or c", "a and \"(\" == b or c"),
+        ("(a and b)", "a and b"),
         ("a and (b or c)", "a and (b or c)"),
         ("not (ip in office)", "not ip in office"),
         ("not (a and b)", "not (a and b)"),

@@ -88,13 +88,12 @@ pub fn analyse(
     };
     let mut resolved = ast.clone();
     let mut problems = Vec::new();
-    let mut chain = vec![source.name.to_string()];
     include::resolve(
         source,
         &mut resolved,
         schema,
         load,
-        &mut chain,
+        &mut include::Cache::new(),
         &mut problems,
     );
     if !problems.is_empty() {

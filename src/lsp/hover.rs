@@ -82,13 +82,12 @@ fn let_hover(
     }
     // With the included definitions, as the checker sees the file.
     let mut resolved = policy.clone();
-    let mut chain = vec![doc.source.name.to_string()];
     crate::include::resolve(
         &doc.source,
         &mut resolved,
         schema,
         load,
-        &mut chain,
+        &mut crate::include::Cache::new(),
         &mut Vec::new(),
     );
     let ty = crate::check::let_types(&doc.source, &resolved, schema)

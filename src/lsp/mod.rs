@@ -17,6 +17,7 @@
 mod actions;
 mod complete;
 mod document;
+pub mod frame;
 mod hover;
 mod paths;
 mod position;
@@ -138,11 +139,16 @@ impl Server {
             .filter(|d| d.uri != uri)
             .map(|d| (Path::new(&*d.source.name).to_path_buf(), d.source.clone()))
             .collect();
-        // An included file open in the editor is read as it is there.
+        // An included file open in the editor is read as it is there, under
+        // the key the loader gives it on disk (its canonical path), so a
+        // file reached both ways is one file.
         let mut from_editor = |from: &str, path: &str| {
             let joined = Path::new(from).parent().unwrap_or(Path::new("")).join(path);
             match open.get(&joined) {
-                Some(f) => Ok(f.clone()),
+                Some(f) => Ok(match load(from, path) {
+                    Ok(disk) => f.clone().with_key(disk.key().clone()),
+                    Err(_) => f.clone(),
+                }),
                 None => load(from, path),
             }
         };

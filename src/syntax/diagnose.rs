@@ -240,6 +240,14 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     } else {
         format!("`{found}`")
     };
+    if let Some(e) = super::slips::keyword_as_name(text, pos) {
+        return e;
+    }
+    if let Some(e) =
+        super::slips::missing_join_before_not(text, pos, &prev, &found, wanted.contains(&"`in`"))
+    {
+        return e;
+    }
     let mut message = format!("expected {expected}{after}");
     let before = previous_words(text, pos, 3);
     match before.as_slice() {
@@ -276,7 +284,7 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
             help = Some(format!("did you mean `{word}`?"));
         }
     }
-    if let Some((word, fixed, at)) = bad_duration(text, pos) {
+    if let Some((word, fixed, at)) = super::slips::bad_duration(text, pos) {
         return SyntaxError::Unexpected {
             message: format!("`{word}` is not a duration"),
             span: at.into(),
@@ -334,7 +342,7 @@ fn syntax_error(text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
 }
 
 /// Whether `tok` (the token where parsing stopped) can start an operand.
-fn starts_operand(tok: &str) -> bool {
+pub(super) fn starts_operand(tok: &str) -> bool {
     let Some(c) = tok.chars().next() else {
         return false;
     };
@@ -384,71 +392,12 @@ fn quote_token(tok: &str) -> String {
     format!("`{tok}`")
 }
 
-/// `24hours`, `15min`, `24 hours`: a number with a unit word. Returns the
-/// text as written, the literal meant (when the unit is known) and where.
-#[expect(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
-)]
-fn bad_duration(text: &str, pos: usize) -> Option<(String, Option<String>, Span)> {
-    let pos = pos.min(text.len());
-    let bytes = text.as_bytes();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut start = pos;
-    while start > 0 && is_word(bytes[start - 1]) {
-        start -= 1;
-    }
-    let mut end = pos;
-    while end < bytes.len() && is_word(bytes[end]) {
-        end += 1;
-    }
-    let word = &text[start..end];
-    // `24 hours`: the number is the token before.
-    if word.chars().all(|c| c.is_ascii_alphabetic()) {
-        let before = text[..start].trim_end_matches([' ', '\t']);
-        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        if digits == 0 || before.len() == start {
-            return None;
-        }
-        let num_start = before.len() - digits;
-        let number = &before[num_start..];
-        let unit = unit_letter(word)?;
-        let written = format!("{number} {word}");
-        return Some((
-            written,
-            Some(format!("{number}{unit}")),
-            Span::new(num_start, end),
-        ));
-    }
-    let digits = word.len() - word.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    if digits == 0 || digits == word.len() {
-        return None;
-    }
-    let (number, unit) = word.split_at(digits);
-    if !unit.chars().all(|c| c.is_ascii_alphabetic()) || matches!(unit, "s" | "m" | "h" | "d") {
-        return None;
-    }
-    let fixed = unit_letter(unit).map(|u| format!("{number}{u}"));
-    Some((word.to_string(), fixed, Span::new(start, end)))
-}
-
-fn unit_letter(unit: &str) -> Option<&'static str> {
-    Some(match unit.to_ascii_lowercase().as_str() {
-        "s" | "sec" | "secs" | "second" | "seconds" => "s",
-        "m" | "min" | "mins" | "minute" | "minutes" => "m",
-        "h" | "hr" | "hrs" | "hour" | "hours" => "h",
-        "d" | "day" | "days" => "d",
-        _ => return None,
-    })
-}
-
 /// Up to `n` identifier-like words before `pos` (skipping comments), oldest first.
 #[expect(
     clippy::arithmetic_side_effects,
     reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
 )]
-fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
+pub(super) fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
     let mut before = &text[..pos.min(text.len())];
     let mut out = Vec::new();
     while out.len() < n {
@@ -478,7 +427,7 @@ fn previous_words(text: &str, pos: usize, n: usize) -> Vec<&str> {
     clippy::arithmetic_side_effects,
     reason = "byte offsets inside the policy text, each checked against its length or found in it; the text is at most the policy size limit"
 )]
-fn previous_token_end(text: &str, pos: usize) -> Option<usize> {
+pub(super) fn previous_token_end(text: &str, pos: usize) -> Option<usize> {
     let mut before = &text[..pos.min(text.len())];
     loop {
         let trimmed = before.trim_end();
@@ -490,7 +439,7 @@ fn previous_token_end(text: &str, pos: usize) -> Option<usize> {
     }
 }
 
-fn is_reserved(word: &str) -> bool {
+pub(super) fn is_reserved(word: &str) -> bool {
     super::RESERVED.contains(&word)
 }
 

@@ -22,6 +22,23 @@ pub enum SyntaxError {
         help: Option<String>,
     },
 
+    /// A reserved keyword where a rule, `let` or assertion name goes
+    /// (`rule mfa: ...`).
+    #[error("`{word}` is a reserved keyword and cannot name {what}")]
+    #[diagnostic(code(mfapol::keyword_as_name))]
+    KeywordAsName {
+        /// The keyword as written.
+        word: String,
+        /// "a rule", "a `let`" or "an assertion".
+        what: String,
+        /// Where the name stands.
+        #[label("a reserved keyword")]
+        span: SourceSpan,
+        /// Another name to use.
+        #[help]
+        help: Option<String>,
+    },
+
     /// Brackets or operators nested deeper than the parser allows.
     #[error("expression nested too deeply (more than {limit} levels)")]
     #[diagnostic(

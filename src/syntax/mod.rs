@@ -4,6 +4,7 @@ pub mod ast;
 mod diagnose;
 mod error;
 mod parse;
+mod slips;
 
 pub use error::SyntaxError;
 pub use parse::{parse, parse_expr, MAX_DEPTH};

@@ -144,16 +144,17 @@ pub enum TestError {
         span: SourceSpan,
     },
 
-    /// An undeclared metadata key that the policy never mentions (warning).
-    #[error("metadata key `{key}` is not declared and the policy never mentions it")]
-    #[diagnostic(code(mfapol::test_undeclared_metadata), severity(Warning))]
-    UndeclaredMetadata {
-        /// The key.
-        key: String,
-        /// Where.
-        #[label("a typo here would make this override useless")]
+    /// A `set` or `unset` of a metadata key that no rule of the policy
+    /// reads (warning): the override cannot change the decision.
+    #[error("the policy never reads `{path}`")]
+    #[diagnostic(code(mfapol::test_unread_key), severity(Warning))]
+    UnreadKey {
+        /// The key's full path.
+        path: String,
+        /// The override's path.
+        #[label("this override cannot change the decision")]
         span: SourceSpan,
-        /// What to do.
+        /// The keys the policy reads, never a `declare` of this one.
         #[help]
         help: Option<String>,
     },
@@ -162,7 +163,7 @@ pub enum TestError {
 impl TestError {
     /// Whether this is only a warning (the suite still runs).
     pub fn is_warning(&self) -> bool {
-        matches!(self, TestError::UndeclaredMetadata { .. })
+        matches!(self, TestError::UnreadKey { .. })
     }
 
     /// Whether this error comes from a file that could not be read (exit code 2).

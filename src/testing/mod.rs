@@ -28,6 +28,7 @@ mod error;
 mod expect;
 mod format;
 mod run;
+mod unread;
 mod value;
 
 pub use error::TestError;

@@ -3,6 +3,7 @@
 
 use super::error::TestError;
 use super::format::{parse_suite, Case, Expect, Located, RuleRef, Suite};
+use super::unread;
 use super::value::{apply, check_override, Target};
 use crate::check::suggest::{did_you_mean, one_of};
 use crate::eval::{self, Decision};
@@ -285,9 +286,12 @@ fn prepare(
         }
     }
 
-    let mut check = |ov| match check_override(&ast, &src.text, schema, ov) {
-        Ok((t, warnings)) => {
-            report.diagnostics.extend(warnings);
+    let reads = unread::policy_reads(&policy);
+    let mut check = |ov| match check_override(&ast, schema, ov) {
+        Ok(t) => {
+            report
+                .diagnostics
+                .extend(unread::unread(ov, &t, &reads, schema));
             Some(t)
         }
         Err(errs) => {

@@ -193,11 +193,9 @@ fn target(policy: &str, line: &str) -> Result<Target, Vec<TestError>> {
     let ast = crate::syntax::parse(policy).expect("policy parses");
     check_override(
         &ast,
-        policy,
         schema::auth0_post_login(),
         &suite.cases[0].overrides[0],
     )
-    .map(|(t, _)| t)
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use super::error::{span, TestError};
 use super::format::{Override, OverrideValue};
-use crate::check::{path_type, CheckError};
+use crate::check::path_type;
 use crate::schema::{Schema, Type};
 use crate::syntax::ast::{self, BinOp, ExprKind, IndexKey, Lit};
 use serde_json::{Map, Value as Json};
@@ -57,19 +57,19 @@ pub struct Target {
 }
 
 /// Checks one override against the policy's `declare`s and the schema.
-/// `Ok` carries the target and any warnings.
+/// (An undeclared key is the policy's own warning; a key the policy never
+/// reads is warned about by the runner, which knows what it reads.)
 #[expect(
     clippy::arithmetic_side_effects,
     reason = "byte offsets inside one test file, whose length bounds every sum"
 )]
 pub fn check_override(
     policy: &ast::Policy,
-    policy_text: &str,
     schema: &Schema,
     ov: &Override,
-) -> Result<(Target, Vec<TestError>), Vec<TestError>> {
+) -> Result<Target, Vec<TestError>> {
     let base = ov.path_base;
-    let (ty, warnings) = path_type(policy, schema, &ov.path).map_err(|errs| {
+    let (ty, _undeclared) = path_type(policy, schema, &ov.path).map_err(|errs| {
         errs.iter()
             .filter(|e| !e.is_warning())
             .map(|e| {
@@ -83,22 +83,6 @@ pub fn check_override(
             })
             .collect::<Vec<_>>()
     })?;
-    let mut out_warnings = Vec::new();
-    for w in &warnings {
-        if let CheckError::UndeclaredMetadata { key, span: s, .. } = w {
-            if !mentions(policy_text, key) {
-                let at = base + s.offset();
-                out_warnings.push(TestError::UndeclaredMetadata {
-                    key: key.clone(),
-                    span: span(at, at + s.len()),
-                    help: Some(format!(
-                        "check the spelling against the policy, or declare the key there: `declare {}: bool`",
-                        ov.path_text
-                    )),
-                });
-            }
-        }
-    }
     let path_span = span(base, base + ov.path_text.len());
     let Some(mut segs) = segments(schema, &ov.path) else {
         return Err(vec![TestError::UnknownPath {
@@ -130,27 +114,10 @@ pub fn check_override(
             Some(cx.fit(&ty, expr).map_err(|e| vec![e])?)
         }
     };
-    Ok((
-        Target {
-            text: ov.path_text.clone(),
-            segs,
-            value,
-        },
-        out_warnings,
-    ))
-}
-
-/// Whether the policy text mentions a key as a whole word.
-#[expect(
-    clippy::arithmetic_side_effects,
-    reason = "byte offsets inside one test file, whose length bounds every sum"
-)]
-fn mentions(text: &str, key: &str) -> bool {
-    text.match_indices(key).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + key.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
+    Ok(Target {
+        text: ov.path_text.clone(),
+        segs,
+        value,
     })
 }
 
