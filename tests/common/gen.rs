@@ -39,13 +39,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod ast;
+mod cmp;
 mod consts;
 pub mod cov;
 mod event;
 mod expr;
 mod items;
+mod konst;
 mod mutate;
 mod src;
+mod values;
 
 pub use ast::GPolicy;
 pub use cov::{Coverage, MutationKind};
