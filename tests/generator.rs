@@ -107,6 +107,21 @@ fn generated_policies_check_events_parse_mutations_check_and_every_cell_is_cover
         let text = g.policy();
         let t1 = std::time::Instant::now();
         let policy = checked(&text, "a generated policy");
+        // Every generated policy also compiles to an Action (the
+        // differential in tests/action_node.rs runs them in Node.js).
+        // A regex JavaScript reads differently is the one refusal the
+        // language documents (SPEC §10); `Options::action_safe` leaves
+        // those out.
+        match mfapol::action::compile(
+            &policy,
+            mfapol::action::Target {
+                source_name: "gen.mfapolicy",
+                source_text: &text,
+            },
+        ) {
+            Ok(_) | Err(mfapol::action::ActionError::Regex { .. }) => {}
+            Err(e) => panic!("a generated policy does not compile to an Action: {e}\n{text}"),
+        }
         let plan = Plan::new(&policy);
         let t2 = std::time::Instant::now();
         let mut seen = Vec::with_capacity(events);
@@ -165,6 +180,28 @@ fn generated_policies_check_events_parse_mutations_check_and_every_cell_is_cover
         empty.len(),
         empty.join("\n")
     );
+}
+
+#[test]
+fn action_safe_policies_all_compile_to_an_action() {
+    let mut g = Gen::with_options(
+        0x6e6e_0004,
+        Options {
+            action_safe: true,
+            ..Options::default()
+        },
+    );
+    for _ in 0..300 {
+        let text = g.policy();
+        let policy = checked(&text, "a generated policy");
+        let target = mfapol::action::Target {
+            source_name: "gen.mfapolicy",
+            source_text: &text,
+        };
+        if let Err(e) = mfapol::action::compile(&policy, target) {
+            panic!("an action-safe policy does not compile to an Action: {e}\n{text}");
+        }
+    }
 }
 
 #[test]

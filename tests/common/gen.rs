@@ -22,7 +22,8 @@
 //!
 //! * `Options` (`Gen::with_options`): `asserts` (generate `assert` items,
 //!   default on), `max_rules`, `max_lets`, `hostile` (per mille of events
-//!   with values of the wrong type, default 0).
+//!   with values of the wrong type, default 0), `action_safe` (only regexes
+//!   JavaScript reads alike, so every policy compiles to an Action).
 //! * `Gen::policy_ast` returns the generated tree (`GPolicy`, printed by
 //!   `GPolicy::text`); `Gen::mutate_ast` mutates one.
 //! * Policies are one item per line (`rule NAME: EFFECT when COND [unless
@@ -70,6 +71,9 @@ pub struct Options {
     pub max_lets: usize,
     /// Per mille of events that hold values of the wrong type (hostile).
     pub hostile: u32,
+    /// Only regexes JavaScript reads as mfapol does, so every policy
+    /// compiles to an Action (`mfapol compile` refuses the others).
+    pub action_safe: bool,
 }
 
 impl Default for Options {
@@ -79,6 +83,7 @@ impl Default for Options {
             max_rules: 5,
             max_lets: 5,
             hostile: 0,
+            action_safe: false,
         }
     }
 }

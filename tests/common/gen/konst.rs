@@ -49,7 +49,12 @@ impl Gen {
             C::Str => match &ctx {
                 Ctx::Val(_, Some(set)) => quote(self.pick_s(set)),
                 Ctx::Regex => {
-                    let (re, _) = *self.rng.pick(REGEXES);
+                    let pool = if self.opts.action_safe {
+                        &REGEXES[..5]
+                    } else {
+                        REGEXES
+                    };
+                    let (re, _) = *self.rng.pick(pool);
                     format!("\"{re}\"")
                 }
                 Ctx::Sep => quote(self.pick_s(SEPARATORS)),
