@@ -349,3 +349,21 @@ fn throughput() {
         n as f64 / events.as_secs_f64() * 60.0 / 1e6
     );
 }
+
+#[test]
+#[ignore = "prints samples"]
+fn samples() {
+    let mut g = Gen::new(99);
+    for _ in 0..3 {
+        let text = g.policy();
+        println!("{text}");
+        let p = checked(&text, "x");
+        let plan = Plan::new(&p);
+        for _ in 0..3 {
+            g.now();
+            println!("  {}", g.event_with(&plan));
+        }
+        let (m, k) = g.mutate(&text);
+        println!("-- {k:?}\n{m}");
+    }
+}
