@@ -3,7 +3,7 @@
 //! every mutation checks clean and differs from its source, and the
 //! coverage table has no empty cell.
 //!
-//! `MFAPOL_GEN_POLICIES=N` sets the number of policies (default 1,000;
+//! `MFAPOL_GEN_POLICIES=N` sets the number of policies (default 800;
 //! events per policy: `MFAPOL_GEN_EVENTS`, default 8).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -89,7 +89,7 @@ fn same_decision(policy: &Policy, e: &Value, now: i64, text: &str) {
 
 #[test]
 fn generated_policies_check_events_parse_mutations_check_and_every_cell_is_covered() {
-    let policies = env("MFAPOL_GEN_POLICIES", 1000);
+    let policies = env("MFAPOL_GEN_POLICIES", 800);
     let events = env("MFAPOL_GEN_EVENTS", 8);
     let required = required_roots();
     let mut g = Gen::new(0x6e6e_0001);

@@ -238,7 +238,23 @@ impl Gen {
     }
     /// The list a quantifier ranges over.
     pub(super) fn quant_list(&mut self, cx: &mut Cx) -> Src {
-        let choice = self.rng.below(7);
+        // The less generated (at this position) of two random list kinds.
+        const KINDS: [Form; 7] = [
+            Form::QuantRecords,
+            Form::QuantRecords,
+            Form::QuantStrings,
+            Form::QuantSplit,
+            Form::QuantLet,
+            Form::QuantLiteral,
+            Form::QuantDynamic,
+        ];
+        let (a, b) = (self.rng.below(7), self.rng.below(7));
+        let choice =
+            if self.cov.form_count(KINDS[b], cx.pos) < self.cov.form_count(KINDS[a], cx.pos) {
+                b
+            } else {
+                a
+            };
         let list_lets: Vec<usize> = (0..cx.lets)
             .filter(|i| match self.st.lets[*i].kind {
                 LetKind::Const(ck, _, None) => {
