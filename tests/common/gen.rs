@@ -132,6 +132,8 @@ pub struct Gen {
     pub cov: Coverage,
     st: State,
     now_ms: i64,
+    /// Whether the event being made is hostile.
+    hostile_event: bool,
     /// Recently generated policies by text, for `mutate`.
     recent: Vec<(String, GPolicy, State)>,
 }
@@ -156,6 +158,7 @@ impl Gen {
             cov,
             st: State::default(),
             now_ms: FIXED_NOW_MS,
+            hostile_event: false,
             recent: Vec::new(),
         }
     }

@@ -266,7 +266,8 @@ impl Gen {
     /// event has, so `mfapol eval` recognises it.
     pub fn event_with(&mut self, plan: &Plan) -> Value {
         let hostile = self.opts.hostile > 0 && (self.rng.below(1000) as u32) < self.opts.hostile;
-        let mut ev = match self.node(plan, &plan.root, hostile, 0) {
+        self.hostile_event = hostile;
+        let mut ev = match self.node(plan, &plan.root, hostile, 0, false) {
             Some(Value::Object(m)) => m,
             _ => Map::new(),
         };
@@ -290,10 +291,14 @@ impl Gen {
         n: &Node,
         hostile: bool,
         depth: usize,
+        elem: bool,
     ) -> Option<Value> {
         let list_leaf = n.leaf.iter().find(|t| matches!(t, Type::List(_))).cloned();
         let fk = n.leaf.first().map_or(F::Record, field_kind);
-        if depth > 0 {
+        // A typed list holds values of its element type: a null element is
+        // for hostile events only (`docs/verify.md`'s assumption).
+        let typed_elem = elem && !n.leaf.iter().all(|t| matches!(t, Type::Dynamic));
+        if depth > 0 && (!typed_elem || hostile) {
             match self.rng.below(16) {
                 0 | 1 => {
                     self.ev(K::Absent, fk);
@@ -326,7 +331,7 @@ impl Gen {
             if !n.keys.is_empty() || n.idx.is_empty() && n.each.is_none() {
                 let mut m = Map::new();
                 for (k, child) in &n.keys {
-                    if let Some(v) = self.node(plan, child, hostile, depth + 1) {
+                    if let Some(v) = self.node(plan, child, hostile, depth + 1, false) {
                         m.insert(k.clone(), v);
                     }
                 }
@@ -401,7 +406,7 @@ impl Gen {
                     if each.has_children()
                         || each.leaf.iter().any(|t| !matches!(t, Type::Dynamic)) =>
                 {
-                    self.node(plan, each, hostile, depth + 1)
+                    self.node(plan, each, hostile, depth + 1, true)
                         .unwrap_or(Value::Null)
                 }
                 _ => match &elem_ty {
@@ -410,7 +415,7 @@ impl Gen {
                 },
             };
             if let Some(child) = n.idx.get(&i) {
-                if let Some(w) = self.node(plan, child, hostile, depth + 1) {
+                if let Some(w) = self.node(plan, child, hostile, depth + 1, true) {
                     match (&mut v, w) {
                         (Value::Object(a), Value::Object(b)) => a.extend(b),
                         (slot, w) => *slot = w,

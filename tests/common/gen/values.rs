@@ -115,7 +115,8 @@ impl Gen {
                     .collect();
                 if !from_policy.is_empty() && self.rng.below(2) == 0 {
                     (json!(*self.rng.pick(&from_policy)), K::Equal)
-                } else if self.rng.below(8) == 0 {
+                } else if self.hostile_event && self.rng.below(4) == 0 {
+                    // Outside the closed set: hostile events only.
                     let (v, k) = self.string(plan);
                     (v, k)
                 } else {
