@@ -22,7 +22,8 @@
 //!
 //! * `Options` (`Gen::with_options`): `asserts` (generate `assert` items,
 //!   default on), `max_rules`, `max_lets`, `hostile` (per mille of events
-//!   with values of the wrong type, default 0).
+//!   with values of the wrong type, default 0), `action_safe` (only regexes
+//!   JavaScript reads alike, so every policy compiles to an Action).
 //! * `Gen::policy_ast` returns the generated tree (`GPolicy`, printed by
 //!   `GPolicy::text`); `Gen::mutate_ast` mutates one.
 //! * Policies are one item per line (`rule NAME: EFFECT when COND [unless
@@ -39,13 +40,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod ast;
+mod cmp;
 mod consts;
 pub mod cov;
 mod event;
 mod expr;
 mod items;
+mod konst;
 mod mutate;
 mod src;
+mod values;
 
 pub use ast::GPolicy;
 pub use cov::{Coverage, MutationKind};
@@ -67,6 +71,9 @@ pub struct Options {
     pub max_lets: usize,
     /// Per mille of events that hold values of the wrong type (hostile).
     pub hostile: u32,
+    /// Only regexes JavaScript reads as mfapol does, so every policy
+    /// compiles to an Action (`mfapol compile` refuses the others).
+    pub action_safe: bool,
 }
 
 impl Default for Options {
@@ -76,6 +83,7 @@ impl Default for Options {
             max_rules: 5,
             max_lets: 5,
             hostile: 0,
+            action_safe: false,
         }
     }
 }
@@ -124,6 +132,8 @@ pub struct Gen {
     pub cov: Coverage,
     st: State,
     now_ms: i64,
+    /// Whether the event being made is hostile.
+    hostile_event: bool,
     /// Recently generated policies by text, for `mutate`.
     recent: Vec<(String, GPolicy, State)>,
 }
@@ -148,6 +158,7 @@ impl Gen {
             cov,
             st: State::default(),
             now_ms: FIXED_NOW_MS,
+            hostile_event: false,
             recent: Vec::new(),
         }
     }

@@ -24,7 +24,14 @@ impl Gen {
         let n_rules = 1 + self.rng.below(self.opts.max_rules.max(1));
         let mut names: Vec<String> = Vec::new();
         for i in 0..n_rules {
-            let eff = self.effect(EffectPos::Rule);
+            // Exemptions are one effect of many; make them common enough
+            // that every form reaches their conditions.
+            let eff = if self.rng.below(8) == 0 {
+                self.cov.effect(K::Exempt, EffectPos::Rule);
+                Eff::Exempt
+            } else {
+                self.effect(EffectPos::Rule)
+            };
             let exempt = eff == Eff::Exempt;
             let pos = |p: Pos| if exempt { Pos::Exempt } else { p };
             let mut cx = self.cx(pos(Pos::When));

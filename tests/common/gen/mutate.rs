@@ -131,7 +131,14 @@ fn factor_lists(p: &mut GPolicy) -> Vec<(&mut Vec<&'static str>, bool)> {
 
 impl Gen {
     /// A one-edit variant of a generated policy, and the kind of edit.
+    /// A new `unless` draws on the policy's own `let`s and declared keys,
+    /// so `p` should be one of the generator's last 64 policies (else the
+    /// last policy's are used).
     pub fn mutate_ast(&mut self, p: &GPolicy) -> (GPolicy, M) {
+        let text = p.text();
+        if let Some((_, _, st)) = self.recent.iter().rev().find(|(t, _, _)| *t == text) {
+            self.st = st.clone();
+        }
         for _ in 0..64 {
             let kind = *self.rng.pick(M::ALL);
             let mut m = p.clone();
