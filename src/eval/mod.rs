@@ -27,7 +27,7 @@ pub use decision::{Decision, DecisionKind, RuntimeError};
 pub use event::{parse_event, EventError, MAX_JSON_DEPTH};
 pub use project::Projection;
 pub use trace::{Check, Explanation, RuleTrace, LOCAL_KEY, MAX_CHECKS_PER_RULE, SPAN_KEY};
-pub use value::Value;
+pub use value::{parse_time, Value};
 
 use crate::ir::Policy;
 use interp::Cx;
