@@ -344,7 +344,7 @@ pub fn run(a: &EvalArgs) -> u8 {
 fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
     if !is_batch(a) {
         errln!(
-            "error: `--summary` and `--jobs` need batch input: an .ndjson or .jsonl file, \
+            "error: `--summary`, `--jobs` and `--report` need batch input: an .ndjson or .jsonl file, \
              `--ndjson`, or `--input auth0-logs`"
         );
         return Err(EXIT_USAGE);

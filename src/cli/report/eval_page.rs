@@ -95,6 +95,7 @@ pub fn render(j: &Json, info: &Info<'_>) -> String {
     h.close("div");
     page::section(&mut h, "mix", "Decision mix");
     let groups: Vec<(String, Vec<Bar>)> = kinds()
+        .filter(|k| j.pointer(&ptr(&["summary", "by_decision", k])).is_some())
         .map(|k| {
             let p = ptr(&["summary", "by_decision", k]);
             (
