@@ -274,3 +274,30 @@ fn a_large_run_gives_a_small_page() {
     assert!(j["over_time"]["series"].as_array().unwrap().len() <= 240);
     check_numbers(&read(&dir, "r.html"), &j, &diff_required(&j));
 }
+
+#[test]
+fn from_action_page_hides_what_the_action_threw() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/migration");
+    let dir = common::scratch("report-action", &[]);
+    let p = |f: &str| root.join(f).display().to_string();
+    let args = [
+        "diff".to_string(),
+        "--from-action".to_string(),
+        p("corp-action.js"),
+        p("corp.mfapolicy"),
+        p("events.ndjson"),
+        "--format".to_string(),
+        "json".to_string(),
+        "--report".to_string(),
+        "a.html".to_string(),
+    ];
+    let (code, out, err) = run_v(&dir, &args);
+    assert_eq!(code, 0, "{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["by_rule"]["old"]["the Action threw"], 1);
+    let html = read(&dir, "a.html");
+    check_numbers(&html, &j, &diff_required(&j));
+    assert!(!html.contains("Cannot read properties"), "the Action's message is hidden");
+    assert!(html.contains("the Action threw (message hidden: --report-identities shows it)"));
+    assert!(html.contains("new policy (") && !html.contains("old policy ("));
+}

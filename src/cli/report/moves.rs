@@ -80,7 +80,13 @@ impl DiffAgg {
         let m = Moves::one(e.changed, e.weaker);
         self.cells.entry((e.old, e.new)).or_default().merge(&m);
         let [old_rules, new_rules] = &mut self.rules;
-        old_rules.at(Some(e.old_rule.unwrap_or(tally::NONE))).0 += 1;
+        // An Action's thrown messages are counted as one: they are many,
+        // and they can quote anything the Action read.
+        let old_rule = match e.old_rule {
+            Some(r) if r.starts_with("the Action threw: ") => "the Action threw",
+            r => r.unwrap_or(tally::NONE),
+        };
+        old_rules.at(Some(old_rule)).0 += 1;
         new_rules.at(Some(e.new_rule.unwrap_or(tally::NONE))).0 += 1;
         let (keys, time) = tally::facts(e.event, e.date_ms);
         for (g, key) in self.groups.iter_mut().zip(keys) {
@@ -131,6 +137,11 @@ impl DiffAgg {
                 "old": old.as_str(), "new": new.as_str(),
                 "count": mv.events, "changed": mv.changed, "weaker": mv.weaker,
             }));
+        }
+        // A kind on one side only is 0 on the other, so both can be shown.
+        for k in before.keys().chain(after.keys()).copied().collect::<Vec<_>>() {
+            before.entry(k).or_default();
+            after.entry(k).or_default();
         }
         m.insert("matrix".into(), Json::Array(matrix));
         m.insert("decisions".into(), json!({"old": before, "new": after}));
