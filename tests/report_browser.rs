@@ -185,6 +185,11 @@ fn reports_for_3000_logins_open_offline_in_chromium() {
     assert_eq!(code, 0, "{err}");
     let last: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     open_and_check(&chromium, &dir, "eval.html", &last, &eval_required(&last));
+    // The pages and what made them stay beside the screenshots, so the
+    // README's command can be run again on the same logins.
+    for f in ["diff.html", "eval.html", "logs.ndjson", "old.mfapolicy", "new.mfapolicy"] {
+        std::fs::copy(dir.join(f), screenshots().join(f)).unwrap();
+    }
 }
 
 /// The network check can fail: a page that loads an image from another
