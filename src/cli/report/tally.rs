@@ -176,7 +176,15 @@ impl<V: Tally> Capped<V> {
     /// cap is reached.
     pub fn at(&mut self, key: Option<&str>) -> &mut V {
         let key = key.unwrap_or(NONE);
-        if self.map.contains_key(key) || self.map.len() < MAX_KEYS {
+        // Look up by `&str` first: most events repeat a key already seen,
+        // and `entry` would allocate the key for each of them.
+        if self.map.contains_key(key) {
+            return match self.map.get_mut(key) {
+                Some(v) => v,
+                None => self.other.get_or_insert_with(V::default),
+            };
+        }
+        if self.map.len() < MAX_KEYS {
             return self.map.entry(key.to_string()).or_default();
         }
         self.other.get_or_insert_with(V::default)
