@@ -76,7 +76,10 @@ fn headless(chromium: &Path, page: &Path, netlog: &Path, extra: &[String]) -> St
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("chromium did not finish within two minutes on {}", page.display());
+            panic!(
+                "chromium did not finish within two minutes on {}",
+                page.display()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -127,14 +130,20 @@ fn open_and_check(chromium: &Path, dir: &Path, page: &str, json: &Value, require
     let path = dir.join(page);
     let netlog = dir.join(format!("{page}.netlog.json"));
     let dom = headless(chromium, &path, &netlog, &["--dump-dom".to_string()]);
-    assert!(dom.contains("</html>"), "chromium printed the DOM of {page}: {dom:.200}");
+    assert!(
+        dom.contains("</html>"),
+        "chromium printed the DOM of {page}: {dom:.200}"
+    );
     let n = check_numbers(&dom, json, required);
     assert!(n > 50, "{page}: only {n} numbers");
     assert!(
         dom.contains("&lt;script&gt;alert('pwned')&lt;/script&gt;"),
         "{page}: the application named with markup is text in the DOM"
     );
-    assert!(!dom.to_lowercase().contains("<script"), "{page}: a script element in the DOM");
+    assert!(
+        !dom.to_lowercase().contains("<script"),
+        "{page}: a script element in the DOM"
+    );
     assert!(dom.contains("Content-Security-Policy"));
     let fetched = page_requests(&netlog);
     assert!(fetched.is_empty(), "{page} made requests: {fetched:?}");
@@ -150,7 +159,11 @@ fn open_and_check(chromium: &Path, dir: &Path, page: &str, json: &Value, require
         ],
     );
     let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
-    assert!(size > 20_000, "{page}: screenshot {} is {size} bytes", shot.display());
+    assert!(
+        size > 20_000,
+        "{page}: screenshot {} is {size} bytes",
+        shot.display()
+    );
     eprintln!("screenshot: {}", shot.display());
 }
 
@@ -160,13 +173,25 @@ fn reports_for_3000_logins_open_offline_in_chromium() {
     let (text, _) = logs(3_000, 23);
     let dir = common::scratch(
         "report-browser",
-        &[("old.mfapolicy", OLD), ("new.mfapolicy", NEW), ("logs.ndjson", &text)],
+        &[
+            ("old.mfapolicy", OLD),
+            ("new.mfapolicy", NEW),
+            ("logs.ndjson", &text),
+        ],
     );
     let (code, out, err) = common::mfapol(
         &dir,
         &[
-            "diff", "old.mfapolicy", "new.mfapolicy", "logs.ndjson", "--input", "auth0-logs",
-            "--format", "json", "--report", "diff.html",
+            "diff",
+            "old.mfapolicy",
+            "new.mfapolicy",
+            "logs.ndjson",
+            "--input",
+            "auth0-logs",
+            "--format",
+            "json",
+            "--report",
+            "diff.html",
         ],
     );
     assert_eq!(code, 0, "{err}");
@@ -178,8 +203,16 @@ fn reports_for_3000_logins_open_offline_in_chromium() {
     let (code, out, err) = common::mfapol(
         &dir,
         &[
-            "eval", "new.mfapolicy", "logs.ndjson", "--input", "auth0-logs", "--summary",
-            "--format", "json", "--report", "eval.html",
+            "eval",
+            "new.mfapolicy",
+            "logs.ndjson",
+            "--input",
+            "auth0-logs",
+            "--summary",
+            "--format",
+            "json",
+            "--report",
+            "eval.html",
         ],
     );
     assert_eq!(code, 0, "{err}");
@@ -187,7 +220,13 @@ fn reports_for_3000_logins_open_offline_in_chromium() {
     open_and_check(&chromium, &dir, "eval.html", &last, &eval_required(&last));
     // The pages and what made them stay beside the screenshots, so the
     // README's command can be run again on the same logins.
-    for f in ["diff.html", "eval.html", "logs.ndjson", "old.mfapolicy", "new.mfapolicy"] {
+    for f in [
+        "diff.html",
+        "eval.html",
+        "logs.ndjson",
+        "old.mfapolicy",
+        "new.mfapolicy",
+    ] {
         std::fs::copy(dir.join(f), screenshots().join(f)).unwrap();
     }
 }
@@ -205,7 +244,12 @@ fn the_network_log_catches_a_page_that_fetches() {
         )],
     );
     let netlog = dir.join("net.json");
-    headless(&chromium, &dir.join("fetch.html"), &netlog, &["--dump-dom".to_string()]);
+    headless(
+        &chromium,
+        &dir.join("fetch.html"),
+        &netlog,
+        &["--dump-dom".to_string()],
+    );
     let fetched = page_requests(&netlog);
     assert_eq!(fetched, vec!["http://127.0.0.1:9/x.png".to_string()]);
 }

@@ -18,7 +18,11 @@ fn setup(tag: &str, n: usize) -> (PathBuf, People) {
     let (text, people) = logs(n, 0x5eed_0000 + n as u64);
     let dir = common::scratch(
         tag,
-        &[("old.mfapolicy", OLD), ("new.mfapolicy", NEW), ("logs.ndjson", &text)],
+        &[
+            ("old.mfapolicy", OLD),
+            ("new.mfapolicy", NEW),
+            ("logs.ndjson", &text),
+        ],
     );
     (dir, people)
 }
@@ -31,7 +35,14 @@ fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap()
 }
 
-const DIFF: &[&str] = &["diff", "old.mfapolicy", "new.mfapolicy", "logs.ndjson", "--input", "auth0-logs"];
+const DIFF: &[&str] = &[
+    "diff",
+    "old.mfapolicy",
+    "new.mfapolicy",
+    "logs.ndjson",
+    "--input",
+    "auth0-logs",
+];
 
 fn with(base: &[&str], more: &[&str]) -> Vec<String> {
     base.iter().chain(more).map(|s| s.to_string()).collect()
@@ -53,7 +64,10 @@ fn diff_page_numbers_equal_the_json_of_the_same_run() {
     assert!(err.contains("report written to `r.html`"), "{err}");
     let j: Value = serde_json::from_str(&out).unwrap();
     let html = read(&dir, "r.html");
-    assert!(j["weaker"].as_u64().unwrap() > 0, "the fixture has weaker logins");
+    assert!(
+        j["weaker"].as_u64().unwrap() > 0,
+        "the fixture has weaker logins"
+    );
     assert!(j["matrix"].as_array().unwrap().len() >= 4);
     let n = check_numbers(&html, &j, &diff_required(&j));
     assert!(n > 60, "only {n} numbers checked");
@@ -62,10 +76,17 @@ fn diff_page_numbers_equal_the_json_of_the_same_run() {
     // Every transition that changed has samples with both explanations.
     for s in j["samples"].as_array().unwrap() {
         let line = s["line"].as_u64().unwrap();
-        assert!(html.contains(&format!(">{line}</span> · user hidden")), "sample line {line}");
+        assert!(
+            html.contains(&format!(">{line}</span> · user hidden")),
+            "sample line {line}"
+        );
     }
-    assert!(html.contains("old policy (old.mfapolicy)") && html.contains("new policy (new.mfapolicy)"));
-    assert!(html.contains("deciding rule: corp (new.mfapolicy:4)") || html.contains("did not apply"));
+    assert!(
+        html.contains("old policy (old.mfapolicy)") && html.contains("new policy (new.mfapolicy)")
+    );
+    assert!(
+        html.contains("deciding rule: corp (new.mfapolicy:4)") || html.contains("did not apply")
+    );
 }
 
 #[test]
@@ -74,15 +95,28 @@ fn eval_page_numbers_equal_the_summary_line_for_logs_and_events() {
     let (code, out, err) = run(
         &dir,
         &[
-            "eval", "new.mfapolicy", "logs.ndjson", "--input", "auth0-logs", "--summary", "--format",
-            "json", "--report", "e.html",
+            "eval",
+            "new.mfapolicy",
+            "logs.ndjson",
+            "--input",
+            "auth0-logs",
+            "--summary",
+            "--format",
+            "json",
+            "--report",
+            "e.html",
         ],
     );
     assert_eq!(code, 0, "{err}");
     let last: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     let html = read(&dir, "e.html");
     check_numbers(&html, &last, &eval_required(&last));
-    assert!(last["summary"]["skipped"]["gd_auth_succeed"].as_u64().unwrap() > 0);
+    assert!(
+        last["summary"]["skipped"]["gd_auth_succeed"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     // The same logins as plain events (what the logs map to) give a page
     // whose numbers equal that run's summary.
     let events: String = out
@@ -99,11 +133,23 @@ fn eval_page_numbers_equal_the_summary_line_for_logs_and_events() {
     std::fs::write(dir.join("events.ndjson"), events).unwrap();
     let (code, out, err) = run(
         &dir,
-        &["eval", "new.mfapolicy", "events.ndjson", "--summary", "--format", "json", "--report", "ev.html"],
+        &[
+            "eval",
+            "new.mfapolicy",
+            "events.ndjson",
+            "--summary",
+            "--format",
+            "json",
+            "--report",
+            "ev.html",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let last: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
-    assert_eq!(last["summary"]["over_time"]["series"][0]["start"], "2025-03-03T10:00:00Z");
+    assert_eq!(
+        last["summary"]["over_time"]["series"][0]["start"],
+        "2025-03-03T10:00:00Z"
+    );
     check_numbers(&read(&dir, "ev.html"), &last, &eval_required(&last));
 }
 
@@ -114,30 +160,59 @@ fn no_identity_without_the_flag_and_ids_with_it() {
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = run(
         &dir,
-        &["eval", "new.mfapolicy", "logs.ndjson", "--input", "auth0-logs", "--report", "e.html"],
+        &[
+            "eval",
+            "new.mfapolicy",
+            "logs.ndjson",
+            "--input",
+            "auth0-logs",
+            "--report",
+            "e.html",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     for page in ["r.html", "e.html"] {
         let html = read(&dir, page);
-        for v in people.user_ids.iter().chain(&people.emails).chain(&people.ips) {
-            assert!(!html.contains(v.as_str()), "{page} shows `{v}` without --report-identities");
+        for v in people
+            .user_ids
+            .iter()
+            .chain(&people.emails)
+            .chain(&people.ips)
+        {
+            assert!(
+                !html.contains(v.as_str()),
+                "{page} shows `{v}` without --report-identities"
+            );
         }
         assert!(html.contains("user hidden"));
-        assert!(html.contains("(hidden: --report-identities shows it)"), "{page}: a hidden value is marked");
+        assert!(
+            html.contains("(hidden: --report-identities shows it)"),
+            "{page}: a hidden value is marked"
+        );
     }
-    let (code, _, err) = run_v(&dir, &with(DIFF, &["--report", "ri.html", "--report-identities"]));
+    let (code, _, err) = run_v(
+        &dir,
+        &with(DIFF, &["--report", "ri.html", "--report-identities"]),
+    );
     assert_eq!(code, 0, "{err}");
     let html = read(&dir, "ri.html");
     assert!(
         people.user_ids.iter().any(|u| html.contains(u.as_str())),
         "--report-identities shows the samples' user ids"
     );
-    assert!(people.ips.iter().any(|ip| html.contains(ip.as_str())), "and the values the rules read");
+    assert!(
+        people.ips.iter().any(|ip| html.contains(ip.as_str())),
+        "and the values the rules read"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: &str| std::fs::metadata(dir.join(p)).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode("ri.html"), 0o600, "a page with identities is its owner's only");
+        assert_eq!(
+            mode("ri.html"),
+            0o600,
+            "a page with identities is its owner's only"
+        );
         assert_eq!(mode("r.html"), 0o644);
     }
 }
@@ -150,14 +225,26 @@ fn assert_self_contained(html: &str) {
         .captures(html)
         .expect("a CSP meta element")[1]
         .replace("&#39;", "'");
-    assert!(csp.starts_with("default-src 'none'; style-src 'sha256-"), "{csp}");
+    assert!(
+        csp.starts_with("default-src 'none'; style-src 'sha256-"),
+        "{csp}"
+    );
     assert!(!csp.contains("unsafe"), "{csp}");
     let style = &html[html.find("<style>").unwrap() + 7..html.find("</style>").unwrap()];
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
-    assert!(csp.contains(&format!("'sha256-{hash}'")), "the CSP allows the page's own style sheet");
+    assert!(
+        csp.contains(&format!("'sha256-{hash}'")),
+        "the CSP allows the page's own style sheet"
+    );
     assert_eq!(html.matches("<style").count(), 1);
-    assert!(!html.to_lowercase().contains("<script"), "no script element");
-    assert!(!html.contains(" style="), "no style attribute (the CSP would block it)");
+    assert!(
+        !html.to_lowercase().contains("<script"),
+        "no script element"
+    );
+    assert!(
+        !html.contains(" style="),
+        "no style attribute (the CSP would block it)"
+    );
     for attr in regex::Regex::new(r#"\s(src|href|xlink:href|action|srcset)="([^"]*)""#)
         .unwrap()
         .captures_iter(html)
@@ -176,16 +263,30 @@ fn assert_self_contained(html: &str) {
 #[test]
 fn markup_in_events_is_text_and_the_page_loads_nothing() {
     let (dir, _) = setup("report-escape", 300);
-    let (code, _, err) = run_v(&dir, &with(DIFF, &["--report", "r.html", "--report-identities"]));
+    let (code, _, err) = run_v(
+        &dir,
+        &with(DIFF, &["--report", "r.html", "--report-identities"]),
+    );
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = run(
         &dir,
-        &["eval", "old.mfapolicy", "logs.ndjson", "--input", "auth0-logs", "--report", "e.html"],
+        &[
+            "eval",
+            "old.mfapolicy",
+            "logs.ndjson",
+            "--input",
+            "auth0-logs",
+            "--report",
+            "e.html",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     for page in ["r.html", "e.html"] {
         let html = read(&dir, page);
-        assert!(!html.contains(MARKUP), "{page}: the event's markup is written raw");
+        assert!(
+            !html.contains(MARKUP),
+            "{page}: the event's markup is written raw"
+        );
         assert!(
             html.contains("&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;"),
             "{page}: the application named with markup is shown as text"
@@ -205,7 +306,13 @@ fn output_is_unchanged_beside_the_report() {
         assert_eq!(plain.0, reported.0);
         assert_eq!(plain.1, reported.1, "stdout of diff {extra:?}");
     }
-    let base = ["eval", "new.mfapolicy", "logs.ndjson", "--input", "auth0-logs"];
+    let base = [
+        "eval",
+        "new.mfapolicy",
+        "logs.ndjson",
+        "--input",
+        "auth0-logs",
+    ];
     let plain = run(&dir, &base);
     let reported = run(&dir, &[&base[..], &["--report", "e.html"]].concat());
     assert_eq!(plain.1, reported.1, "batch eval's NDJSON");
@@ -227,7 +334,10 @@ fn the_page_replaces_the_file_atomically_and_never_follows_a_link() {
         std::os::unix::fs::symlink(outside.join("keep.txt"), dir.join("link.html")).unwrap();
         let (code, _, err) = run_v(&dir, &with(DIFF, &["--report", "link.html"]));
         assert_eq!(code, 0, "{err}");
-        assert_eq!(std::fs::read_to_string(outside.join("keep.txt")).unwrap(), "keep");
+        assert_eq!(
+            std::fs::read_to_string(outside.join("keep.txt")).unwrap(),
+            "keep"
+        );
         let meta = std::fs::symlink_metadata(dir.join("link.html")).unwrap();
         assert!(meta.is_file(), "the link was replaced by the page");
     }
@@ -246,16 +356,25 @@ fn unwritable_targets_and_misuse_are_usage_errors() {
     let (code, out, err) = run_v(&dir, &with(DIFF, &["--report", "adir"]));
     assert_eq!(code, 2);
     assert!(out.is_empty(), "refused before any work: {out}");
-    assert!(err.contains("cannot write the report `adir`: is a directory"), "{err}");
+    assert!(
+        err.contains("cannot write the report `adir`: is a directory"),
+        "{err}"
+    );
     let (code, _, err) = run_v(&dir, &with(DIFF, &["--report", "missing/r.html"]));
     assert_eq!(code, 2);
-    assert!(err.contains("the directory `missing` does not exist"), "{err}");
+    assert!(
+        err.contains("the directory `missing` does not exist"),
+        "{err}"
+    );
     let (code, _, err) = run_v(&dir, &with(DIFF, &["--report-identities"]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--report"), "{err}");
     // One event is not a batch: there is nothing to report on.
     std::fs::write(dir.join("one.json"), r#"{"connection":{"name":"corp-ad"}}"#).unwrap();
-    let (code, _, err) = run(&dir, &["eval", "old.mfapolicy", "one.json", "--report", "x.html"]);
+    let (code, _, err) = run(
+        &dir,
+        &["eval", "old.mfapolicy", "one.json", "--report", "x.html"],
+    );
     assert_eq!(code, 2);
     assert!(err.contains("need batch input"), "{err}");
     assert!(!dir.join("x.html").exists());
@@ -266,7 +385,10 @@ fn a_large_run_gives_a_small_page() {
     // Every login a different user, address and time: the page holds
     // aggregates, so its size does not grow with them.
     let (dir, _) = setup("report-size", 20_000);
-    let (code, out, err) = run_v(&dir, &with(DIFF, &["--format", "json", "--report", "r.html"]));
+    let (code, out, err) = run_v(
+        &dir,
+        &with(DIFF, &["--format", "json", "--report", "r.html"]),
+    );
     assert_eq!(code, 0, "{err}");
     let j: Value = serde_json::from_str(&out).unwrap();
     let size = std::fs::metadata(dir.join("r.html")).unwrap().len();
@@ -297,7 +419,10 @@ fn from_action_page_hides_what_the_action_threw() {
     assert_eq!(j["by_rule"]["old"]["the Action threw"], 1);
     let html = read(&dir, "a.html");
     check_numbers(&html, &j, &diff_required(&j));
-    assert!(!html.contains("Cannot read properties"), "the Action's message is hidden");
+    assert!(
+        !html.contains("Cannot read properties"),
+        "the Action's message is hidden"
+    );
     assert!(html.contains("the Action threw (message hidden: --report-identities shows it)"));
     assert!(html.contains("new policy (") && !html.contains("old policy ("));
 }

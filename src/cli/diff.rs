@@ -191,7 +191,8 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
                     p.events += 1;
                     *p.transitions.entry((a.kind, b.kind)).or_default() += 1;
                     let movement = movement(&a, &b);
-                    let old_rule: Option<std::borrow::Cow<'_, str>> = match (&cx.old, action_error) {
+                    let old_rule: Option<std::borrow::Cow<'_, str>> = match (&cx.old, action_error)
+                    {
                         (Old::Policy(p), _) => a.rule_name(p).map(Into::into),
                         (Old::Action(_), Some(e)) => Some(format!("the Action threw: {e}").into()),
                         (Old::Action(_), None) => Some("the Action".into()),

@@ -64,12 +64,23 @@ pub fn diff_required(j: &Value) -> Vec<String> {
         }
     }
     for g in ["connection", "client", "organization", "country"] {
-        for (i, _) in j["breakdowns"][g].as_array().unwrap().iter().take(20).enumerate() {
+        for (i, _) in j["breakdowns"][g]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(20)
+            .enumerate()
+        {
             out.push(format!("/breakdowns/{g}/{i}/events"));
             out.push(format!("/breakdowns/{g}/{i}/weaker"));
         }
     }
-    for (i, _) in j["over_time"]["series"].as_array().unwrap().iter().enumerate() {
+    for (i, _) in j["over_time"]["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         out.push(format!("/over_time/series/{i}/events"));
     }
     out
@@ -126,7 +137,13 @@ pub const MARKUP: &str = "<script>alert('pwned')</script>";
 /// applications (one named with [`MARKUP`]), organizations and countries.
 pub fn logs(n: usize, seed: u64) -> (String, People) {
     let mut rng = Rng(seed);
-    let connections = ["corp-ad", "corp-ad", "contractors", "google-oauth2", "Username-Password-Authentication"];
+    let connections = [
+        "corp-ad",
+        "corp-ad",
+        "contractors",
+        "google-oauth2",
+        "Username-Password-Authentication",
+    ];
     let clients = ["Portal", "Admin Console", "Mobile", MARKUP];
     let orgs = ["", "acme-staff", "acme-partners"];
     let countries = ["DE", "US", "FR", "KP", "GB", ""];
@@ -140,7 +157,10 @@ pub fn logs(n: usize, seed: u64) -> (String, People) {
         let t = 1_740_960_000 + (i as i64) * 86 + rng.below(60) as i64; // 2025-03-03 on
         let date = chrono::DateTime::from_timestamp(t, 0).unwrap().to_rfc3339();
         if i % 50 == 7 {
-            out.push_str(&json!({"log_id": format!("skip{i}"), "date": date, "type": "gd_auth_succeed"}).to_string());
+            out.push_str(
+                &json!({"log_id": format!("skip{i}"), "date": date, "type": "gd_auth_succeed"})
+                    .to_string(),
+            );
             out.push('\n');
             continue;
         }

@@ -3,7 +3,7 @@
 use super::chart::{self, Bar};
 use super::html::Html;
 use super::page::{self, count, ptr, TimeChart};
-use super::tally::{KINDS, GROUPS};
+use super::tally::{GROUPS, KINDS};
 use super::Trace;
 use serde_json::Value as Json;
 
@@ -70,9 +70,17 @@ pub fn render(j: &Json, info: &Info<'_>) -> String {
             &mut h,
             &base,
             j.pointer(&base).unwrap_or(&Json::Null),
-            &[("events", "logins"), ("changed", "changed"), ("weaker", "weaker")],
+            &[
+                ("events", "logins"),
+                ("changed", "changed"),
+                ("weaker", "weaker"),
+            ],
             &|row| {
-                let (e, c, w) = (count(row, "/events"), count(row, "/changed"), count(row, "/weaker"));
+                let (e, c, w) = (
+                    count(row, "/events"),
+                    count(row, "/changed"),
+                    count(row, "/weaker"),
+                );
                 vec![
                     (e.saturating_sub(c), "m-same"),
                     (c.saturating_sub(w), "m-changed"),
@@ -84,7 +92,11 @@ pub fn render(j: &Json, info: &Info<'_>) -> String {
     }
     page::section(&mut h, "time", "Over time");
     let parts = |b: &Json| {
-        let (e, c, w) = (count(b, "/events"), count(b, "/changed"), count(b, "/weaker"));
+        let (e, c, w) = (
+            count(b, "/events"),
+            count(b, "/changed"),
+            count(b, "/weaker"),
+        );
         vec![e.saturating_sub(c), c.saturating_sub(w), w]
     };
     page::over_time(
@@ -220,9 +232,19 @@ fn matrix(h: &mut Html, j: &Json) {
             h.num("span", "n", &format!("{base}/count"), count(cell, "/count"));
             if o == n && count(cell, "/changed") > 0 {
                 h.open("div", &[("class", "note")]);
-                h.num("span", "n", &format!("{base}/changed"), count(cell, "/changed"));
+                h.num(
+                    "span",
+                    "n",
+                    &format!("{base}/changed"),
+                    count(cell, "/changed"),
+                );
                 h.text(" with another requirement, ");
-                h.num("span", "n", &format!("{base}/weaker"), count(cell, "/weaker"));
+                h.num(
+                    "span",
+                    "n",
+                    &format!("{base}/weaker"),
+                    count(cell, "/weaker"),
+                );
                 h.text(" weaker");
                 h.close("div");
             }
@@ -251,7 +273,10 @@ fn rules(h: &mut Html, j: &Json, identities: bool) {
     page::section(h, "rules", "Rules that decided most");
     for (side, title) in [("old", "Old policy"), ("new", "New policy")] {
         h.el("h3", &[], title);
-        let Some(obj) = j.pointer(&ptr(&["by_rule", side])).and_then(Json::as_object) else {
+        let Some(obj) = j
+            .pointer(&ptr(&["by_rule", side]))
+            .and_then(Json::as_object)
+        else {
             continue;
         };
         let mut v: Vec<(&String, u64)> = obj
@@ -300,7 +325,12 @@ fn samples(h: &mut Html, j: &Json, info: &Info<'_>) {
         h.open("details", &[]);
         h.open("summary", &[]);
         h.text("line ");
-        h.num("span", "n", &format!("/samples/{i}/line"), count(s, "/line"));
+        h.num(
+            "span",
+            "n",
+            &format!("/samples/{i}/line"),
+            count(s, "/line"),
+        );
         let user = match s.get("user_id").and_then(Json::as_str) {
             Some(u) if info.identities => u.to_string(),
             Some(_) => "user hidden".into(),

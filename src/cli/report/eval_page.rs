@@ -46,7 +46,11 @@ pub fn render(j: &Json, info: &Info<'_>) -> String {
     let mut h = Html::new();
     page::start(&mut h, &format!("mfapol impact report: {}", info.policy));
     h.el("h1", &[], "What this policy decides on these logins");
-    h.el("p", &[("class", "meta")], &format!("policy: {}", info.policy));
+    h.el(
+        "p",
+        &[("class", "meta")],
+        &format!("policy: {}", info.policy),
+    );
     h.el(
         "p",
         &[("class", "meta")],

@@ -4,8 +4,8 @@
 //! value from an event therefore cannot open a tag, close an attribute or
 //! start a script, wherever it is written.
 
-use super::super::escape::escape;
 use super::super::batch::thousands;
+use super::super::escape::escape;
 
 /// Appends `s` escaped for HTML text and double- or single-quoted
 /// attribute values. Control and bidi characters are first written as
@@ -90,18 +90,19 @@ impl Html {
     }
 
     /// `<tag attrs>text</tag>`.
-    pub fn el(&mut self, tag: &'static str, attrs: &[(&'static str, &str)], text: &str) -> &mut Self {
+    pub fn el(
+        &mut self,
+        tag: &'static str,
+        attrs: &[(&'static str, &str)],
+        text: &str,
+    ) -> &mut Self {
         self.open(tag, attrs).text(text).close(tag)
     }
 
     /// A count from the JSON output, with the JSON pointer it was read
     /// from (`data-j`), so a test can check the page against the JSON.
     pub fn num(&mut self, tag: &'static str, class: &str, pointer: &str, n: u64) -> &mut Self {
-        self.el(
-            tag,
-            &[("class", class), ("data-j", pointer)],
-            &thousands(n),
-        )
+        self.el(tag, &[("class", class), ("data-j", pointer)], &thousands(n))
     }
 
     /// The page's text.

@@ -82,7 +82,12 @@ pub fn explain(
     let all = ex.rules.len();
     let mut kept: Vec<mfapol::eval::RuleTrace> = Vec::new();
     // The deciding rule first, so a cut never drops it.
-    kept.extend(ex.rules.iter().filter(|r| Some(r.index) == deciding).cloned());
+    kept.extend(
+        ex.rules
+            .iter()
+            .filter(|r| Some(r.index) == deciding)
+            .cloned(),
+    );
     kept.extend(
         ex.rules
             .iter()

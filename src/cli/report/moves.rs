@@ -139,7 +139,12 @@ impl DiffAgg {
             }));
         }
         // A kind on one side only is 0 on the other, so both can be shown.
-        for k in before.keys().chain(after.keys()).copied().collect::<Vec<_>>() {
+        for k in before
+            .keys()
+            .chain(after.keys())
+            .copied()
+            .collect::<Vec<_>>()
+        {
             before.entry(k).or_default();
             after.entry(k).or_default();
         }

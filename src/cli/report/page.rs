@@ -50,7 +50,10 @@ pub fn start(h: &mut Html, title: &str) {
     h.raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     h.void(
         "meta",
-        &[("http-equiv", "Content-Security-Policy"), ("content", &csp())],
+        &[
+            ("http-equiv", "Content-Security-Policy"),
+            ("content", &csp()),
+        ],
     );
     h.raw("<meta name=\"referrer\" content=\"no-referrer\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
     h.el("title", &[], title);
@@ -165,7 +168,12 @@ pub fn breakdown(
             row.get("key").and_then(Json::as_str).unwrap_or_default(),
         );
         for (field, _) in cols {
-            h.num("td", "n", &format!("{at}/{field}"), count(row, &format!("/{field}")));
+            h.num(
+                "td",
+                "n",
+                &format!("{at}/{field}"),
+                count(row, &format!("/{field}")),
+            );
         }
         h.open("td", &[]);
         chart::mini(h, &bar(row), max);
@@ -222,7 +230,11 @@ pub fn over_time(h: &mut Html, j: &Json, base: &str, tc: &TimeChart<'_>) {
         .iter()
         .enumerate()
         .map(|(i, b)| Column {
-            label: b.get("start").and_then(Json::as_str).unwrap_or("").to_string(),
+            label: b
+                .get("start")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string(),
             parts: (tc.parts)(b),
             total_pointer: format!("{base}/series/{i}/events"),
             total: count(b, "/events"),
@@ -240,7 +252,11 @@ pub fn over_time(h: &mut Html, j: &Json, base: &str, tc: &TimeChart<'_>) {
     h.close("tr");
     for (i, b) in series.iter().enumerate() {
         h.open("tr", &[]);
-        h.el("td", &[], b.get("start").and_then(Json::as_str).unwrap_or(""));
+        h.el(
+            "td",
+            &[],
+            b.get("start").and_then(Json::as_str).unwrap_or(""),
+        );
         let at = format!("{base}/series/{i}");
         h.num("td", "n", &format!("{at}/events"), count(b, "/events"));
         for (field, _) in tc.fields {

@@ -408,7 +408,9 @@ impl<K: Ord + Copy, S> Samples<K, S> {
 
     /// Every sample by class, classes in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &S)> {
-        self.map.iter().flat_map(|(k, v)| v.iter().map(move |s| (k, s)))
+        self.map
+            .iter()
+            .flat_map(|(k, v)| v.iter().map(move |s| (k, s)))
     }
 }
 
@@ -497,8 +499,10 @@ mod tests {
     fn series_stays_bounded_on_hostile_times() {
         let mut s: Series<Count> = Series::default();
         for i in 0..(MAX_BUCKETS as i64 * 3) {
-            s.at(Some(i.wrapping_mul(7_919_000_000_000).wrapping_sub(i64::MAX / 3)))
-                .0 += 1;
+            s.at(Some(
+                i.wrapping_mul(7_919_000_000_000).wrapping_sub(i64::MAX / 3),
+            ))
+            .0 += 1;
         }
         s.at(Some(i64::MAX)).0 += 1;
         s.at(Some(i64::MIN)).0 += 1;
