@@ -751,30 +751,17 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
         }
     }
     if let Some(o) = &report_to {
-        let old_side = match (&old, &old_src, old_path) {
-            (Some(p), Some(s), Some(name)) => Some((p, s, name.display().to_string())),
-            _ => None,
+        let sides = report::DiffSides {
+            old: old.as_ref().zip(old_src.as_ref()),
+            old_name: old_path
+                .or(a.from_action.as_ref())
+                .map(|p| p.display().to_string()),
+            new: (&new, &new_src),
+            new_name: new_path.display().to_string(),
+            events: batch::display_name(events),
+            input,
         };
-        let traces = report::diff_traces(
-            &report.agg,
-            old_side.as_ref().map(|(p, s, n)| (*p, *s, n.as_str())),
-            (&new, &new_src, &new_path.display().to_string()),
-            o.identities,
-        );
-        let old_name = match (old_path, &a.from_action) {
-            (Some(p), _) | (None, Some(p)) => p.display().to_string(),
-            (None, None) => String::new(),
-        };
-        let info = report::diff_page::Info {
-            old: &old_name,
-            new: &new_path.display().to_string(),
-            events: &batch::display_name(events),
-            input: report::input_name(input),
-            identities: o.identities,
-            traces,
-        };
-        report::write(o, &report::diff_page::render(&report_json(&report), &info))?;
-        report::written(o);
+        report::write_diff(o, &report_json(&report), &report.agg, &sides)?;
     }
     let skipped: u64 = report.skipped.values().sum();
     if skipped > 0 {

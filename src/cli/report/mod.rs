@@ -260,3 +260,47 @@ pub fn eval_traces(agg: &mix::EvalAgg, policy: Named<'_>, identities: bool) -> V
         })
         .collect()
 }
+
+/// What `diff` compared, for the page.
+pub struct DiffSides<'a> {
+    /// The old policy with its source (none for an Action).
+    pub old: Option<(&'a Policy, &'a SourceFile)>,
+    /// The old policy's or the Action's path as given.
+    pub old_name: Option<String>,
+    /// The new policy with its source.
+    pub new: (&'a Policy, &'a SourceFile),
+    /// Its path as given.
+    pub new_name: String,
+    /// The input's name.
+    pub events: String,
+    /// What the input holds.
+    pub input: mfapol::replay::InputKind,
+}
+
+/// Writes `diff`'s page from its JSON object (`json`), explaining the
+/// samples of `agg` under both sides.
+pub fn write_diff(
+    o: &Options,
+    json: &Json,
+    agg: &moves::DiffAgg,
+    s: &DiffSides<'_>,
+) -> Result<(), u8> {
+    let old_name = s.old_name.clone().unwrap_or_default();
+    let traces = diff_traces(
+        agg,
+        s.old.map(|(p, src)| (p, src, old_name.as_str())),
+        (s.new.0, s.new.1, &s.new_name),
+        o.identities,
+    );
+    let info = diff_page::Info {
+        old: &old_name,
+        new: &s.new_name,
+        events: &s.events,
+        input: input_name(s.input),
+        identities: o.identities,
+        traces,
+    };
+    write(o, &diff_page::render(json, &info))?;
+    written(o);
+    Ok(())
+}
