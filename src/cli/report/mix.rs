@@ -66,7 +66,7 @@ impl EvalAgg {
                 Sample {
                     line,
                     entry,
-                    user: mfapol::replay::user_id(event).map(str::to_string),
+                    user: mfapol::replay::user_id(event).map(|u| tally::shorten(u).into_owned()),
                     rule: rule.map(str::to_string),
                     event: self.keep_events.then(|| (event.clone(), now)),
                 },

@@ -99,8 +99,8 @@ impl DiffAgg {
                 Sample {
                     line: e.line,
                     entry: e.entry,
-                    user: mfapol::replay::user_id(e.event).map(str::to_string),
-                    old_rule: e.old_rule.map(str::to_string),
+                    user: mfapol::replay::user_id(e.event).map(|u| tally::shorten(u).into_owned()),
+                    old_rule: e.old_rule.map(|r| tally::shorten(r).into_owned()),
                     new_rule: e.new_rule.map(str::to_string),
                     weaker: e.weaker,
                     event: self.keep_events.then(|| (e.event.clone(), e.now)),

@@ -16,6 +16,21 @@ pub const OTHER: &str = "(other)";
 pub const NONE: &str = "(none)";
 /// Samples kept per transition (diff) or decision (eval).
 pub const SAMPLES: usize = 3;
+/// The longest key or sample text kept, in bytes: an event line may hold
+/// 16 MiB, and neither memory nor the page should grow with it.
+pub const MAX_TEXT_BYTES: usize = 200;
+
+/// `s`, cut to [`MAX_TEXT_BYTES`] at a character boundary and marked `…`.
+pub fn shorten(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= MAX_TEXT_BYTES {
+        return s.into();
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", s.get(..end).unwrap_or_default()).into()
+}
 
 /// Decision kinds in the order the report shows them, strongest first.
 pub const KINDS: [DecisionKind; 6] = [
@@ -175,7 +190,8 @@ impl<V: Tally> Capped<V> {
     /// The count for `key` (`None`: [`NONE`]), or for [`OTHER`] once the
     /// cap is reached.
     pub fn at(&mut self, key: Option<&str>) -> &mut V {
-        let key = key.unwrap_or(NONE);
+        let key = shorten(key.unwrap_or(NONE));
+        let key = key.as_ref();
         // Look up by `&str` first: most events repeat a key already seen,
         // and `entry` would allocate the key for each of them.
         if self.map.contains_key(key) {
@@ -472,6 +488,22 @@ mod tests {
         assert_eq!(other["key"], OTHER);
         // 10 keys past the cap, and `(none)` arrived after it too.
         assert_eq!(other["events"], 11);
+    }
+
+    #[test]
+    fn long_keys_are_cut() {
+        let mut c: Capped<Count> = Capped::default();
+        let long = "é".repeat(1_000);
+        c.at(Some(&long)).0 += 1;
+        c.at(Some(&format!("{long}x"))).0 += 1;
+        let rows = c.rows();
+        let key = rows[0]["key"].as_str().unwrap();
+        assert!(key.len() <= MAX_TEXT_BYTES + 3 && key.ends_with('…'));
+        assert_eq!(
+            rows[0]["events"], 2,
+            "keys equal up to the cut count together"
+        );
+        assert_eq!(shorten("short"), "short");
     }
 
     #[test]
