@@ -437,16 +437,18 @@ pub const GROUPS: [&str; 4] = ["connection", "client", "organization", "country"
 /// An event's keys for [`GROUPS`] and its time: the log entry's `date`,
 /// else the latest `authentication.methods[].timestamp`.
 pub fn facts(event: &Json, date_ms: Option<i64>) -> ([Option<&str>; 4], Option<i64>) {
-    let text = |p: &str| event.pointer(p).and_then(Json::as_str);
+    // Key by key: `Value::pointer` allocates for every token it unescapes,
+    // which cost 10% of a whole `diff` run.
+    let at = |keys: &[&str]| keys.iter().try_fold(event, |v, k| v.get(k));
+    let text = |keys: &[&str]| at(keys).and_then(Json::as_str);
     let keys = [
-        text("/connection/name"),
-        text("/client/name").or_else(|| text("/client/client_id")),
-        text("/organization/name").or_else(|| text("/organization/id")),
-        text("/request/geoip/countryCode"),
+        text(&["connection", "name"]),
+        text(&["client", "name"]).or_else(|| text(&["client", "client_id"])),
+        text(&["organization", "name"]).or_else(|| text(&["organization", "id"])),
+        text(&["request", "geoip", "countryCode"]),
     ];
     let time = date_ms.or_else(|| {
-        event
-            .pointer("/authentication/methods")
+        at(&["authentication", "methods"])
             .and_then(Json::as_array)?
             .iter()
             .filter_map(|m| m.get("timestamp").and_then(Json::as_str))
