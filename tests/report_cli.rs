@@ -306,6 +306,46 @@ fn output_is_unchanged_beside_the_report() {
         assert_eq!(plain.0, reported.0);
         assert_eq!(plain.1, reported.1, "stdout of diff {extra:?}");
     }
+    // The JSON carries the report's counts without a report too.
+    let j: Value =
+        serde_json::from_str(&run_v(&dir, &with(DIFF, &["--format", "json"])).1).unwrap();
+    for k in [
+        "matrix",
+        "decisions",
+        "by_rule",
+        "breakdowns",
+        "over_time",
+        "samples",
+    ] {
+        assert!(j.get(k).is_some(), "diff --format json has `{k}`");
+    }
+    let (_, out, _) = run(
+        &dir,
+        &[
+            "eval",
+            "new.mfapolicy",
+            "logs.ndjson",
+            "--input",
+            "auth0-logs",
+            "--summary",
+            "--format",
+            "json",
+        ],
+    );
+    let last: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    for k in ["breakdowns", "over_time", "samples"] {
+        assert!(
+            last["summary"].get(k).is_some(),
+            "the summary line has `{k}`"
+        );
+    }
+    assert!(
+        last["summary"]["breakdowns"]["connection"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 1
+    );
     let base = [
         "eval",
         "new.mfapolicy",

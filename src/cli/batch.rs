@@ -229,8 +229,8 @@ struct Ctx<'a> {
     clock: i64,
     /// The top-level fields the policy reads.
     roots: Vec<String>,
-    /// Whether sample events are kept for an HTML report.
-    report: bool,
+    /// What the report's counts need.
+    report: report::Mode,
 }
 
 /// Line number, and entry position for lines that hold several log entries.
@@ -385,7 +385,7 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
         now,
         clock,
         roots: super::eval::roots_read(&policy),
-        report: report_to.is_some(),
+        report: report::Mode::of(&report_to, a.summary && a.format == EvalFormat::Json),
     };
     let mut total = Stats::default();
     let mut progress = Progress::new(size);

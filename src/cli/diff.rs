@@ -126,8 +126,8 @@ struct Ctx<'a> {
     /// For log input: what each policy reads that logs lack (the old one's
     /// only when it is a policy).
     reach: Option<(Option<Reach>, Reach)>,
-    /// Whether sample events are kept for an HTML report.
-    report: bool,
+    /// What the report's counts need.
+    report: report::Mode,
 }
 
 fn text_at(ev: &Json, ptr: &str) -> Option<String> {
@@ -711,7 +711,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
         now,
         clock,
         reach,
-        report: report_to.is_some(),
+        report: report::Mode::of(&report_to, a.format == EvalFormat::Json),
     };
     let mut report = Report::default();
     let mut progress = batch::Progress::new(size);

@@ -25,8 +25,8 @@ pub struct Sample {
 /// The report's counts for batch `eval`.
 #[derive(Debug, Default)]
 pub struct EvalAgg {
-    /// Keep sample events (only when a report is written).
-    pub keep_events: bool,
+    /// What to count.
+    pub mode: super::Mode,
     groups: [Capped<Mix>; 4],
     time: Series<Mix>,
     /// The first few events per decision.
@@ -35,9 +35,9 @@ pub struct EvalAgg {
 
 impl EvalAgg {
     /// An empty aggregate for one chunk.
-    pub fn new(keep_events: bool) -> Self {
+    pub fn new(mode: super::Mode) -> Self {
         EvalAgg {
-            keep_events,
+            mode,
             ..EvalAgg::default()
         }
     }
@@ -54,6 +54,9 @@ impl EvalAgg {
         kind: DecisionKind,
         rule: Option<&str>,
     ) {
+        if self.mode == super::Mode::Off {
+            return;
+        }
         let m = Mix::one(kind);
         let (keys, time) = tally::facts(event, date_ms);
         for (g, key) in self.groups.iter_mut().zip(keys) {
@@ -68,7 +71,7 @@ impl EvalAgg {
                     entry,
                     user: mfapol::replay::user_id(event).map(|u| tally::shorten(u).into_owned()),
                     rule: rule.map(str::to_string),
-                    event: self.keep_events.then(|| (event.clone(), now)),
+                    event: (self.mode == super::Mode::Page).then(|| (event.clone(), now)),
                 },
             );
         }

@@ -27,6 +27,31 @@ use serde_json::Value as Json;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+/// What a run counts for the report: nothing (human output without a
+/// report: the counts would never be shown, so they cost nothing), the
+/// counts for the JSON output, or the counts and sample events for a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Count nothing.
+    #[default]
+    Off,
+    /// Count for the JSON output.
+    Json,
+    /// Count, and keep sample events to explain on the page.
+    Page,
+}
+
+impl Mode {
+    /// `Page` with a report, else `Json` when the JSON shows the counts.
+    pub fn of(report: &Option<Options>, json_shows_them: bool) -> Mode {
+        match (report, json_shows_them) {
+            (Some(_), _) => Mode::Page,
+            (None, true) => Mode::Json,
+            (None, false) => Mode::Off,
+        }
+    }
+}
+
 /// `--report FILE` and `--report-identities`.
 #[derive(Debug, Clone)]
 pub struct Options {

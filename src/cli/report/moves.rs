@@ -56,8 +56,8 @@ pub struct Sample {
 /// The report's counts for `diff`.
 #[derive(Debug, Default)]
 pub struct DiffAgg {
-    /// Keep sample events (only when a report is written).
-    pub keep_events: bool,
+    /// What to count.
+    pub mode: super::Mode,
     cells: BTreeMap<(DecisionKind, DecisionKind), Moves>,
     rules: [Capped<Count>; 2],
     groups: [Capped<Moves>; 4],
@@ -68,15 +68,18 @@ pub struct DiffAgg {
 
 impl DiffAgg {
     /// An empty aggregate for one chunk.
-    pub fn new(keep_events: bool) -> Self {
+    pub fn new(mode: super::Mode) -> Self {
         DiffAgg {
-            keep_events,
+            mode,
             ..DiffAgg::default()
         }
     }
 
     /// Counts one event.
     pub fn add(&mut self, e: &Event<'_>) {
+        if self.mode == super::Mode::Off {
+            return;
+        }
         let m = Moves::one(e.changed, e.weaker);
         self.cells.entry((e.old, e.new)).or_default().merge(&m);
         let [old_rules, new_rules] = &mut self.rules;
@@ -103,7 +106,7 @@ impl DiffAgg {
                     old_rule: e.old_rule.map(|r| tally::shorten(r).into_owned()),
                     new_rule: e.new_rule.map(str::to_string),
                     weaker: e.weaker,
-                    event: self.keep_events.then(|| (e.event.clone(), e.now)),
+                    event: (self.mode == super::Mode::Page).then(|| (e.event.clone(), e.now)),
                 },
             );
         }
