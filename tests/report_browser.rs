@@ -251,5 +251,8 @@ fn the_network_log_catches_a_page_that_fetches() {
         &["--dump-dom".to_string()],
     );
     let fetched = page_requests(&netlog);
-    assert_eq!(fetched, vec!["http://127.0.0.1:9/x.png".to_string()]);
+    assert!(
+        !fetched.is_empty() && fetched.iter().all(|u| u == "http://127.0.0.1:9/x.png"),
+        "{fetched:?}"
+    );
 }
