@@ -33,7 +33,12 @@ fn chromium() -> Option<PathBuf> {
             std::env::var_os("CI").is_none(),
             "CI is set but `chromium` is not on PATH: the report's browser test must run in CI (apt-get install -y chromium)"
         );
-        eprintln!("skipped: `chromium` is not on PATH, so the report was not opened in a browser (apt-get install -y chromium)");
+        // Written to the stream itself, not through `eprintln!`, which the
+        // test harness captures: the skip must show in a plain `cargo test`.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"skipped: `chromium` is not on PATH, so the report was not opened in a browser (apt-get install -y chromium)\n",
+        );
     }
     found
 }
