@@ -400,6 +400,13 @@ fn unwritable_targets_and_misuse_are_usage_errors() {
         err.contains("cannot write the report `adir`: is a directory"),
         "{err}"
     );
+    let (code, _, err) = run_v(&dir, &with(DIFF, &["--report", "./logs.ndjson"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("it is an input of this command"), "{err}");
+    assert!(
+        read(&dir, "logs.ndjson").starts_with('{'),
+        "the input is left alone"
+    );
     let (code, _, err) = run_v(&dir, &with(DIFF, &["--report", "missing/r.html"]));
     assert_eq!(code, 2);
     assert!(

@@ -360,7 +360,7 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
     let clock = eval::now_ms(None)?;
     let report_to = report::Options::from_args(a.report.as_deref(), a.report_identities);
     if let Some(o) = &report_to {
-        report::check_target(o)?;
+        report::check_target(o, &[&a.policy, &a.event])?;
     }
     let (policy, src) = eval::load_policy(&a.policy)?;
     let input = input_kind(a.input);

@@ -638,7 +638,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
     };
     let report_to = report::Options::from_args(a.report.as_deref(), a.report_identities);
     if let Some(o) = &report_to {
-        report::check_target(o)?;
+        report::check_target(o, &a.paths)?;
     }
     let (old, old_src) = match old_path {
         Some(p) => {

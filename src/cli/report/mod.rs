@@ -136,10 +136,20 @@ pub fn explain(
     Trace { title, text }
 }
 
-/// Refuses, before any work, a report path that cannot be written: a
-/// directory, or one whose directory does not exist.
-pub fn check_target(o: &Options) -> Result<(), u8> {
+/// Refuses, before any work, a report path that cannot be written (a
+/// directory, or one whose directory does not exist) or that is one of
+/// the command's own inputs (the page would replace a log export).
+pub fn check_target<P: AsRef<Path>>(o: &Options, inputs: &[P]) -> Result<(), u8> {
     let shown = o.path.display();
+    if let Ok(target) = std::fs::canonicalize(&o.path) {
+        let clash = inputs
+            .iter()
+            .any(|i| std::fs::canonicalize(i).is_ok_and(|p| p == target));
+        if clash {
+            errln!("error: cannot write the report `{shown}`: it is an input of this command");
+            return Err(EXIT_USAGE);
+        }
+    }
     if o.path.is_dir() {
         errln!("error: cannot write the report `{shown}`: is a directory");
         return Err(EXIT_USAGE);
