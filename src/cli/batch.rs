@@ -1,6 +1,7 @@
 //! `mfapol eval POLICY EVENTS.ndjson`: one JSON decision per input line, on
 //! every core, in input order.
 
+use super::report::{self, mix::EvalAgg};
 use super::{eval, files, EvalArgs, EvalFormat, InputFormat, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::eval::{evaluate, DecisionKind};
 use mfapol::ir::Policy;
@@ -13,9 +14,10 @@ use std::time::{Duration, Instant};
 
 /// Whether `eval` was asked for batch input: `--ndjson`, `--input
 /// auth0-logs`, or an `.ndjson`/`.jsonl` file.
-/// `--summary` and `--jobs` also lead here, to be refused without batch input.
+/// `--summary`, `--jobs` and `--report` also lead here, to be refused
+/// without batch input.
 pub fn wanted(a: &EvalArgs) -> bool {
-    is_batch(a) || a.summary || a.jobs.is_some()
+    is_batch(a) || a.summary || a.jobs.is_some() || a.report.is_some()
 }
 
 fn is_batch(a: &EvalArgs) -> bool {
@@ -186,6 +188,8 @@ struct Stats {
     by_decision: BTreeMap<&'static str, u64>,
     by_rule: BTreeMap<String, u64>,
     skipped: BTreeMap<String, u64>,
+    /// What the impact report counts (also in the JSON summary).
+    agg: EvalAgg,
 }
 
 impl Stats {
@@ -207,6 +211,7 @@ impl Stats {
         for (k, v) in o.skipped {
             *self.skipped.entry(k).or_default() += v;
         }
+        self.agg.merge(o.agg);
     }
 
     fn skipped_total(&self) -> u64 {
@@ -224,6 +229,8 @@ struct Ctx<'a> {
     clock: i64,
     /// The top-level fields the policy reads.
     roots: Vec<String>,
+    /// What the report's counts need.
+    report: report::Mode,
 }
 
 /// Line number, and entry position for lines that hold several log entries.
@@ -236,7 +243,10 @@ pub fn locate(m: &mut Map<String, Json>, line: u64, entry: Option<usize>) {
 
 fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (String, Stats, u64) {
     let mut out = String::new();
-    let mut st = Stats::default();
+    let mut st = Stats {
+        agg: EvalAgg::new(cx.report),
+        ..Stats::default()
+    };
     for (no, line) in chunk.lines() {
         st.lines += 1;
         let items = match line {
@@ -280,8 +290,17 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (String, Stats, u64) {
                         st.unrecognised += 1;
                     }
                     *st.by_decision.entry(d.kind.as_str()).or_default() += 1;
-                    let rule = d.rule_name(cx.policy).unwrap_or("(none)").to_string();
-                    *st.by_rule.entry(rule).or_default() += 1;
+                    let rule = d.rule_name(cx.policy).unwrap_or("(none)");
+                    st.agg.add(
+                        no,
+                        entry,
+                        &event,
+                        origin.as_ref().and_then(|o| o.date_ms),
+                        now,
+                        d.kind,
+                        Some(rule),
+                    );
+                    *st.by_rule.entry(rule.to_string()).or_default() += 1;
                     if !d.errors.is_empty() {
                         st.with_runtime_errors += 1;
                     }
@@ -325,7 +344,7 @@ pub fn run(a: &EvalArgs) -> u8 {
 fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
     if !is_batch(a) {
         errln!(
-            "error: `--summary` and `--jobs` need batch input: an .ndjson or .jsonl file, \
+            "error: `--summary`, `--jobs` and `--report` need batch input: an .ndjson or .jsonl file, \
              `--ndjson`, or `--input auth0-logs`"
         );
         return Err(EXIT_USAGE);
@@ -339,7 +358,11 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
         None => None,
     };
     let clock = eval::now_ms(None)?;
-    let (policy, _src) = eval::load_policy(&a.policy)?;
+    let report_to = report::Options::from_args(a.report.as_deref(), a.report_identities);
+    if let Some(o) = &report_to {
+        report::check_target(o, &[&a.policy, &a.event])?;
+    }
+    let (policy, src) = eval::load_policy(&a.policy)?;
     let input = input_kind(a.input);
     let (reader, size) = open(&a.event)?;
     let reach = (input == InputKind::Auth0Logs).then(|| Reach::new(&policy));
@@ -349,6 +372,9 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
     let projection = (input == InputKind::Events).then(|| {
         let mut p = mfapol::eval::Projection::new(&policy);
         p.keep(&["user", "user_id"]);
+        for path in report::tally::FACT_PATHS {
+            p.keep(path);
+        }
         p
     });
     let cx = Ctx {
@@ -359,6 +385,7 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
         now,
         clock,
         roots: super::eval::roots_read(&policy),
+        report: report::Mode::of(&report_to, a.summary && a.format == EvalFormat::Json),
     };
     let mut total = Stats::default();
     let mut progress = Progress::new(size);
@@ -388,6 +415,19 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
             files::io_reason(&e)
         );
         return Err(EXIT_USAGE);
+    }
+    if let Some(o) = &report_to {
+        let name = a.policy.display().to_string();
+        let info = report::eval_page::Info {
+            policy: &name,
+            events: &display_name(&a.event),
+            input: report::input_name(input),
+            identities: o.identities,
+            traces: report::eval_traces(&total.agg, (&policy, &src, &name), o.identities),
+        };
+        let page = report::eval_page::render(&json!({ "summary": summary_json(&total) }), &info);
+        report::write(o, &page)?;
+        report::written(o);
     }
     if a.summary && a.format == EvalFormat::Human {
         err!("{}", summary_human(&total, input));
@@ -437,7 +477,7 @@ fn by_type(m: &BTreeMap<String, u64>) -> String {
 }
 
 fn summary_json(s: &Stats) -> Json {
-    json!({
+    let mut j = json!({
         "lines": s.lines,
         "blank": s.blank,
         "events": s.events,
@@ -448,7 +488,11 @@ fn summary_json(s: &Stats) -> Json {
         "by_rule": s.by_rule,
         "skipped": s.skipped,
         "depends_on_missing": s.depends_on_missing,
-    })
+    });
+    if let Json::Object(m) = &mut j {
+        s.agg.json_into(m);
+    }
+    j
 }
 
 fn table(out: &mut String, title: &str, rows: Vec<(String, u64)>) {

@@ -2,6 +2,7 @@
 
 use super::batch::{self, thousands};
 use super::escape::escape;
+use super::report::{self, moves::DiffAgg};
 use super::{eval, DiffArgs, EvalFormat, FailOn, EXIT_REJECTED, EXIT_USAGE};
 use mfapol::eval::strength::{movement, Movement};
 use mfapol::eval::{evaluate, DecisionKind};
@@ -104,6 +105,8 @@ struct Part {
     changed: Vec<Row>,
     errors: Vec<LineError>,
     skipped: BTreeMap<String, u64>,
+    /// What the impact report counts (also in the JSON output).
+    agg: DiffAgg,
 }
 
 /// The decisions compared against: an old policy, or an existing Action's
@@ -124,6 +127,8 @@ struct Ctx<'a> {
     /// For log input: what each policy reads that logs lack (the old one's
     /// only when it is a policy).
     reach: Option<(Option<Reach>, Reach)>,
+    /// What the report's counts need.
+    report: report::Mode,
 }
 
 fn text_at(ev: &Json, ptr: &str) -> Option<String> {
@@ -131,7 +136,10 @@ fn text_at(ev: &Json, ptr: &str) -> Option<String> {
 }
 
 fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
-    let mut p = Part::default();
+    let mut p = Part {
+        agg: DiffAgg::new(cx.report),
+        ..Part::default()
+    };
     for (no, line) in chunk.lines() {
         let items = match line {
             Ok(l) if lines::is_blank(l) => {
@@ -184,6 +192,25 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
                     p.events += 1;
                     *p.transitions.entry((a.kind, b.kind)).or_default() += 1;
                     let movement = movement(&a, &b);
+                    let old_rule: Option<std::borrow::Cow<'_, str>> = match (&cx.old, action_error)
+                    {
+                        (Old::Policy(p), _) => a.rule_name(p).map(Into::into),
+                        (Old::Action(_), Some(e)) => Some(format!("the Action threw: {e}").into()),
+                        (Old::Action(_), None) => Some("the Action".into()),
+                    };
+                    p.agg.add(&report::moves::Event {
+                        line: no,
+                        entry,
+                        event: &event,
+                        date_ms: origin.as_ref().and_then(|o| o.date_ms),
+                        now,
+                        old: a.kind,
+                        new: b.kind,
+                        changed: movement != Movement::Same,
+                        weaker: movement == Movement::Weaker,
+                        old_rule: old_rule.as_deref(),
+                        new_rule: b.rule_name(cx.new),
+                    });
                     if movement != Movement::Same {
                         let depends_on_missing = match (&cx.reach, &origin) {
                             (Some((ra, rb)), Some(o)) => {
@@ -204,11 +231,7 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Part, u64) {
                             user: replay::user_id(&event).map(str::to_string),
                             old: a.kind,
                             new: b.kind,
-                            old_rule: match (&cx.old, action_error) {
-                                (Old::Policy(p), _) => a.rule_name(p).map(str::to_string),
-                                (Old::Action(_), Some(e)) => Some(format!("the Action threw: {e}")),
-                                (Old::Action(_), None) => Some("the Action".into()),
-                            },
+                            old_rule: old_rule.map(|r| r.into_owned()),
                             new_rule: b.rule_name(cx.new).map(str::to_string),
                             connection: text_at(&event, "/connection/name"),
                             client: text_at(&event, "/client/name")
@@ -293,6 +316,7 @@ struct Report {
     error_count: u64,
     skipped: BTreeMap<String, u64>,
     groups: [BTreeMap<String, Transitions>; 3],
+    agg: DiffAgg,
 }
 
 const GROUPS: [&str; 3] = ["connection", "client", "country"];
@@ -309,6 +333,7 @@ impl Report {
         for (k, v) in p.skipped {
             *self.skipped.entry(k).or_default() += v;
         }
+        self.agg.merge(p.agg);
         for e in p.errors {
             self.error_count += 1;
             if room(self.errors.len()) {
@@ -482,6 +507,7 @@ fn report_json(r: &Report) -> Json {
     m.insert("failed_lines".into(), json!(r.failed_lines));
     m.insert("errors".into(), Json::Array(errors));
     m.insert("skipped".into(), json!(r.skipped));
+    r.agg.json_into(&mut m);
     Json::Object(m)
 }
 
@@ -517,11 +543,18 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
             return Err(EXIT_USAGE);
         }
     };
-    let old = match old_path {
-        Some(p) => Some(eval::load_policy(p)?.0),
-        None => None,
+    let report_to = report::Options::from_args(a.report.as_deref(), a.report_identities);
+    if let Some(o) = &report_to {
+        report::check_target(o, &a.paths)?;
+    }
+    let (old, old_src) = match old_path {
+        Some(p) => {
+            let (policy, src) = eval::load_policy(p)?;
+            (Some(policy), Some(src))
+        }
+        None => (None, None),
     };
-    let (new, _) = eval::load_policy(new_path)?;
+    let (new, new_src) = eval::load_policy(new_path)?;
     let input = batch::input_kind(a.input);
     let outcomes = match &a.from_action {
         Some(action) => {
@@ -567,6 +600,9 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
         ] {
             p.keep(path);
         }
+        for path in report::tally::FACT_PATHS {
+            p.keep(path);
+        }
         p
     });
     let old_side = match (&old, &outcomes) {
@@ -582,6 +618,7 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
         now,
         clock,
         reach,
+        report: report::Mode::of(&report_to, a.format == EvalFormat::Json),
     };
     let mut report = Report::default();
     let mut progress = batch::Progress::new(size);
@@ -619,6 +656,19 @@ fn run_inner(a: &DiffArgs) -> Result<u8, u8> {
                 );
             }
         }
+    }
+    if let Some(o) = &report_to {
+        let sides = report::DiffSides {
+            old: old.as_ref().zip(old_src.as_ref()),
+            old_name: old_path
+                .or(a.from_action.as_ref())
+                .map(|p| p.display().to_string()),
+            new: (&new, &new_src),
+            new_name: new_path.display().to_string(),
+            events: batch::display_name(events),
+            input,
+        };
+        report::write_diff(o, &report_json(&report), &report.agg, &sides)?;
     }
     let skipped: u64 = report.skipped.values().sum();
     if skipped > 0 {

@@ -32,6 +32,7 @@ mod lsp;
 mod output;
 mod prove;
 mod render;
+mod report;
 mod test;
 mod verify;
 
@@ -165,6 +166,15 @@ struct DiffArgs {
     /// List at most N changed events, weaker events and bad lines (0: all)
     #[arg(long, value_name = "N", default_value_t = 100)]
     limit: usize,
+    /// Also write an HTML impact report to FILE: one self-contained page
+    /// with the decision mix, transitions, breakdowns, time and samples
+    /// (docs/report.md)
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+    /// Show user ids and the event values of sample logins in the report
+    /// (personal data; left out by default)
+    #[arg(long, requires = "report")]
+    report_identities: bool,
 }
 
 /// Output formats of `check`.
@@ -254,6 +264,13 @@ struct EvalArgs {
     /// Batch: worker threads (default: one per core)
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// Batch: also write an HTML impact report to FILE (docs/report.md)
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+    /// Batch: show user ids and the event values of sample logins in the
+    /// report (personal data; left out by default)
+    #[arg(long, requires = "report")]
+    report_identities: bool,
 }
 
 /// Parses the command line and runs the subcommand.
