@@ -73,5 +73,61 @@ fn bench_verify(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_verify);
+/// `diff --prove` (issue 22): each shipped policy against a one-edit
+/// variant (a new refresh-token exemption: refuted as weaker), and the
+/// 1,000-rule policy against a one-edit variant that is not weaker (a skip
+/// rule's threshold raised: proved, the whole search) and one that is (a
+/// deny rule dropped: refuted).
+fn bench_diff_prove(c: &mut Criterion) {
+    use mfapol::verify::{prove_diff, FailOn};
+    let mut g = c.benchmark_group("diff_prove");
+    let mut shipped: Vec<_> = std::fs::read_dir("policies")
+        .expect("policies/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "mfapolicy"))
+        .collect();
+    shipped.sort();
+    for path in shipped {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(&path).expect("policy");
+        let old = load(&name, &text);
+        let new = load(
+            &name,
+            &format!("{text}\nrule bench_edit: exempt when transaction.protocol == \"oauth2-refresh-token\"\n"),
+        );
+        let short = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        g.bench_function(BenchmarkId::new("shipped_weaker", &short), |b| {
+            b.iter(|| prove_diff(black_box(&old), black_box(&new), FailOn::Weaker))
+        });
+        g.bench_function(BenchmarkId::new("shipped_same", &short), |b| {
+            b.iter(|| prove_diff(black_box(&old), black_box(&old), FailOn::Changed))
+        });
+    }
+    let base = generated(1_000);
+    let old = load("generated.mfapolicy", &base);
+    let stronger = load(
+        "generated.mfapolicy",
+        &base.replace("stats.logins_count > 3\n", "stats.logins_count > 4\n"),
+    );
+    let weaker = load(
+        "generated.mfapolicy",
+        &base.replace(
+            "rule r2: deny \"blocked 2\" when country in [\"KP\", \"IR\"] and user.email ends_with \"@x2.example\"\n",
+            "",
+        ),
+    );
+    g.sample_size(10);
+    g.bench_function("generated_1000/not_weaker", |b| {
+        b.iter(|| prove_diff(black_box(&old), black_box(&stronger), FailOn::Weaker))
+    });
+    g.bench_function("generated_1000/weaker", |b| {
+        b.iter(|| prove_diff(black_box(&old), black_box(&weaker), FailOn::Weaker))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_verify, bench_diff_prove);
 criterion_main!(benches);

@@ -21,7 +21,7 @@ use varisat::Lit;
 /// The most candidate combinations one atom is evaluated on.
 const MAX_COMBOS: usize = 4096;
 /// The most candidate elements of one list.
-const MAX_ELEMENTS: usize = 256;
+const MAX_ELEMENTS: usize = 1024;
 /// How deep `and`/`or`/`not` and `let`s may nest for verification.
 const MAX_DEPTH: usize = 512;
 
