@@ -208,3 +208,50 @@ fn usage_errors_exit_2() {
         assert_eq!(code, 2, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn both_policies_may_include_files_also_from_git() {
+    let shared = "let office = [203.0.113.0/24]\n";
+    let main = "include \"shared.mfapolicy\"\ndefault skip mfa\nrule corp: require mfa when connection == \"corp-ad\" and not ip in office\n";
+    let dir = common::scratch(
+        "prove-include",
+        &[
+            ("shared.mfapolicy", shared),
+            ("p.mfapolicy", main),
+            ("q.mfapolicy", main),
+        ],
+    );
+    let (code, out, err) = common::mfapol(&dir, &["diff", "--prove", "p.mfapolicy", "q.mfapolicy"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Widening the included office range weakens logins: refuted through the include.
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(&dir)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    std::fs::write(
+        dir.join("shared.mfapolicy"),
+        "let office = [203.0.113.0/23]\n",
+    )
+    .unwrap();
+    let (code, out, err) = common::mfapol(
+        &dir,
+        &["diff", "--prove", "--old-rev", "HEAD", "p.mfapolicy"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.starts_with("refuted: "), "{out}");
+}
