@@ -206,7 +206,7 @@ struct Overlap {
 
 /// The most (skip rule, other rule) pairs decided exactly per policy;
 /// beyond it, `skip_overlap` is not reported (checking stays fast).
-const MAX_EXACT_OVERLAPS: usize = 64;
+const MAX_EXACT_OVERLAPS: usize = 128;
 
 impl<'a> Checker<'a> {
     fn new(source: &'a SourceFile, schema: &'a Schema) -> Self {

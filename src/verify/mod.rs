@@ -384,6 +384,7 @@ pub fn never_errors(policy: &Policy) -> Vec<ErrorCheck> {
         items.push((a.name.to_string(), a.line, true, vec![&a.when]));
     }
     let engine = Engine::build(&[policy]);
+    let mut solver = engine.as_ref().ok().map(|e| e.cnf.solver());
     let mut out = Vec::new();
     for (i, (name, line, assertion, conds)) in items.into_iter().enumerate() {
         let verdict = match &engine {
@@ -402,9 +403,11 @@ pub fn never_errors(policy: &Policy) -> Vec<ErrorCheck> {
                         })
                     }
                 });
-                match goal {
-                    None => ErrorVerdict::Unknown("internal error: a rule is missing".into()),
-                    Some(raising) => raises(engine, policy, &raising, &conds),
+                match (goal, solver.as_mut()) {
+                    (Some(raising), Some(solver)) => {
+                        raises(engine, solver, policy, &raising, &conds)
+                    }
+                    _ => ErrorVerdict::Unknown("internal error: a rule is missing".into()),
                 }
             }
         };
@@ -425,6 +428,7 @@ pub fn never_errors(policy: &Policy) -> Vec<ErrorCheck> {
 
 fn raises(
     engine: &Engine<'_>,
+    solver: &mut varisat::Solver<'_>,
     policy: &Policy,
     raising: &[Lit],
     conds: &[&crate::ir::Expr],
@@ -438,7 +442,7 @@ fn raises(
                 _ => None,
             }
         };
-        match engine.search(&[lit], &confirm) {
+        match engine.search_in(solver, &[lit], &confirm) {
             Found::Nothing => {}
             Found::Unknown(why) => unknown = Some(why),
             Found::Event(event, error) => {
@@ -572,6 +576,7 @@ pub fn overlaps(policy: &Policy, rule: usize, others: &[usize]) -> Vec<(usize, J
         return Vec::new();
     };
     let mut out = Vec::new();
+    let mut solver = engine.cnf.solver();
     for (k, &other) in others.iter().enumerate() {
         let j = k.saturating_add(1);
         let (Some(&a), Some(&b)) = (side.apply.first(), side.apply.get(j)) else {
@@ -581,7 +586,7 @@ pub fn overlaps(policy: &Policy, rule: usize, others: &[usize]) -> Vec<(usize, J
             let d = eval::evaluate(&sub, ev, FIXED_NOW_MS);
             (d.applied.contains(&0) && d.applied.contains(&j)).then_some(())
         };
-        if let Found::Event(ev, ()) = engine.search(&[a, b], &confirm) {
+        if let Found::Event(ev, ()) = engine.search_in(&mut solver, &[a, b], &confirm) {
             out.push((other, ev));
         }
     }

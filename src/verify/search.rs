@@ -27,11 +27,21 @@ impl Engine<'_> {
     /// what it confirms is returned.
     pub fn search<T>(&self, goal: &[Lit], confirm: &dyn Fn(&Json) -> Option<T>) -> Found<T> {
         let mut solver = self.cnf.solver();
-        for &g in goal {
-            solver.add_clause(&[g]);
-        }
+        self.search_in(&mut solver, goal, confirm)
+    }
+
+    /// [`Engine::search`] on a solver already loaded with the formula, the
+    /// goal as assumptions: several searches share it (and what it learnt
+    /// about unconstrained atoms, which holds whatever the goal).
+    pub fn search_in<T>(
+        &self,
+        solver: &mut varisat::Solver<'_>,
+        goal: &[Lit],
+        confirm: &dyn Fn(&Json) -> Option<T>,
+    ) -> Found<T> {
         let mut inexact: Option<String> = None;
         for _ in 0..MAX_ROUNDS {
+            solver.assume(goal);
             match solver.solve() {
                 Ok(false) => {
                     return match inexact {
@@ -93,11 +103,12 @@ impl Engine<'_> {
             }
             if !learnt {
                 // The model and the interpreter disagree on a constrained
-                // atom: never claim a proof after that.
+                // atom: never claim a proof after that. The assignment is
+                // blocked under this goal only.
                 inexact.get_or_insert_with(|| {
                     "internal error: a candidate event did not behave as encoded".into()
                 });
-                let mut block = Vec::new();
+                let mut block: Vec<Lit> = goal.iter().map(|g| !*g).collect();
                 for v in 0..self.enc.len() {
                     block.extend(self.choice_lits(v, &choices).into_iter().map(|l| !l));
                 }
