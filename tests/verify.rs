@@ -501,3 +501,93 @@ assert corp_never_skips: never skip mfa when lower(email) contains "@corp.exampl
         );
     }
 }
+
+// ---- issue 18: each reproduction gives the right answer ----
+
+fn verdict_of(text: &str, name: &str) -> String {
+    let p = compile("repro.mfapolicy", text);
+    let r = verify::verify(&p);
+    let i = p.asserts.iter().position(|a| &*a.name == name).unwrap();
+    match &r.assertions[i] {
+        Verdict::Refuted(cx) => {
+            // The counterexample replays, and eval accepts it as it is.
+            let roots = mfapol::replay::coverage::roots_read(&p);
+            assert!(
+                mfapol::replay::coverage::recognised(&roots, &cx.event),
+                "{}",
+                cx.event
+            );
+            let d = eval::evaluate(&p, &cx.event, cx.now_ms);
+            assert!(verify::violates(&p.asserts[i], &d), "{}", cx.event);
+            format!("refuted {}", cx.event)
+        }
+        v => v.as_str().to_string(),
+    }
+}
+
+#[test]
+fn issue_18_reproductions() {
+    // Dynamic metadata against an address, IPv6 and IPv4-mapped too.
+    for ip in ["10.0.0.1", "2001:db8:10::ffff", "::ffff:10.0.0.1"] {
+        let v = verdict_of(
+            &format!("default require mfa\nrule r: skip mfa when user.app_metadata.admin_ip == {ip}\nassert a: at least require mfa when true\n"),
+            "a",
+        );
+        assert!(v.starts_with("refuted"), "{ip}: {v}");
+    }
+    // ... and against list constants.
+    for list in ["[\"staff\"]", "[1, 2]"] {
+        let v = verdict_of(
+            &format!("default require mfa\nrule r: skip mfa when user.app_metadata.g == {list}\nassert a: at least require mfa when true\n"),
+            "a",
+        );
+        assert!(v.starts_with("refuted"), "{list}: {v}");
+    }
+    // One dynamic list read by index and by membership: never proved.
+    let v = verdict_of(
+        "default require mfa\nrule r: skip mfa when user.app_metadata.groups[0] == \"admin\" and \"admin\" in user.app_metadata.groups\nassert a: at least require mfa when true\n",
+        "a",
+    );
+    assert_ne!(v, "proved");
+    // An int field against floats of 2^53 and 1e16.
+    for c in ["10000000000000000.0", "9007199254740992.0"] {
+        let v = verdict_of(
+            &format!("default skip mfa\nrule r: require mfa when not (stats.logins_count < {c})\nassert a: require mfa when true\n"),
+            "a",
+        );
+        assert!(v.starts_with("refuted"), "{c}: {v}");
+    }
+    // A window whose turning point is before year 0.
+    let v = verdict_of(
+        "default require mfa\nrule r: skip mfa when user.created_at > now - 800000d\nassert a: at least require mfa when true\n",
+        "a",
+    );
+    assert!(v.starts_with("refuted"), "{v}");
+    // `never require mfa` is broken by an enrollment.
+    let v = verdict_of(
+        "default skip mfa\nrule r: enroll mfa using factors [\"otp\"] when transaction.protocol == \"oauth2-refresh-token\"\nassert a: never require mfa when transaction.protocol == \"oauth2-refresh-token\"\n",
+        "a",
+    );
+    assert!(v.starts_with("refuted"), "{v}");
+    // Factors and steps named in an assertion are compared.
+    let v = verdict_of(
+        "default skip mfa\nrule admins: require mfa when roles contains \"admin\"\nassert a: require mfa using factors [\"otp\"] then challenge using factors [\"phone\"] when roles contains \"admin\"\n",
+        "a",
+    );
+    assert!(v.starts_with("refuted"), "{v}");
+    // A declared list<string> is decided, not unknown.
+    let text = "declare user.app_metadata.groups: list<string>\ndefault skip mfa\nrule staff: require mfa when \"staff\" in user.app_metadata.groups\nassert a: at least require mfa when \"staff\" in user.app_metadata.groups\nassert b: never require mfa when connection == \"partner\"\n";
+    assert_eq!(verdict_of(text, "a"), "proved");
+    let v = verdict_of(text, "b");
+    assert!(v.starts_with("refuted"), "{v}");
+}
+
+#[test]
+fn a_rule_beside_a_deny_on_a_list_read_by_index_is_not_called_shadowed() {
+    let p = compile(
+        "shadow.mfapolicy",
+        "default skip mfa\nrule r: require mfa when user.app_metadata.groups[0] == \"admin\"\nrule d: deny when user.app_metadata.groups contains \"blocked\"\n",
+    );
+    let r = verify::verify(&p);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
