@@ -48,6 +48,8 @@ mod expr;
 mod items;
 mod konst;
 mod mutate;
+mod probe;
+mod spell;
 mod src;
 mod values;
 

@@ -104,6 +104,9 @@ cells! {
         FieldField,
         /// the constant on the left (`"a" == x`, `7d > now - x`)
         ConstLeft,
+        /// one undeclared key read both by index and by membership or a
+        /// quantifier (`k[0] == "admin" and "admin" in k`)
+        IndexMember,
     }
 }
 
@@ -427,10 +430,21 @@ cells! {
         TsExtreme,
         /// a timestamp written without an offset
         TsNaive,
+        /// a time before year 0000 or after 9999, in the offset-less ISO
+        /// form with a signed year (`-0164-03-02T00:00:00.000`)
+        TsSignedYear,
+        /// an address of the policy spelled another way: padded with
+        /// spaces, IPv6 in upper case, IPv4-mapped
+        AddrSpelling,
         ListEmpty, ListOne, ListMany,
         /// a list whose element 0 is a constant of the policy (so index 0
         /// and membership both see it)
         ListHead,
+        /// a `null` element in a typed list (`[null, "x"]`)
+        NullElem,
+        /// exactly the JSON of a constant the place is compared with (a
+        /// list constant as an array, an address in another spelling)
+        JConst,
         /// a JSON value of each type in a `dynamic` place
         JBool, JInt, JHugeInt, JFloat, JString, JAddrString, JArrStrings, JArrMixed, JObject,
         /// a value of no particular interest
@@ -469,7 +483,10 @@ pub fn ev_valid(e: EvKind, f: FieldKind) -> bool {
         }
         E::RegexMatch => matches!(f, F::Str | F::Dyn),
         E::NetFirst | E::NetLast | E::Mapped => matches!(f, F::Ip | F::Dyn),
-        E::Window | E::TsExtreme | E::TsNaive => matches!(f, F::Ts | F::Dyn),
+        E::Window | E::TsExtreme | E::TsNaive | E::TsSignedYear => matches!(f, F::Ts | F::Dyn),
+        E::AddrSpelling => matches!(f, F::Ip | F::Dyn),
+        E::NullElem => matches!(f, F::ListStr | F::ListInt | F::ListCidr | F::ListRec),
+        E::JConst => f == F::Dyn,
         E::ListEmpty | E::ListOne | E::ListMany => {
             matches!(
                 f,

@@ -29,6 +29,34 @@ pub(super) struct Node {
     pub(super) keys: BTreeMap<String, Node>,
     pub(super) idx: BTreeMap<usize, Node>,
     pub(super) each: Option<Box<Node>>,
+    /// What the policy compares this place with.
+    pub(super) local: Local,
+    /// `local` as pools (with the policy's strings where it has none), so
+    /// values here sit on this place's own turning points.
+    pub(super) pools: Option<Box<Pools>>,
+}
+
+/// What one place of the event is compared with.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Local {
+    /// Constants compared with the whole value (`x == c`, `x < c`, `x in
+    /// [c, ...]`, `x starts_with c`).
+    cmp: Vec<Const>,
+    /// Constants looked up in it (`c in x`, `x contains c`).
+    member: Vec<Const>,
+    /// Ranges it is looked up in, as (first, last) address.
+    nets: Vec<(IpAddr, IpAddr)>,
+    /// Where windows relative to `now` turn: at `now + offset` (ms).
+    offsets: Vec<i64>,
+}
+
+impl Local {
+    fn is_empty(&self) -> bool {
+        self.cmp.is_empty()
+            && self.member.is_empty()
+            && self.nets.is_empty()
+            && self.offsets.is_empty()
+    }
 }
 
 impl Node {
@@ -63,6 +91,62 @@ pub(super) struct Pools {
     pub(super) seps: Vec<String>,
     /// Texts the policy's regexes match.
     pub(super) regex_hits: Vec<String>,
+    /// Constants compared with a whole value, as written (a list stays a
+    /// list): undeclared metadata may hold exactly their JSON.
+    pub(super) whole: Vec<Const>,
+    /// Constants looked up in a value (`c in x`): arrays hold them.
+    pub(super) looked: Vec<Const>,
+}
+
+/// Adds a constant (a list's items one by one) to the pools.
+fn add_const(p: &mut Pools, c: &Const) {
+    match c {
+        Const::Str(s) => p.strs.push(s.to_string()),
+        Const::Int(i) => p.ints.push(*i),
+        Const::Float(f) => p.floats.push(*f),
+        Const::Ip(a) => p.ips.push(*a),
+        Const::Cidr(n) => {
+            p.nets.push((n.network(), n.broadcast()));
+            p.cidrs.push(n.to_string());
+        }
+        Const::Duration(d) => p.durs.push(*d),
+        Const::Timestamp(t) => p.times.push(*t),
+        Const::List(items) => items.iter().for_each(|c| add_const(p, c)),
+        Const::Bool(_) | Const::Null => {}
+    }
+}
+
+/// The pools of one place: its own constants, and the policy's strings,
+/// separators and regex texts where it has none.
+fn local_pools(global: &Pools, l: &Local) -> Pools {
+    let mut p = Pools::default();
+    for c in l.cmp.iter().chain(&l.member) {
+        add_const(&mut p, c);
+    }
+    p.whole = l.cmp.clone();
+    p.looked = l.member.clone();
+    p.nets.extend(&l.nets);
+    // `time` puts values at `now - d` (and `now + d`).
+    p.durs.extend(l.offsets.iter().map(|o| o.saturating_neg()));
+    if p.strs.is_empty() {
+        p.strs = global.strs.clone();
+    }
+    p.seps = global.seps.clone();
+    p.regex_hits = global.regex_hits.clone();
+    p
+}
+
+/// Fills every node's `pools` from its `local`.
+fn fill_pools(n: &mut Node, global: &Pools) {
+    if !n.local.is_empty() {
+        n.pools = Some(Box::new(local_pools(global, &n.local)));
+    }
+    for c in n.keys.values_mut().chain(n.idx.values_mut()) {
+        fill_pools(c, global);
+    }
+    if let Some(e) = n.each.as_deref_mut() {
+        fill_pools(e, global);
+    }
 }
 
 /// What a policy reads and compares with: build once per policy, then
@@ -100,10 +184,9 @@ impl Plan {
             pools.strs.push("a".into());
         }
         pools.seps.push(",".into());
-        Plan {
-            root: w.root,
-            pools,
-        }
+        let mut root = w.root;
+        fill_pools(&mut root, &pools);
+        Plan { root, pools }
     }
 }
 
@@ -154,20 +237,59 @@ impl Walk<'_> {
     }
 
     fn konst(&mut self, c: &Const) {
-        let p = &mut self.pools;
-        match c {
-            Const::Str(s) => p.strs.push(s.to_string()),
-            Const::Int(i) => p.ints.push(*i),
-            Const::Float(f) => p.floats.push(*f),
-            Const::Ip(a) => p.ips.push(*a),
-            Const::Cidr(n) => {
-                p.nets.push((n.network(), n.broadcast()));
-                p.cidrs.push(n.to_string());
-            }
-            Const::Duration(d) => p.durs.push(*d),
-            Const::Timestamp(t) => p.times.push(*t),
-            Const::List(items) => items.iter().for_each(|c| self.konst(c)),
-            Const::Bool(_) | Const::Null => {}
+        add_const(&mut self.pools, c);
+    }
+
+    /// The place `x` reads, if it is read from the event.
+    fn local(&mut self, x: &Expr) -> Option<&mut Local> {
+        let loc = self.locate(x)?;
+        Some(&mut self.root.at(&loc).local)
+    }
+
+    /// `x` is compared with `c` as a whole.
+    fn compared(&mut self, x: &Expr, c: &Const) {
+        self.pools.whole.push(c.clone());
+        if let Some(l) = self.local(x) {
+            l.cmp.push(c.clone());
+        }
+    }
+
+    /// `c` is looked up in `x`.
+    fn looked_up(&mut self, x: &Expr, c: &Const) {
+        self.pools.looked.push(c.clone());
+        if let Some(l) = self.local(x) {
+            l.member.push(c.clone());
+        }
+    }
+
+    /// The comparison `a OP b` with a constant on one side.
+    fn comparison(&mut self, a: &Expr, b: &Expr) {
+        match (&a.kind, &b.kind) {
+            (_, X::Const(c)) => self.compared(a, c),
+            (X::Const(c), _) => self.compared(b, c),
+            _ => self.window(a, b),
+        }
+    }
+
+    /// A comparison of one field with `now ± d` (`x > now - 7d`, `now - x
+    /// < 7d`, `x + 1d < now`): the field's place turns at `now + offset`.
+    fn window(&mut self, a: &Expr, b: &Expr) {
+        let mut t = Terms::default();
+        if !(t.collect(self.policy, a, 1) && t.collect(self.policy, b, -1)) {
+            return;
+        }
+        let ([(x, sign)], true) = (t.refs.as_slice(), t.now != 0) else {
+            return;
+        };
+        // `sign*x + now_sign*now + sum OP 0` turns at `x = now - sum` for
+        // sign 1 and `x = now + sum` for sign -1.
+        let offset = if *sign > 0 {
+            t.sum.saturating_neg()
+        } else {
+            t.sum
+        };
+        if let Some(l) = self.local(x) {
+            l.offsets.push(offset);
         }
     }
 
@@ -183,16 +305,52 @@ impl Walk<'_> {
             }
             X::Const(c) => self.konst(c),
             X::Let(i) => self.let_body(*i as usize),
+            X::Eq { lhs, rhs, .. } | X::Order(_, lhs, rhs) => {
+                self.comparison(lhs, rhs);
+                self.expr(lhs);
+                self.expr(rhs);
+            }
+            X::In { needle, list, .. } => {
+                match (&needle.kind, &list.kind) {
+                    (_, X::Const(Const::List(items))) => {
+                        for c in items.iter() {
+                            self.compared(needle, c);
+                        }
+                    }
+                    (X::Const(c), _) => self.looked_up(list, c),
+                    _ => {}
+                }
+                self.expr(needle);
+                self.expr(list);
+            }
+            X::Str(op, lhs, rhs) => {
+                if let X::Const(c) = &rhs.kind {
+                    let list = matches!(lhs.ty, Type::List(_) | Type::Dynamic);
+                    if *op == mfapol::ir::StrOp::Contains && list {
+                        self.looked_up(lhs, c);
+                    }
+                    if !matches!(lhs.ty, Type::List(_)) {
+                        self.compared(lhs, c);
+                    }
+                }
+                self.expr(lhs);
+                self.expr(rhs);
+            }
             X::InNet { set, needle, .. } => {
+                let mut nets = Vec::new();
                 for (net, mask) in &set.v4 {
                     let first = Ipv4Addr::from(*net);
                     let last = Ipv4Addr::from(*net | !*mask);
-                    self.pools.nets.push((IpAddr::V4(first), IpAddr::V4(last)));
+                    nets.push((IpAddr::V4(first), IpAddr::V4(last)));
                 }
                 for (net, mask) in &set.v6 {
                     let first = Ipv6Addr::from(*net);
                     let last = Ipv6Addr::from(*net | !*mask);
-                    self.pools.nets.push((IpAddr::V6(first), IpAddr::V6(last)));
+                    nets.push((IpAddr::V6(first), IpAddr::V6(last)));
+                }
+                self.pools.nets.extend(&nets);
+                if let Some(l) = self.local(needle) {
+                    l.nets.extend(nets);
                 }
                 self.expr(needle);
             }
@@ -236,6 +394,47 @@ impl Walk<'_> {
     }
 }
 
+/// The terms of a sum or difference of time values (through `let`s).
+#[derive(Default)]
+struct Terms<'a> {
+    refs: Vec<(&'a Expr, i8)>,
+    now: i8,
+    sum: i64,
+}
+
+impl<'a> Terms<'a> {
+    fn collect(&mut self, p: &'a Policy, e: &'a Expr, sign: i8) -> bool {
+        match &e.kind {
+            X::Now => {
+                self.now = self.now.saturating_add(sign);
+                true
+            }
+            X::Const(Const::Duration(d)) => {
+                let d = if sign > 0 { *d } else { d.saturating_neg() };
+                self.sum = self.sum.saturating_add(d);
+                true
+            }
+            X::Path(_) | X::Local(_) => {
+                self.refs.push((e, sign));
+                true
+            }
+            X::Let(i) => match p.lets.get(*i as usize) {
+                Some(l) => self.collect(p, &l.value, sign),
+                None => false,
+            },
+            X::Arith(op, a, b) => {
+                let sb = if *op == mfapol::ir::ArithOp::Sub {
+                    sign.saturating_neg()
+                } else {
+                    sign
+                };
+                self.collect(p, a, sign) && self.collect(p, b, sb)
+            }
+            _ => false,
+        }
+    }
+}
+
 pub(super) fn field_kind(t: &Type) -> F {
     match t {
         Type::String => F::Str,
@@ -267,7 +466,7 @@ impl Gen {
     pub fn event_with(&mut self, plan: &Plan) -> Value {
         let hostile = self.opts.hostile > 0 && (self.rng.below(1000) as u32) < self.opts.hostile;
         self.hostile_event = hostile;
-        let mut ev = match self.node(plan, &plan.root, hostile, 0, false) {
+        let mut ev = match self.node(&plan.pools, &plan.root, hostile, 0, false) {
             Some(Value::Object(m)) => m,
             _ => Map::new(),
         };
@@ -284,10 +483,17 @@ impl Gen {
     pub(super) fn ev(&mut self, k: K, f: F) {
         self.cov.event(k, f);
     }
+    /// The pools for a value at a node: most often its own constants.
+    fn pools_at<'a>(&mut self, global: &'a Pools, n: &'a Node) -> &'a Pools {
+        match n.pools.as_deref() {
+            Some(p) if self.rng.below(3) != 0 => p,
+            _ => global,
+        }
+    }
     /// The value at a node, or `None` for absent.
     pub(super) fn node(
         &mut self,
-        plan: &Plan,
+        global: &Pools,
         n: &Node,
         hostile: bool,
         depth: usize,
@@ -317,7 +523,8 @@ impl Gen {
         }
         if let Some(t) = list_leaf {
             if n.each.is_some() || !n.idx.is_empty() || self.rng.below(2) == 0 {
-                return Some(self.list(plan, n, &t, hostile, depth, None));
+                let here = self.pools_at(global, n);
+                return Some(self.list(global, here, n, &t, hostile, depth, None));
             }
         }
         let structure = n.leaf.is_empty()
@@ -331,7 +538,7 @@ impl Gen {
             if !n.keys.is_empty() || n.idx.is_empty() && n.each.is_none() {
                 let mut m = Map::new();
                 for (k, child) in &n.keys {
-                    if let Some(v) = self.node(plan, child, hostile, depth + 1, false) {
+                    if let Some(v) = self.node(global, child, hostile, depth + 1, false) {
                         m.insert(k.clone(), v);
                     }
                 }
@@ -360,15 +567,21 @@ impl Gen {
             } else {
                 None
             };
-            return Some(self.list(plan, n, &Type::List(Box::new(elem)), hostile, depth, fk));
+            let here = self.pools_at(global, n);
+            let t = Type::List(Box::new(elem));
+            return Some(self.list(global, here, n, &t, hostile, depth, fk));
         }
         let t = self.rng.pick(&n.leaf).clone();
-        Some(self.scalar(plan, &t))
+        let here = self.pools_at(global, n);
+        Some(self.scalar(here, &t))
     }
-    /// A list for a node read as a list, by quantifiers or by index.
+    /// A list for a node read as a list, by quantifiers or by index:
+    /// `global` for the places inside it, `here` for its own elements.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn list(
         &mut self,
-        plan: &Plan,
+        global: &Pools,
+        here: &Pools,
         n: &Node,
         t: &Type,
         hostile: bool,
@@ -406,16 +619,20 @@ impl Gen {
                     if each.has_children()
                         || each.leaf.iter().any(|t| !matches!(t, Type::Dynamic)) =>
                 {
-                    self.node(plan, each, hostile, depth + 1, true)
+                    self.node(global, each, hostile, depth + 1, true)
                         .unwrap_or(Value::Null)
                 }
-                _ => match &elem_ty {
+                Some(each) => {
+                    let p = self.pools_at(here, each);
+                    self.scalar(p, &elem_ty)
+                }
+                None => match &elem_ty {
                     Type::Record(_) => json!({}),
-                    other => self.scalar(plan, other),
+                    other => self.scalar(here, other),
                 },
             };
             if let Some(child) = n.idx.get(&i) {
-                if let Some(w) = self.node(plan, child, hostile, depth + 1, true) {
+                if let Some(w) = self.node(global, child, hostile, depth + 1, true) {
                     match (&mut v, w) {
                         (Value::Object(a), Value::Object(b)) => a.extend(b),
                         (slot, w) => *slot = w,
@@ -431,16 +648,14 @@ impl Gen {
             && self.rng.below(4) == 0
         {
             let head = match fk {
-                F::ListInt => json!(*self.rng.pick(
-                    &plan
-                        .pools
-                        .ints
-                        .iter()
-                        .copied()
-                        .chain([1])
-                        .collect::<Vec<_>>()
-                )),
-                _ => json!(self.rng.pick(&plan.pools.strs).clone()),
+                F::ListInt => json!(*self
+                    .rng
+                    .pick(&here.ints.iter().copied().chain([1]).collect::<Vec<_>>())),
+                F::Dyn if !here.looked.is_empty() && self.rng.below(2) == 0 => {
+                    let c = self.rng.pick(&here.looked).clone();
+                    self.const_json(&c)
+                }
+                _ => json!(self.rng.pick(&here.strs).clone()),
             };
             self.ev(K::ListHead, fk);
             items[0] = head.clone();
@@ -448,6 +663,16 @@ impl Gen {
                 let last = items.len() - 1;
                 items[last] = head;
             }
+        }
+        // A typed list may hold `null` elements (`[null, "x"]` reads
+        // without error): verify models them.
+        if !items.is_empty()
+            && matches!(fk, F::ListStr | F::ListInt | F::ListCidr | F::ListRec)
+            && self.rng.below(6) == 0
+        {
+            let i = self.rng.below(items.len());
+            items[i] = Value::Null;
+            self.ev(K::NullElem, fk);
         }
         Value::Array(items)
     }

@@ -149,6 +149,7 @@ const ATOMS: &[Form] = &[
     Form::ConstLeft,
     Form::QuantVar,
     Form::QuantVarField,
+    Form::IndexMember,
 ];
 
 const COMPOUND: &[Form] = &[
@@ -549,6 +550,7 @@ impl Gen {
                 let s = self.src(cx, vk);
                 self.const_left(cx, s, op)
             }
+            Form::IndexMember => self.index_member(cx),
             Form::QuantVar | Form::QuantVarField => self.atom(cx),
             _ => self.atom(cx),
         }
