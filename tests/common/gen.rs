@@ -123,6 +123,9 @@ struct State {
     dyn_keys: Vec<&'static str>,
     lets: Vec<LetInfo>,
     vars: usize,
+    /// A field many comparisons of this policy read (`Form::Shared`), so
+    /// one field gets many constants and many readers.
+    shared: Option<expr::Src>,
 }
 
 /// The generator. Deterministic from its seed.

@@ -107,6 +107,12 @@ cells! {
         /// one undeclared key read both by index and by membership or a
         /// quantifier (`k[0] == "admin" and "admin" in k`)
         IndexMember,
+        /// a comparison of the policy's shared field, which many
+        /// comparisons of the policy read with different constants
+        Shared,
+        /// a window relative to `now` that turns before year 0000 or after
+        /// 9999 (`user.created_at > now - 800000d`)
+        FarWindow,
     }
 }
 

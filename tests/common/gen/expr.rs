@@ -150,6 +150,8 @@ const ATOMS: &[Form] = &[
     Form::QuantVar,
     Form::QuantVarField,
     Form::IndexMember,
+    Form::Shared,
+    Form::FarWindow,
 ];
 
 const COMPOUND: &[Form] = &[
@@ -326,6 +328,9 @@ impl Gen {
         }
         if self.coin(4) && !cx.cheap {
             return self.pair_atom(cx);
+        }
+        if self.st.shared.is_some() && self.coin(4) && !cx.cheap {
+            return self.shared_atom(cx);
         }
         let form = self.pick_form(cx.pos, ATOMS);
         match form {
@@ -551,6 +556,8 @@ impl Gen {
                 self.const_left(cx, s, op)
             }
             Form::IndexMember => self.index_member(cx),
+            Form::Shared => self.shared_atom(cx),
+            Form::FarWindow => self.far_window(cx),
             Form::QuantVar | Form::QuantVarField => self.atom(cx),
             _ => self.atom(cx),
         }

@@ -1,11 +1,17 @@
-//! Shapes that read one value in two ways verify must model together:
-//! an undeclared key read both by index and by membership or a
-//! quantifier (`k[0] == "admin" and "admin" in k`, `k[0] == 1 and any x
-//! in k: x == 1`). Events put the constant at element 0 (`event.rs`).
+//! Shapes aimed at what verify must get exactly right:
+//! - one undeclared key read both by index and by membership or a
+//!   quantifier (`k[0] == "admin" and "admin" in k`, `k[0] == 1 and any
+//!   x in k: x == 1`); events put the constant at element 0 (`event.rs`);
+//! - one field many comparisons of a policy read (the policy's *shared*
+//!   field), so it gets many constants and candidates that one reader
+//!   treats alike and another does not;
+//! - windows relative to `now` that turn before year 0000 or after 9999,
+//!   on typed and declared timestamps.
 
 use super::ast::{Op, E};
+use super::consts::DUR_HUGE;
 use super::cov::{ConstKind as C, Form, ValueKind as V};
-use super::expr::Cx;
+use super::expr::{Cx, Elem, Src};
 use super::Gen;
 
 fn name(s: &str) -> E {
@@ -63,6 +69,75 @@ impl Gen {
             0 => E::bin(a, Op::Or, b),
             1 => E::bin(E::Not(Box::new(a)), Op::And, b),
             _ => E::bin(a, Op::And, b),
+        }
+    }
+}
+
+impl Gen {
+    /// Picks the policy's shared field (half of the policies have one):
+    /// an undeclared key, or a typed or declared field of each kind.
+    pub(super) fn pick_shared(&mut self) {
+        self.st.shared = None;
+        if self.coin(2) {
+            return;
+        }
+        let s = match self.rng.below(8) {
+            0 | 1 | 2 => {
+                let k = self.st.dyn_keys[0];
+                Src::new(name(k), V::Dyn).elem(Elem::Val(V::Dyn, None))
+            }
+            3 => Src::new(name("stats.logins_count"), V::FInt),
+            4 => Src::new(name(*self.rng.pick(&["user.email", "user.name"])), V::FStr),
+            5 => Src::new(name("request.ip"), V::FIp),
+            6 => Src::new(name("request.geoip.latitude"), V::FFloat),
+            _ => {
+                let vk = *self.rng.pick(&[V::DInt, V::DStr, V::DIp, V::DFloat]);
+                Src::new(name(&self.declared(vk)), vk)
+            }
+        };
+        self.st.shared = Some(s);
+    }
+
+    /// A comparison of the shared field with a constant.
+    pub(super) fn shared_atom(&mut self, cx: &mut Cx) -> E {
+        let Some(s) = self.st.shared.clone() else {
+            return self.atom(cx);
+        };
+        self.mark(cx, Form::Shared);
+        self.compare(cx, s)
+    }
+
+    /// `T OP now - D` (or `now - T OP D`, `T + D OP now`) with `D` a
+    /// huge duration and `T` a typed or declared timestamp.
+    pub(super) fn far_window(&mut self, cx: &mut Cx) -> E {
+        self.mark(cx, Form::FarWindow);
+        self.mark(cx, Form::NowMinus);
+        self.mark(cx, Form::Now);
+        let vk = *self.rng.pick(&[V::FTs, V::FTs, V::DTs]);
+        let t = self.src(cx, vk);
+        self.cov.pair(C::DurHuge, t.vk);
+        // The windows verify fixes `now` for (within about 3,000 years)
+        // most often.
+        let d = if self.coin(4) {
+            *self.rng.pick(DUR_HUGE)
+        } else {
+            *self.rng.pick(&["800000d", "1000000d", "-800000d"])
+        };
+        let d = E::Lit(super::ast::Lit {
+            text: d.to_string(),
+            kind: C::DurHuge,
+            ctx: super::ast::Ctx::Val(t.vk, None),
+        });
+        let now = name("now");
+        let ord = *self.rng.pick(&[Op::Lt, Op::Le, Op::Gt, Op::Ge]);
+        self.mark(cx, super::expr::op_form(ord));
+        match self.rng.below(4) {
+            0 => E::bin(E::bin(now, Op::Sub, t.e), ord, d),
+            1 => {
+                self.mark(cx, Form::TsPlusDur);
+                E::bin(E::bin(t.e, Op::Add, d), ord, now)
+            }
+            _ => E::bin(t.e, ord, E::bin(now, Op::Sub, d)),
         }
     }
 }
