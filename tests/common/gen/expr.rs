@@ -329,7 +329,7 @@ impl Gen {
         if self.coin(4) && !cx.cheap {
             return self.pair_atom(cx);
         }
-        if self.st.shared.is_some() && self.coin(4) && !cx.cheap {
+        if self.st.shared.is_some() && self.coin(3) && !cx.cheap {
             return self.shared_atom(cx);
         }
         let form = self.pick_form(cx.pos, ATOMS);

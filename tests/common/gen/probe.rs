@@ -9,9 +9,10 @@
 //!   on typed and declared timestamps.
 
 use super::ast::{Op, E};
+use super::cmp::build;
 use super::consts::DUR_HUGE;
-use super::cov::{ConstKind as C, Form, ValueKind as V};
-use super::expr::{Cx, Elem, Src};
+use super::cov::{self, ConstKind as C, Form, ValueKind as V};
+use super::expr::{is_net, Cmp, Cx, Elem, Src};
 use super::Gen;
 
 fn name(s: &str) -> E {
@@ -98,13 +99,74 @@ impl Gen {
         self.st.shared = Some(s);
     }
 
-    /// A comparison of the shared field with a constant.
+    /// A comparison of the shared field with a constant, in a way verify
+    /// decides exactly (no regex, no other field, no text test beside an
+    /// address), so every reader of the field is one it merges
+    /// candidates by.
     pub(super) fn shared_atom(&mut self, cx: &mut Cx) -> E {
         let Some(s) = self.st.shared.clone() else {
             return self.atom(cx);
         };
         self.mark(cx, Form::Shared);
-        self.compare(cx, s)
+        let ops: &[Cmp] = match s.vk {
+            V::Dyn => &[
+                Cmp::Eq,
+                Cmp::Ne,
+                Cmp::Lt,
+                Cmp::Ge,
+                Cmp::In,
+                Cmp::NotIn,
+                Cmp::Has,
+            ],
+            V::FStr | V::DStr => &[
+                Cmp::Eq,
+                Cmp::Ne,
+                Cmp::In,
+                Cmp::StartsWith,
+                Cmp::EndsWith,
+                Cmp::StrContains,
+            ],
+            V::FIp | V::DIp => &[Cmp::Eq, Cmp::Ne, Cmp::In, Cmp::NotIn],
+            _ => &[
+                Cmp::Eq,
+                Cmp::Ne,
+                Cmp::Lt,
+                Cmp::Le,
+                Cmp::Gt,
+                Cmp::Ge,
+                Cmp::In,
+            ],
+        };
+        let op = *self.rng.pick(ops);
+        match op {
+            Cmp::In | Cmp::NotIn => {
+                let net = matches!(s.vk, V::FIp | V::DIp | V::Dyn) && self.coin(2);
+                self.in_const(cx, s, op, net)
+            }
+            Cmp::Has => self.has(cx, s, true),
+            _ => {
+                let cks = match op {
+                    Cmp::Eq | Cmp::Ne => cov::eq_consts(s.vk),
+                    Cmp::StartsWith | Cmp::EndsWith | Cmp::StrContains => vec![C::Str],
+                    _ => cov::ord_consts(s.vk),
+                };
+                // Durations and times have no place beside these values.
+                let cks: Vec<C> = cks
+                    .into_iter()
+                    .filter(|c| {
+                        !cov::arith_consts(V::FTs).contains(c)
+                            && !matches!(c, C::Ts | C::TsEdge)
+                            // `==` with a range or a list of them: not
+                            // decided exactly on undeclared metadata.
+                            && !(is_net(*c) && !matches!(c, C::Ip4 | C::Ip6 | C::IpMapped))
+                    })
+                    .collect();
+                let ck = self.pick_ck(s.vk, &cks);
+                let c = self.konst(cx, ck, s.vk, s.set, false);
+                self.mark_op(cx, op, ck, false);
+                build(s.e, op, c)
+            }
+        }
     }
 
     /// `T OP now - D` (or `now - T OP D`, `T + D OP now`) with `D` a
