@@ -165,9 +165,14 @@ cells! {
         NetsHalves,
         /// addresses and ranges, IPv4 and IPv6
         NetsMixed,
+        /// 10 to 20 disjoint ranges (an office list)
+        NetsMany,
         ListEmpty,
         ListStr1,
         ListStrN,
+        /// 12 to 40 strings (a list of connections or countries): more
+        /// candidates than verify keeps unmerged
+        ListStrMany,
         ListInt,
         /// a list of addresses only
         ListAddr,
@@ -240,9 +245,15 @@ const NETS: &[ConstKind] = &[
     C::Cidr6,
     C::CidrMapped,
 ];
-const NET_LISTS: &[ConstKind] = &[C::NetsNested, C::NetsDisjoint, C::NetsHalves, C::NetsMixed];
+const NET_LISTS: &[ConstKind] = &[
+    C::NetsNested,
+    C::NetsDisjoint,
+    C::NetsHalves,
+    C::NetsMixed,
+    C::NetsMany,
+];
 const DURS: &[ConstKind] = &[C::DurS, C::DurM, C::DurH, C::DurD, C::DurHuge, C::DurNeg];
-const STR_LISTS: &[ConstKind] = &[C::ListEmpty, C::ListStr1, C::ListStrN];
+const STR_LISTS: &[ConstKind] = &[C::ListEmpty, C::ListStr1, C::ListStrN, C::ListStrMany];
 
 /// Constants that `==`/`!=` accept beside a value kind (null is added by
 /// the callers that want it).

@@ -709,6 +709,7 @@ pub fn is_net(ck: C) -> bool {
             | C::NetsDisjoint
             | C::NetsHalves
             | C::NetsMixed
+            | C::NetsMany
             | C::ListAddr
     )
 }
@@ -720,9 +721,11 @@ pub fn is_list(ck: C) -> bool {
             | C::NetsDisjoint
             | C::NetsHalves
             | C::NetsMixed
+            | C::NetsMany
             | C::ListEmpty
             | C::ListStr1
             | C::ListStrN
+            | C::ListStrMany
             | C::ListInt
             | C::ListAddr
     )
