@@ -573,6 +573,9 @@ impl Gen {
                 "user.multifactor",
                 "user.app_metadata",
                 "organization.metadata",
+                "user.user_metadata",
+                "client.metadata",
+                "request.query",
             ])),
             1 => self.dyn_src(cx).e,
             2 => {

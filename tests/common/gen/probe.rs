@@ -83,12 +83,12 @@ impl Gen {
             return;
         }
         let s = match self.rng.below(8) {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let k = self.st.dyn_keys[0];
                 Src::new(name(k), V::Dyn).elem(Elem::Val(V::Dyn, None))
             }
             3 => Src::new(name("stats.logins_count"), V::FInt),
-            4 => Src::new(name(*self.rng.pick(&["user.email", "user.name"])), V::FStr),
+            4 => Src::new(name(self.pick_s(&["user.email", "user.name"])), V::FStr),
             5 => Src::new(name("request.ip"), V::FIp),
             6 => Src::new(name("request.geoip.latitude"), V::FFloat),
             _ => {
@@ -158,7 +158,7 @@ impl Gen {
                             && !matches!(c, C::Ts | C::TsEdge)
                             // `==` with a range or a list of them: not
                             // decided exactly on undeclared metadata.
-                            && !(is_net(*c) && !matches!(c, C::Ip4 | C::Ip6 | C::IpMapped))
+                            && (!is_net(*c) || matches!(c, C::Ip4 | C::Ip6 | C::IpMapped))
                     })
                     .collect();
                 let ck = self.pick_ck(s.vk, &cks);

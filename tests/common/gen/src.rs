@@ -416,7 +416,7 @@ impl Gen {
         if plain.is_empty() {
             "user.app_metadata.k1"
         } else {
-            *self.rng.pick(&plain)
+            plain[self.rng.below(plain.len())]
         }
     }
 
