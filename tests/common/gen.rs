@@ -48,14 +48,16 @@ mod expr;
 mod items;
 mod konst;
 mod mutate;
+mod plan;
 mod probe;
 mod spell;
 mod src;
+mod time;
 mod values;
 
 pub use ast::GPolicy;
 pub use cov::{Coverage, MutationKind};
-pub use event::Plan;
+pub use plan::Plan;
 
 use super::Rng;
 use ast::E;

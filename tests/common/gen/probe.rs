@@ -4,13 +4,10 @@
 //!   x in k: x == 1`); events put the constant at element 0 (`event.rs`);
 //! - one field many comparisons of a policy read (the policy's *shared*
 //!   field), so it gets many constants and candidates that one reader
-//!   treats alike and another does not;
-//! - windows relative to `now` that turn before year 0000 or after 9999,
-//!   on typed and declared timestamps.
+//!   treats alike and another does not.
 
 use super::ast::{Op, E};
 use super::cmp::build;
-use super::consts::DUR_HUGE;
 use super::cov::{self, ConstKind as C, Form, ValueKind as V};
 use super::expr::{is_net, Cmp, Cx, Elem, Src};
 use super::Gen;
@@ -166,40 +163,6 @@ impl Gen {
                 self.mark_op(cx, op, ck, false);
                 build(s.e, op, c)
             }
-        }
-    }
-
-    /// `T OP now - D` (or `now - T OP D`, `T + D OP now`) with `D` a
-    /// huge duration and `T` a typed or declared timestamp.
-    pub(super) fn far_window(&mut self, cx: &mut Cx) -> E {
-        self.mark(cx, Form::FarWindow);
-        self.mark(cx, Form::NowMinus);
-        self.mark(cx, Form::Now);
-        let vk = *self.rng.pick(&[V::FTs, V::FTs, V::DTs]);
-        let t = self.src(cx, vk);
-        self.cov.pair(C::DurHuge, t.vk);
-        // The windows verify fixes `now` for (within about 3,000 years)
-        // most often.
-        let d = if self.coin(4) {
-            *self.rng.pick(DUR_HUGE)
-        } else {
-            *self.rng.pick(&["800000d", "1000000d", "-800000d"])
-        };
-        let d = E::Lit(super::ast::Lit {
-            text: d.to_string(),
-            kind: C::DurHuge,
-            ctx: super::ast::Ctx::Val(t.vk, None),
-        });
-        let now = name("now");
-        let ord = *self.rng.pick(&[Op::Lt, Op::Le, Op::Gt, Op::Ge]);
-        self.mark(cx, super::expr::op_form(ord));
-        match self.rng.below(4) {
-            0 => E::bin(E::bin(now, Op::Sub, t.e), ord, d),
-            1 => {
-                self.mark(cx, Form::TsPlusDur);
-                E::bin(E::bin(t.e, Op::Add, d), ord, now)
-            }
-            _ => E::bin(t.e, ord, E::bin(now, Op::Sub, d)),
         }
     }
 }

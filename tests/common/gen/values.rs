@@ -3,7 +3,7 @@
 
 use super::consts::WORDS;
 use super::cov::{EvKind as K, FieldKind as F};
-use super::event::{field_kind, Node, Pools};
+use super::plan::{field_kind, Node, Pools};
 use super::spell::{ip_text, time_text, TimeText, MAX_PARSED, MAX_TS, MIN_PARSED, MIN_TS};
 use super::Gen;
 use mfapol::schema::{self, Type};
