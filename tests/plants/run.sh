@@ -36,7 +36,8 @@ for m in $plants; do
     MFAPOL_VERIFY_SEED=$seed nice cargo test --test verify_cross > "$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
-    first=$(grep -m1 -E "^round [0-9]+:" "$log" | cut -c1-200)
+    # The first finding: a panic message names its round.
+    first=$(grep -m1 -oE "round [0-9]+: .*" "$log" | cut -c1-200)
     if [ "$rc" -ne 0 ] && [ -n "$first" ]; then
       verdict="caught"
     elif [ "$rc" -ne 0 ]; then
