@@ -15,7 +15,8 @@
 //! The generator's coverage table is printed, and an empty cell fails.
 //! `MFAPOL_VERIFY_POLICIES=N` (default 1,000) and `MFAPOL_VERIFY_EVENTS=N`
 //! (default 40) set the size; the release run in the issue note used
-//! 5,000 policies and 500 events each.
+//! 5,000 policies and 500 events each. `MFAPOL_VERIFY_SEED=N` draws other
+//! policies (default 0).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -486,11 +487,12 @@ fn verify_and_diff_proofs_hold_against_brute_force_on_generated_policies() {
     let policies = env("MFAPOL_VERIFY_POLICIES", 1000);
     let n_events = env("MFAPOL_VERIFY_EVENTS", 40);
     let threads = env("MFAPOL_VERIFY_THREADS", 2).max(1);
+    let seed = env("MFAPOL_VERIFY_SEED", 0) as u64;
     let results: Vec<(Tally, common::gen::Coverage)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|w| {
                 s.spawn(move || {
-                    let mut g = Gen::new(0x7e41_f1ed_0000 + w as u64);
+                    let mut g = Gen::new(0x7e41_f1ed_0000 + w as u64 + (seed << 8));
                     let mut t = Tally::default();
                     for round in (w..policies).step_by(threads) {
                         check_one(round, &mut g, n_events, &mut t);

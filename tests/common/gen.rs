@@ -48,12 +48,16 @@ mod expr;
 mod items;
 mod konst;
 mod mutate;
+mod plan;
+mod probe;
+mod spell;
 mod src;
+mod time;
 mod values;
 
 pub use ast::GPolicy;
 pub use cov::{Coverage, MutationKind};
-pub use event::Plan;
+pub use plan::Plan;
 
 use super::Rng;
 use ast::E;
@@ -121,6 +125,9 @@ struct State {
     dyn_keys: Vec<&'static str>,
     lets: Vec<LetInfo>,
     vars: usize,
+    /// A field many comparisons of this policy read (`Form::Shared`), so
+    /// one field gets many constants and many readers.
+    shared: Option<expr::Src>,
 }
 
 /// The generator. Deterministic from its seed.

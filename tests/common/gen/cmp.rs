@@ -356,6 +356,55 @@ impl Gen {
         self.mark_op(cx, op, ck, false);
         build(c, op, s.e)
     }
+    pub(super) fn exists(&mut self, cx: &mut Cx) -> E {
+        self.mark(cx, Form::Exists);
+        let arg = match self.rng.below(6) {
+            0 => name(self.pick_s(&[
+                "organization",
+                "authentication.riskAssessment",
+                "user.last_password_reset",
+                "transaction",
+                "user.multifactor",
+                "user.app_metadata",
+                "organization.metadata",
+                "user.user_metadata",
+                "client.metadata",
+                "request.query",
+            ])),
+            1 => self.dyn_src(cx).e,
+            2 => {
+                let s = self.str_fn(cx, "lower");
+                s.e
+            }
+            _ => {
+                let vk = *self.rng.pick(V::ALL);
+                self.src(cx, vk).e
+            }
+        };
+        E::Call("exists", vec![arg])
+    }
+    pub(super) fn len_of(&mut self, cx: &mut Cx, s: Src) -> E {
+        self.mark(cx, Form::LenList);
+        let len = Src::new(E::Call("len", vec![s.e]), V::FInt);
+        self.compare_num(cx, len)
+    }
+    pub(super) fn len_of_str(&mut self, cx: &mut Cx, s: Src) -> E {
+        self.mark(cx, Form::LenString);
+        let len = Src::new(E::Call("len", vec![s.e]), V::FInt);
+        self.compare_num(cx, len)
+    }
+    pub(super) fn compare_num(&mut self, cx: &mut Cx, s: Src) -> E {
+        let op = *self.rng.pick(&[
+            Cmp::Eq,
+            Cmp::Ne,
+            Cmp::Lt,
+            Cmp::Le,
+            Cmp::Gt,
+            Cmp::Ge,
+            Cmp::In,
+        ]);
+        self.compare_op(cx, s, op)
+    }
 }
 
 pub fn build(a: E, op: Cmp, b: E) -> E {

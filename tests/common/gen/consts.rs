@@ -188,7 +188,17 @@ pub const DUR_S: &[&str] = &["30s", "1s", "0s"];
 pub const DUR_M: &[&str] = &["15m", "90m"];
 pub const DUR_H: &[&str] = &["12h", "1h", "24h"];
 pub const DUR_D: &[&str] = &["1d", "7d", "30d", "365d"];
-pub const DUR_HUGE: &[&str] = &["800000d", "3000000d", "106751991167d"];
+/// Windows that turn before year 0000 (`now - 800000d` is 2,190 years
+/// back), after 9999 (`now - -3000000d`), beyond ±3,000 years (`now`
+/// is then not fixed) and beyond what a time can hold.
+pub const DUR_HUGE: &[&str] = &[
+    "800000d",
+    "1000000d",
+    "-800000d",
+    "3000000d",
+    "-3000000d",
+    "106751991167d",
+];
 pub const DUR_NEG: &[&str] = &["-1d", "-12h"];
 pub const TS: &[&str] = &[
     "2025-01-01T00:00:00Z",

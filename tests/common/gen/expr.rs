@@ -5,7 +5,7 @@
 
 use super::ast::{Ctx, Op, E};
 use super::cmp::{build, ops_for_const};
-use super::cov::{self, ConstKind as C, Form, Pos, ValueKind as V};
+use super::cov::{ConstKind as C, Form, Pos, ValueKind as V};
 use super::{Gen, LetKind};
 
 pub type Set = &'static [&'static str];
@@ -149,6 +149,9 @@ const ATOMS: &[Form] = &[
     Form::ConstLeft,
     Form::QuantVar,
     Form::QuantVarField,
+    Form::IndexMember,
+    Form::Shared,
+    Form::FarWindow,
 ];
 
 const COMPOUND: &[Form] = &[
@@ -325,6 +328,9 @@ impl Gen {
         }
         if self.coin(4) && !cx.cheap {
             return self.pair_atom(cx);
+        }
+        if self.st.shared.is_some() && self.coin(3) && !cx.cheap {
+            return self.shared_atom(cx);
         }
         let form = self.pick_form(cx.pos, ATOMS);
         match form {
@@ -549,138 +555,13 @@ impl Gen {
                 let s = self.src(cx, vk);
                 self.const_left(cx, s, op)
             }
+            Form::IndexMember => self.index_member(cx),
+            Form::Shared => self.shared_atom(cx),
+            Form::FarWindow => self.far_window(cx),
             Form::QuantVar | Form::QuantVarField => self.atom(cx),
             _ => self.atom(cx),
         }
     }
-    pub(super) fn exists(&mut self, cx: &mut Cx) -> E {
-        self.mark(cx, Form::Exists);
-        let arg = match self.rng.below(6) {
-            0 => name(self.pick_s(&[
-                "organization",
-                "authentication.riskAssessment",
-                "user.last_password_reset",
-                "transaction",
-                "user.multifactor",
-                "user.app_metadata",
-                "organization.metadata",
-            ])),
-            1 => self.dyn_src(cx).e,
-            2 => {
-                let s = self.str_fn(cx, "lower");
-                s.e
-            }
-            _ => {
-                let vk = *self.rng.pick(ALL_VK);
-                self.src(cx, vk).e
-            }
-        };
-        E::Call("exists", vec![arg])
-    }
-    pub(super) fn len_of(&mut self, cx: &mut Cx, s: Src) -> E {
-        self.mark(cx, Form::LenList);
-        let len = Src::new(E::Call("len", vec![s.e]), V::FInt);
-        self.compare_num(cx, len)
-    }
-    pub(super) fn len_of_str(&mut self, cx: &mut Cx, s: Src) -> E {
-        self.mark(cx, Form::LenString);
-        let len = Src::new(E::Call("len", vec![s.e]), V::FInt);
-        self.compare_num(cx, len)
-    }
-    pub(super) fn compare_num(&mut self, cx: &mut Cx, s: Src) -> E {
-        let op = *self.rng.pick(&[
-            Cmp::Eq,
-            Cmp::Ne,
-            Cmp::Lt,
-            Cmp::Le,
-            Cmp::Gt,
-            Cmp::Ge,
-            Cmp::In,
-        ]);
-        self.compare_op(cx, s, op)
-    }
-    pub(super) fn time_atom(&mut self, cx: &mut Cx, form: Form) -> E {
-        // Undeclared metadata may be ordered beside a timestamp, but takes
-        // no part in arithmetic.
-        let vks: &[V] = if matches!(form, Form::Now | Form::NowMinus) {
-            &[V::FTs, V::FTs, V::DTs, V::Dyn]
-        } else {
-            &[V::FTs, V::FTs, V::DTs]
-        };
-        let vk = *self.rng.pick(vks);
-        let s = self.src(cx, vk);
-        let ord = *self.rng.pick(&[Op::Lt, Op::Le, Op::Gt, Op::Ge]);
-        self.mark(cx, op_form(ord));
-        match form {
-            Form::Now => {
-                self.mark(cx, Form::Now);
-                if self.coin(2) {
-                    E::bin(s.e, ord, name("now"))
-                } else {
-                    let ck = *self.rng.pick(&[C::Ts, C::TsEdge]);
-                    let c = self.konst(cx, ck, V::FTs, None, false);
-                    E::bin(name("now"), ord, c)
-                }
-            }
-            Form::NowMinus => {
-                self.mark(cx, Form::NowMinus);
-                self.mark(cx, Form::Now);
-                let d = self.duration(cx, s.vk);
-                let w = E::bin(name("now"), Op::Sub, d);
-                if self.coin(5) {
-                    self.mark(cx, Form::ConstLeft);
-                    E::bin(w, ord, s.e)
-                } else {
-                    E::bin(s.e, ord, w)
-                }
-            }
-            Form::TsPlusDur => {
-                self.mark(cx, Form::TsPlusDur);
-                let d = self.duration(cx, s.vk);
-                let shifted = match self.rng.below(3) {
-                    0 => E::bin(s.e, Op::Add, d),
-                    1 => E::bin(d, Op::Add, s.e),
-                    _ => E::bin(s.e, Op::Sub, d),
-                };
-                if self.coin(2) {
-                    self.mark(cx, Form::Now);
-                    E::bin(shifted, ord, name("now"))
-                } else {
-                    let ck = *self.rng.pick(&[C::Ts, C::TsEdge]);
-                    let c = self.konst(cx, ck, V::FTs, None, false);
-                    E::bin(shifted, ord, c)
-                }
-            }
-            _ => {
-                self.mark(cx, Form::TsMinusTs);
-                let other = if self.coin(2) {
-                    self.mark(cx, Form::Now);
-                    name("now")
-                } else {
-                    let vk2 = *self.rng.pick(&[V::FTs, V::DTs]);
-                    self.src(cx, vk2).e
-                };
-                let diff = if self.coin(2) {
-                    E::bin(other, Op::Sub, s.e)
-                } else {
-                    E::bin(s.e, Op::Sub, other)
-                };
-                let rhs = if self.coin(5) {
-                    name(&self.declared(V::DDur))
-                } else {
-                    self.duration(cx, s.vk)
-                };
-                E::bin(diff, ord, rhs)
-            }
-        }
-    }
-    /// A duration constant for time arithmetic on a value of kind `vk`.
-    pub(super) fn duration(&mut self, cx: &mut Cx, vk: V) -> E {
-        let cks = cov::arith_consts(vk);
-        let ck = self.pick_ck(vk, &cks);
-        self.konst(cx, ck, vk, None, false)
-    }
-    // ---- constants ----
 }
 
 pub fn is_net(ck: C) -> bool {
@@ -700,6 +581,7 @@ pub fn is_net(ck: C) -> bool {
             | C::NetsDisjoint
             | C::NetsHalves
             | C::NetsMixed
+            | C::NetsMany
             | C::ListAddr
     )
 }
@@ -711,9 +593,11 @@ pub fn is_list(ck: C) -> bool {
             | C::NetsDisjoint
             | C::NetsHalves
             | C::NetsMixed
+            | C::NetsMany
             | C::ListEmpty
             | C::ListStr1
             | C::ListStrN
+            | C::ListStrMany
             | C::ListInt
             | C::ListAddr
     )

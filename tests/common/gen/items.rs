@@ -12,6 +12,7 @@ impl Gen {
     pub(super) fn gen_policy(&mut self) -> GPolicy {
         self.st = State::default();
         self.pick_dyn_keys();
+        self.pick_shared();
         let mut p = GPolicy {
             lets_reversed: self.rng.below(3) == 0,
             default_first: self.rng.below(2) == 0,

@@ -41,6 +41,13 @@ impl Gen {
         let ctx = if net { Ctx::Net } else { Ctx::Val(vk, set) };
         self.lit(ck, ctx)
     }
+    /// Shuffles in place (Fisher-Yates).
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.rng.below(i + 1);
+            v.swap(i, j);
+        }
+    }
     /// A literal of kind `ck` (no coverage counted): also what mutations
     /// draw a replacement from.
     pub fn lit(&mut self, ck: C, ctx: Ctx) -> E {
@@ -120,6 +127,62 @@ impl Gen {
                 );
             }
             C::ListEmpty => return E::List(vec![]),
+            C::ListStrMany => {
+                let items: Vec<String> = match &ctx {
+                    // A closed set: all of its values, in some order.
+                    Ctx::Val(_, Some(set)) => {
+                        let mut v: Vec<String> = set.iter().map(|s| quote(s)).collect();
+                        self.shuffle(&mut v);
+                        v
+                    }
+                    _ => {
+                        let n = 12 + self.rng.below(29);
+                        let mut words: Vec<&str> = WORDS.to_vec();
+                        self.shuffle(&mut words);
+                        (0..n)
+                            .map(|i| match words.get(i) {
+                                Some(w) => quote(w),
+                                None => format!("\"name-{i}\""),
+                            })
+                            .collect()
+                    }
+                };
+                return E::List(
+                    items
+                        .into_iter()
+                        .map(|text| {
+                            E::Lit(Lit {
+                                text,
+                                kind: C::Str,
+                                ctx: ctx.clone(),
+                            })
+                        })
+                        .collect(),
+                );
+            }
+            C::NetsMany => {
+                let n = 10 + self.rng.below(11);
+                let mut seconds: Vec<usize> = (0..256).collect();
+                self.shuffle(&mut seconds);
+                let v6 = self.coin(3);
+                return E::List(
+                    seconds[..n]
+                        .iter()
+                        .map(|i| {
+                            let text = if v6 {
+                                format!("2001:db8:{i:x}::/48")
+                            } else {
+                                format!("10.{i}.0.0/16")
+                            };
+                            E::Lit(Lit {
+                                text,
+                                kind: C::Cidr24,
+                                ctx: ctx.clone(),
+                            })
+                        })
+                        .collect(),
+                );
+            }
             C::ListStr1 | C::ListStrN => {
                 let n = if ck == C::ListStr1 {
                     1

@@ -401,15 +401,22 @@ impl Gen {
         }
     }
 
-    fn dyn_key(&mut self) -> &'static str {
-        let keys = self.st.dyn_keys.clone();
-        let k = *self.rng.pick(&keys);
+    /// An undeclared key of the policy that can take `[0]` after it, so
+    /// the key read by index is one the policy also reads whole.
+    pub(super) fn dyn_key(&mut self) -> &'static str {
         // A key with a string index or a nested key cannot take `[0]`
-        // after it in every form; use its parent map key instead.
-        if k.contains('[') || k.ends_with(".sub") {
+        // after it in every form; use a map key instead.
+        let plain: Vec<&'static str> = self
+            .st
+            .dyn_keys
+            .iter()
+            .copied()
+            .filter(|k| !k.contains('[') && !k.ends_with(".sub"))
+            .collect();
+        if plain.is_empty() {
             "user.app_metadata.k1"
         } else {
-            k
+            plain[self.rng.below(plain.len())]
         }
     }
 

@@ -3,16 +3,14 @@
 
 use super::consts::WORDS;
 use super::cov::{EvKind as K, FieldKind as F};
-use super::event::{field_kind, Node, Plan};
+use super::plan::{field_kind, Node, Pools};
+use super::spell::{ip_text, time_text, TimeText, MAX_PARSED, MAX_TS, MIN_PARSED, MIN_TS};
 use super::Gen;
 use mfapol::schema::{self, Type};
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 const POW53: i64 = 9_007_199_254_740_992;
-/// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z.
-const MIN_TS: i64 = -62_167_219_200_000;
-const MAX_TS: i64 = 253_402_300_799_999;
 
 fn next_up(f: f64) -> f64 {
     if f.is_nan() || f == f64::INFINITY {
@@ -31,16 +29,6 @@ fn next_down(f: f64) -> f64 {
 
 fn num(f: f64) -> Value {
     serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
-}
-
-/// An RFC 3339 text for a time in the parser's range, clamped into it.
-fn iso(ms: i64) -> (String, bool) {
-    let clamped = ms.clamp(MIN_TS, MAX_TS);
-    let t = chrono::DateTime::from_timestamp_millis(clamped).unwrap_or_default();
-    (
-        t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        clamped != ms,
-    )
 }
 
 fn step_ip(a: IpAddr, up: bool) -> IpAddr {
@@ -101,34 +89,30 @@ impl Gen {
         }
     }
     /// A value of a scalar (or list) type, counted.
-    pub(super) fn scalar(&mut self, plan: &Plan, t: &Type) -> Value {
+    pub(super) fn scalar(&mut self, pools: &Pools, t: &Type) -> Value {
         let fk = field_kind(t);
         let (v, k) = match t {
-            Type::String => self.string(plan),
+            Type::String => self.string(pools),
             Type::Enum(id) => {
                 let values = &schema::auth0_post_login().enum_def(*id).values;
-                let from_policy: Vec<&String> = plan
-                    .pools
-                    .strs
-                    .iter()
-                    .filter(|s| values.contains(s))
-                    .collect();
+                let from_policy: Vec<&String> =
+                    pools.strs.iter().filter(|s| values.contains(s)).collect();
                 if !from_policy.is_empty() && self.rng.below(2) == 0 {
                     (json!(*self.rng.pick(&from_policy)), K::Equal)
                 } else if self.hostile_event && self.rng.below(4) == 0 {
                     // Outside the closed set: hostile events only.
-                    let (v, k) = self.string(plan);
+                    let (v, k) = self.string(pools);
                     (v, k)
                 } else {
                     (json!(self.rng.pick(values)), K::Other)
                 }
             }
-            Type::Int => self.int(plan),
-            Type::Float => self.float(plan),
+            Type::Int => self.int(pools),
+            Type::Float => self.float(pools),
             Type::Bool => (json!(self.rng.below(2) == 0), K::Other),
-            Type::Ip => self.ip(plan),
+            Type::Ip => self.ip(pools),
             Type::Cidr => {
-                if plan.pools.cidrs.is_empty() || self.rng.below(4) == 0 {
+                if pools.cidrs.is_empty() || self.rng.below(4) == 0 {
                     (
                         json!(*self
                             .rng
@@ -136,15 +120,15 @@ impl Gen {
                         K::Other,
                     )
                 } else {
-                    (json!(self.rng.pick(&plan.pools.cidrs)), K::Equal)
+                    (json!(self.rng.pick(&pools.cidrs)), K::Equal)
                 }
             }
-            Type::Timestamp => self.time(plan),
+            Type::Timestamp => self.time(pools),
             Type::Duration => {
-                let d = if plan.pools.durs.is_empty() {
+                let d = if pools.durs.is_empty() {
                     3_600_000
                 } else {
-                    *self.rng.pick(&plan.pools.durs)
+                    *self.rng.pick(&pools.durs)
                 };
                 let secs = d as f64 / 1000.0;
                 match self.rng.below(4) {
@@ -160,16 +144,16 @@ impl Gen {
                     ..Node::default()
                 };
                 let _ = e;
-                return self.list(plan, &n, t, false, 1, None);
+                return self.list(pools, pools, &n, t, false, 1, None);
             }
             Type::Record(_) | Type::Map => (json!({}), K::Other),
-            Type::Dynamic | Type::Null => return self.dynamic(plan),
+            Type::Dynamic | Type::Null => return self.dynamic(pools),
         };
         self.ev(k, fk);
         v
     }
-    pub(super) fn string(&mut self, plan: &Plan) -> (Value, K) {
-        let s = self.rng.pick(&plan.pools.strs).clone();
+    pub(super) fn string(&mut self, pools: &Pools) -> (Value, K) {
+        let s = self.rng.pick(&pools.strs).clone();
         let (v, k) = match self.rng.below(12) {
             0..=2 => (s, K::Equal),
             3 => (format!("{s}-x"), K::Prefixed),
@@ -189,8 +173,8 @@ impl Gen {
             ),
             7 => (format!(" {s}\t"), K::Padded),
             8 => {
-                let sep = self.rng.pick(&plan.pools.seps).clone();
-                let t = self.rng.pick(&plan.pools.strs).clone();
+                let sep = self.rng.pick(&pools.seps).clone();
+                let t = self.rng.pick(&pools.strs).clone();
                 let v = match self.rng.below(3) {
                     0 => format!("{s}{sep}{t}"),
                     1 => format!("{t}{sep} {s}{sep}"),
@@ -198,17 +182,17 @@ impl Gen {
                 };
                 (v, K::Joined)
             }
-            9 if !plan.pools.regex_hits.is_empty() => {
-                (self.rng.pick(&plan.pools.regex_hits).clone(), K::RegexMatch)
+            9 if !pools.regex_hits.is_empty() => {
+                (self.rng.pick(&pools.regex_hits).clone(), K::RegexMatch)
             }
             _ => (self.rng.pick(WORDS).to_string(), K::Other),
         };
         (json!(v), k)
     }
-    pub(super) fn int(&mut self, plan: &Plan) -> (Value, K) {
-        let mut cands: Vec<i64> = plan.pools.ints.clone();
+    pub(super) fn int(&mut self, pools: &Pools) -> (Value, K) {
+        let mut cands: Vec<i64> = pools.ints.clone();
         cands.extend(
-            plan.pools
+            pools
                 .floats
                 .iter()
                 .filter(|f| f.abs() < 9.2e18)
@@ -241,9 +225,9 @@ impl Gen {
             }
         }
     }
-    pub(super) fn float(&mut self, plan: &Plan) -> (Value, K) {
-        let mut cands: Vec<f64> = plan.pools.floats.clone();
-        cands.extend(plan.pools.ints.iter().map(|i| *i as f64));
+    pub(super) fn float(&mut self, pools: &Pools) -> (Value, K) {
+        let mut cands: Vec<f64> = pools.floats.clone();
+        cands.extend(pools.ints.iter().map(|i| *i as f64));
         match self.rng.below(6) {
             0 => {
                 let v = *self.rng.pick(&[
@@ -267,9 +251,20 @@ impl Gen {
             }
         }
     }
-    pub(super) fn ip(&mut self, plan: &Plan) -> (Value, K) {
-        let p = &plan.pools;
-        let (a, k) = match self.rng.below(8) {
+    pub(super) fn ip(&mut self, pools: &Pools) -> (Value, K) {
+        let p = pools;
+        let (a, k) = match self.rng.below(9) {
+            8 if !p.ips.is_empty() || !p.nets.is_empty() => {
+                // An address of the policy (or a range's first) spelled
+                // another way: padded, upper case, IPv4-mapped.
+                let a = if !p.ips.is_empty() && (p.nets.is_empty() || self.rng.below(2) == 0) {
+                    *self.rng.pick(&p.ips)
+                } else {
+                    self.rng.pick(&p.nets).0
+                };
+                let how = self.rng.below(3);
+                (ip_text(a, how), K::AddrSpelling)
+            }
             0 | 1 if !p.ips.is_empty() => (self.rng.pick(&p.ips).to_string(), K::Equal),
             2 if !p.ips.is_empty() => {
                 let a = *self.rng.pick(&p.ips);
@@ -316,10 +311,10 @@ impl Gen {
         };
         (json!(a), k)
     }
-    pub(super) fn time(&mut self, plan: &Plan) -> (Value, K) {
+    pub(super) fn time(&mut self, pools: &Pools) -> (Value, K) {
         let now = self.now_ms;
-        let p = &plan.pools;
-        let (ms, k) = match self.rng.below(8) {
+        let p = pools;
+        let (ms, k) = match self.rng.below(9) {
             0..=2 if !p.durs.is_empty() => {
                 let d = *self.rng.pick(&p.durs);
                 let base = if self.rng.below(3) == 0 {
@@ -339,7 +334,7 @@ impl Gen {
             }
             4 => (*self.rng.pick(&[MIN_TS, MAX_TS]), K::TsExtreme),
             5 => {
-                let (s, _) = iso(now.saturating_sub(3_600_000));
+                let (s, _) = time_text(now.saturating_sub(3_600_000).max(MIN_TS));
                 let naive = s.trim_end_matches('Z').to_string();
                 let naive = if self.rng.below(2) == 0 {
                     naive.replace('T', " ")
@@ -349,20 +344,63 @@ impl Gen {
                 self.ev(K::TsNaive, F::Ts);
                 return (json!(naive), K::TsNaive);
             }
+            6 => {
+                // Years before 0000 and after 9999, which the interpreter
+                // reads in the offset-less form: the year before 0000,
+                // 2,190 years before now (`now - 800000d`), year 10000,
+                // the parser's ends.
+                let v = *self.rng.pick(&[
+                    MIN_TS - 365 * 86_400_000,
+                    now.saturating_sub(69_120_000_000_000),
+                    MAX_TS + 1,
+                    MIN_PARSED,
+                    MAX_PARSED,
+                ]);
+                (v, K::TsSignedYear)
+            }
             _ => (
                 now.saturating_sub(self.rng.below(100) as i64 * 3_600_000),
                 K::Other,
             ),
         };
-        let (s, clamped) = iso(ms);
-        (json!(s), if clamped { K::TsExtreme } else { k })
+        let (s, how) = time_text(ms);
+        let k = match how {
+            TimeText::Rfc => k,
+            TimeText::SignedYear => K::TsSignedYear,
+            TimeText::Clamped => K::TsExtreme,
+        };
+        (json!(s), k)
     }
     /// Any JSON value, for undeclared metadata.
-    pub(super) fn dynamic(&mut self, plan: &Plan) -> Value {
+    pub(super) fn dynamic(&mut self, pools: &Pools) -> Value {
+        if !pools.whole.is_empty() && self.rng.below(4) == 0 {
+            // Exactly (the JSON of) a constant it is compared with: a list
+            // constant as an array, an address spelled another way.
+            let c = self.rng.pick(&pools.whole).clone();
+            let v = self.const_json(&c);
+            self.ev(K::JConst, F::Dyn);
+            return v;
+        }
+        if !pools.looked.is_empty() && self.rng.below(6) == 0 {
+            // An array holding a looked-up constant first, then others
+            // (or a filler that equals nothing).
+            let n = 1 + self.rng.below(3);
+            let mut items: Vec<Value> = (0..n)
+                .map(|_| {
+                    let c = self.rng.pick(&pools.looked).clone();
+                    self.const_json(&c)
+                })
+                .collect();
+            if self.rng.below(3) == 0 {
+                items.push(json!({"filler": true}));
+            }
+            self.ev(K::ListHead, F::Dyn);
+            return Value::Array(items);
+        }
         let (v, k) = match self.rng.below(11) {
             0 => (json!(self.rng.below(2) == 0), K::JBool),
             1 => {
-                let (v, sub) = self.int(plan);
+                let (v, sub) = self.int(pools);
                 self.ev(sub, F::Dyn);
                 (v, K::JInt)
             }
@@ -377,17 +415,17 @@ impl Gen {
                 (v, K::JHugeInt)
             }
             3 => {
-                let (v, sub) = self.float(plan);
+                let (v, sub) = self.float(pools);
                 self.ev(sub, F::Dyn);
                 (v, K::JFloat)
             }
             4 | 5 => {
-                let (v, sub) = self.string(plan);
+                let (v, sub) = self.string(pools);
                 self.ev(sub, F::Dyn);
                 (v, K::JString)
             }
             6 => {
-                let (v, sub) = self.ip(plan);
+                let (v, sub) = self.ip(pools);
                 self.ev(sub, F::Dyn);
                 (v, K::JAddrString)
             }
@@ -397,15 +435,15 @@ impl Gen {
                     leaf: vec![t.clone()],
                     ..Node::default()
                 };
-                let v = self.list(plan, &n, &t, false, 1, Some(F::Dyn));
+                let v = self.list(pools, pools, &n, &t, false, 1, Some(F::Dyn));
                 (v, K::JArrStrings)
             }
             8 => {
-                let s = self.rng.pick(&plan.pools.strs).clone();
+                let s = self.rng.pick(&pools.strs).clone();
                 (json!([s, 1, null, true, {"a": 1}, [2]]), K::JArrMixed)
             }
             9 => {
-                let (v, sub) = self.time(plan);
+                let (v, sub) = self.time(pools);
                 self.ev(sub, F::Dyn);
                 (v, K::JString)
             }
