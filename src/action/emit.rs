@@ -408,7 +408,12 @@ impl<'p> Emitter<'p> {
             .map(|(_, n, k)| (n.clone(), k.clone()))
     }
 
-    /// A `let`'s kind: that of its value, which sees no quantifier variable.
+    /// A `let`'s kind: the kind [`Self::value`] gives its value, emitted
+    /// with no quantifier variable in scope (a `let` sees none). The value
+    /// is emitted here only for its kind (constants it hoists are the ones
+    /// `let_fn` hoists), so the kind cannot drift from the code: one
+    /// implementation per concept, where a separate kind table once typed
+    /// `split` and `trim` as booleans.
     fn let_kind(&mut self, i: usize) -> Result<String, ActionError> {
         if let Some(Some(k)) = self.let_kinds.get(i) {
             return Ok(k.clone());
@@ -419,11 +424,14 @@ impl<'p> Emitter<'p> {
                 what: "a `let` is missing".into(),
             });
         };
-        let k = kind_of(policy, &def.value, &mut self.let_kinds)?;
+        let saved = std::mem::take(&mut self.scope);
+        let kind = self.value(&def.value).map(|(_, k)| k);
+        self.scope = saved;
+        let kind = kind?;
         if let Some(m) = self.let_kinds.get_mut(i) {
-            *m = Some(k.clone());
+            *m = Some(kind.clone());
         }
-        Ok(k)
+        Ok(kind)
     }
 
     fn constant(&mut self, c: &Const, ty: &Type) -> String {
@@ -447,46 +455,6 @@ impl<'p> Emitter<'p> {
             }
         }
     }
-}
-
-/// The kind of an expression without emitting it (for `let`s).
-fn kind_of(
-    policy: &Policy,
-    e: &Expr,
-    memo: &mut Vec<Option<String>>,
-) -> Result<String, ActionError> {
-    Ok(match &e.kind {
-        K::Const(c) => const_kind(c, &e.ty),
-        K::Path(_) => path_kind(&e.ty),
-        K::Let(i) => {
-            let i = *i as usize;
-            if let Some(Some(k)) = memo.get(i) {
-                return Ok(k.clone());
-            }
-            let Some(def) = policy.lets.get(i) else {
-                return Err(ActionError::Internal {
-                    what: "a `let` is missing".into(),
-                });
-            };
-            let k = kind_of(policy, &def.value, memo)?;
-            if let Some(m) = memo.get_mut(i) {
-                *m = Some(k.clone());
-            }
-            k
-        }
-        K::Local(_) => {
-            // A `let` sees no quantifier variable; a bare local in a `let`
-            // is a checker bug.
-            return Err(ActionError::Internal {
-                what: "a `let` reads a quantifier variable".into(),
-            });
-        }
-        K::Call(Func::Len, _) => "i".into(),
-        K::Call(Func::Lower, _) => "s".into(),
-        K::Now => "t".into(),
-        K::Arith(..) => type_kind(&e.ty),
-        _ => "b".into(),
-    })
 }
 
 /// The span of a `matches` pattern: from after the left operand to the end.
