@@ -609,6 +609,62 @@ fn a_let_quantifier_inside_a_quantifier_is_lexically_scoped() {
     assert_eq!(expected_calls(&policy, ev), got[0]["calls"]);
 }
 
+/// Issue 19's reproduction: a `let` bound to `split(...)` or `trim(...)`
+/// was typed as a boolean by the compiler, so the Action challenged push on
+/// logins the interpreter denied or decided otherwise.
+#[test]
+fn a_let_bound_to_split_or_trim_keeps_its_value() {
+    require_node();
+    let cases = [
+        (
+            "let parts = split(user.email, \"@\")\nrule r: deny \"blocked\" when \"blocked\" in parts\n",
+            vec![
+                r#"{"user":{"email":"blocked@x"}}"#,
+                r#"{"user":{"email":"jane@blocked"}}"#,
+                r#"{"user":{"email":"jane@x"}}"#,
+                r#"{}"#,
+            ],
+        ),
+        (
+            "let wanted = split(organization.metadata.factors, \",\")\n\
+             rule push: require mfa using factors [\"push-notification\"] when \"push\" in wanted\n\
+             rule otp: require mfa using factors [\"otp\"] when \"otp\" in wanted\n",
+            vec![
+                r#"{"organization":{"metadata":{"factors":"push,otp"}}}"#,
+                r#"{"organization":{"metadata":{"factors":"otp"}}}"#,
+                r#"{"organization":{"metadata":{"factors":""}}}"#,
+                r#"{"organization":{"metadata":{}}}"#,
+            ],
+        ),
+        (
+            "let t = trim(user.user_metadata.tier)\nrule r: require mfa when t == \"gold\"\ndefault skip mfa\n",
+            vec![
+                r#"{"user":{"user_metadata":{"tier":" gold "}}}"#,
+                r#"{"user":{"user_metadata":{"tier":"silver"}}}"#,
+                r#"{"user":{"user_metadata":{"tier":3}}}"#,
+                r#"{}"#,
+            ],
+        ),
+    ];
+    for (i, (text, evs)) in cases.iter().enumerate() {
+        let src = SourceFile::new("split-let.mfapolicy", *text);
+        let policy = mfapol::compile(&src, schema::auth0_post_login())
+            .policy
+            .unwrap_or_else(|| panic!("does not check:\n{text}"));
+        let code = action::compile(
+            &policy,
+            action::Target {
+                source_name: &src.name,
+                source_text: &src.text,
+            },
+        )
+        .unwrap();
+        let evs: Vec<String> = evs.iter().map(|e| e.to_string()).collect();
+        let d = differences(&policy, &code, &evs, "UTC", &format!("split{i}"));
+        assert!(d.is_empty(), "{text}\n{}", d.join("\n"));
+    }
+}
+
 /// Negative controls: a planted difference in the emitted code, and one in
 /// the run-time helpers (timestamps read by `Date.parse`, which uses local
 /// time), are each caught by the same comparison.
