@@ -21,6 +21,7 @@ mod batch;
 mod check;
 mod ci;
 mod compile;
+mod deploy_dir;
 mod diff;
 mod escape;
 mod eval;
