@@ -14,10 +14,12 @@
 
 pub mod deploy;
 mod emit;
+mod lit;
 mod regex;
 
 use crate::ir::{Challenge, Effect, Policy, StepKind};
-use emit::{js_str, Emitter};
+use emit::Emitter;
+use lit::js_str;
 use miette::{Diagnostic, SourceSpan};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
