@@ -469,20 +469,36 @@ fn expected_calls(policy: &Policy, event_text: &str) -> Value {
 
 /// Runs the code on the events in one node process; one result per event.
 fn run_node(code: &str, events: &[String], tz: &str, tag: &str) -> Vec<Value> {
+    run_node_with(code, events, tz, tag, None)
+}
+
+/// [`run_node`] with the events made hostile in node (`tests/action/runner.js`
+/// MFAPOL_HOSTILE: `inherit`, `nullproto`, `proxy`, `pollute`) around the
+/// keys the policy reads.
+fn run_node_with(
+    code: &str,
+    events: &[String],
+    tz: &str,
+    tag: &str,
+    hostile: Option<(&str, &[String])>,
+) -> Vec<Value> {
     let dir = std::env::temp_dir().join(format!("mfapol-action-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let code_path = dir.join("code.js");
     let events_path = dir.join("events.ndjson");
     std::fs::write(&code_path, code).unwrap();
     std::fs::write(&events_path, events.join("\n") + "\n").unwrap();
-    let out = Command::new("node")
-        .arg("tests/action/runner.js")
+    let mut cmd = Command::new("node");
+    cmd.arg("tests/action/runner.js")
         .arg(&code_path)
         .arg(&events_path)
         .arg(NOW.to_string())
-        .env("TZ", tz)
-        .output()
-        .unwrap();
+        .env("TZ", tz);
+    if let Some((mode, keys)) = hostile {
+        cmd.env("MFAPOL_HOSTILE", mode)
+            .env("MFAPOL_KEYS", serde_json::to_string(keys).unwrap());
+    }
+    let out = cmd.output().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.status.success(),
@@ -499,7 +515,18 @@ fn run_node(code: &str, events: &[String], tz: &str, tag: &str) -> Vec<Value> {
 /// The events on which the Action's calls differ from the interpreter's
 /// decision (or the Action logged, which only its failure handler does).
 fn differences(policy: &Policy, code: &str, events: &[String], tz: &str, tag: &str) -> Vec<String> {
-    let got = run_node(code, events, tz, tag);
+    differences_with(policy, code, events, tz, tag, None)
+}
+
+fn differences_with(
+    policy: &Policy,
+    code: &str,
+    events: &[String],
+    tz: &str,
+    tag: &str,
+    hostile: Option<(&str, &[String])>,
+) -> Vec<String> {
+    let got = run_node_with(code, events, tz, tag, hostile);
     assert_eq!(got.len(), events.len(), "one result per event");
     let mut diffs = Vec::new();
     for (ev, g) in events.iter().zip(&got) {
@@ -507,7 +534,8 @@ fn differences(policy: &Policy, code: &str, events: &[String], tz: &str, tag: &s
         let logs = g["logs"].as_array().map_or(0, Vec::len);
         if g["calls"] != want || logs != 0 {
             diffs.push(format!(
-                "TZ={tz}\n  event: {ev}\n  interpreter: {want}\n  action: {g}"
+                "TZ={tz} {}\n  event: {ev}\n  interpreter: {want}\n  action: {g}",
+                hostile.map_or("", |h| h.0)
             ));
         }
     }
@@ -716,6 +744,79 @@ fn the_harness_catches_a_planted_difference() {
     assert!(
         !d.is_empty(),
         "timestamps read by Date.parse went unnoticed"
+    );
+}
+
+/// Every key the policy's paths read, for the hostile event forms.
+fn keys_read(policy: &Policy) -> Vec<String> {
+    let mut keys = std::collections::BTreeSet::new();
+    let mut stack: Vec<&Expr> = policy
+        .rules
+        .iter()
+        .flat_map(|x| std::iter::once(&x.when).chain(x.unless.as_ref()))
+        .chain(policy.lets.iter().map(|l| &l.value))
+        .collect();
+    while let Some(e) = stack.pop() {
+        if let K::Path(p) = &e.kind {
+            for s in p.steps.iter() {
+                if let Step::Key(k) = s {
+                    keys.insert(k.to_string());
+                }
+            }
+        }
+        stack.extend(e.children());
+    }
+    keys.into_iter().collect()
+}
+
+/// Hostile events decide as the interpreter decides on their JSON text:
+/// every object inheriting every key the policy reads from a prototype of
+/// its own, null-prototype objects, forwarding proxies, and
+/// `Object.prototype` polluted with every such key (as data and as
+/// getters, which must never run).
+#[test]
+fn hostile_events_decide_as_the_interpreter_in_node() {
+    require_node();
+    let n = (per_policy() / 4).max(40);
+    let mut failures = Vec::new();
+    let mut total = 0usize;
+    for (i, path) in policies().iter().enumerate() {
+        let (policy, src) = load(path);
+        let code = action::compile(
+            &policy,
+            action::Target {
+                source_name: &src.name,
+                source_text: &src.text,
+            },
+        )
+        .unwrap();
+        let keys = keys_read(&policy);
+        let evs = events(&policy, n, 0x0bad_5eed ^ i as u64);
+        // One node process per policy and form: each policy gets two of the
+        // four forms, in turn, so every form meets every kind of policy
+        // without four processes per policy.
+        let modes = ["inherit", "nullproto", "proxy", "pollute"];
+        for mode in [modes[i % 4], modes[(i + 1) % 4]] {
+            total += evs.len();
+            let d = differences_with(
+                &policy,
+                &code,
+                &evs,
+                "UTC",
+                &format!("h{i}{mode}"),
+                Some((mode, &keys)),
+            );
+            for d in d.into_iter().take(2) {
+                failures.push(format!("{}: {d}", path.display()));
+            }
+        }
+    }
+    eprintln!("compared {total} hostile events");
+    assert!(
+        failures.is_empty(),
+        "{} differences, first ones:\n{}",
+        failures.len(),
+        failures.join("\n")
     );
 }
 
