@@ -70,3 +70,5 @@ impl Rng {
         &v[self.below(v.len())]
     }
 }
+
+pub mod gen;
