@@ -211,14 +211,8 @@ function pollute() {
   });
 }
 
-async function main() {
-  const [codeFile, eventsFile, nowArg] = process.argv.slice(2);
-  const now = Number(nowArg);
-  Date.now = () => now;
-  const action = require(path.resolve(codeFile));
-  if (HOSTILE === "pollute") pollute();
-  const lines = fs.readFileSync(eventsFile, "utf8").split("\n").filter((l) => l.length > 0);
-  const out = [];
+// One Action on its events: one JSON line per event.
+async function runAll(action, lines, out) {
   const realLog = console.log;
   for (const line of lines) {
     const event = deepFreeze(hostile(parseJson(line)));
@@ -236,6 +230,31 @@ async function main() {
     if (getterRuns > 0) logs.push("an inherited getter ran " + getterRuns + " times");
     console.log = realLog;
     out.push(JSON.stringify({ calls, logs }));
+  }
+}
+
+function readLines(file) {
+  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0);
+}
+
+// `node runner.js --batch MANIFEST.json`: many Actions in one process, the
+// manifest a list of {"code": FILE, "events": FILE, "now": MS}; the lines
+// of every Action's events follow each other in manifest order.
+async function main() {
+  const out = [];
+  if (process.argv[2] === "--batch") {
+    const items = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+    for (const item of items) {
+      Date.now = () => item.now;
+      await runAll(require(path.resolve(item.code)), readLines(item.events), out);
+    }
+  } else {
+    const [codeFile, eventsFile, nowArg] = process.argv.slice(2);
+    const now = Number(nowArg);
+    Date.now = () => now;
+    const action = require(path.resolve(codeFile));
+    if (HOSTILE === "pollute") pollute();
+    await runAll(action, readLines(eventsFile), out);
   }
   process.stdout.write(out.join("\n") + "\n");
 }
