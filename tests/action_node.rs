@@ -491,36 +491,20 @@ fn expected_calls_at(policy: &Policy, event_text: &str, now: i64) -> Value {
 
 /// Runs the code on the events in one node process; one result per event.
 fn run_node(code: &str, events: &[String], tz: &str, tag: &str) -> Vec<Value> {
-    run_node_with(code, events, tz, tag, None)
-}
-
-/// [`run_node`] with the events made hostile in node (`tests/action/runner.js`
-/// MFAPOL_HOSTILE: `inherit`, `nullproto`, `proxy`, `pollute`) around the
-/// keys the policy reads.
-fn run_node_with(
-    code: &str,
-    events: &[String],
-    tz: &str,
-    tag: &str,
-    hostile: Option<(&str, &[String])>,
-) -> Vec<Value> {
     let dir = std::env::temp_dir().join(format!("mfapol-action-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let code_path = dir.join("code.js");
     let events_path = dir.join("events.ndjson");
     std::fs::write(&code_path, code).unwrap();
     std::fs::write(&events_path, events.join("\n") + "\n").unwrap();
-    let mut cmd = Command::new("node");
-    cmd.arg("tests/action/runner.js")
+    let out = Command::new("node")
+        .arg("tests/action/runner.js")
         .arg(&code_path)
         .arg(&events_path)
         .arg(NOW.to_string())
-        .env("TZ", tz);
-    if let Some((mode, keys)) = hostile {
-        cmd.env("MFAPOL_HOSTILE", mode)
-            .env("MFAPOL_KEYS", serde_json::to_string(keys).unwrap());
-    }
-    let out = cmd.output().unwrap();
+        .env("TZ", tz)
+        .output()
+        .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.status.success(),
@@ -537,18 +521,7 @@ fn run_node_with(
 /// The events on which the Action's calls differ from the interpreter's
 /// decision (or the Action logged, which only its failure handler does).
 fn differences(policy: &Policy, code: &str, events: &[String], tz: &str, tag: &str) -> Vec<String> {
-    differences_with(policy, code, events, tz, tag, None)
-}
-
-fn differences_with(
-    policy: &Policy,
-    code: &str,
-    events: &[String],
-    tz: &str,
-    tag: &str,
-    hostile: Option<(&str, &[String])>,
-) -> Vec<String> {
-    let got = run_node_with(code, events, tz, tag, hostile);
+    let got = run_node(code, events, tz, tag);
     assert_eq!(got.len(), events.len(), "one result per event");
     let mut diffs = Vec::new();
     for (ev, g) in events.iter().zip(&got) {
@@ -556,8 +529,7 @@ fn differences_with(
         let logs = g["logs"].as_array().map_or(0, Vec::len);
         if g["calls"] != want || logs != 0 {
             diffs.push(format!(
-                "TZ={tz} {}\n  event: {ev}\n  interpreter: {want}\n  action: {g}",
-                hostile.map_or("", |h| h.0)
+                "TZ={tz}\n  event: {ev}\n  interpreter: {want}\n  action: {g}"
             ));
         }
     }
@@ -575,26 +547,11 @@ fn per_policy() -> usize {
 fn every_policy_decides_as_the_interpreter_in_node() {
     require_node();
     let n = per_policy();
-    let mut total = 0usize;
-    let mut failures = Vec::new();
+    let mut whole = Vec::new();
+    let mut alone = Vec::new();
     for (i, path) in policies().iter().enumerate() {
         let (policy, src) = load(path);
-        let code = action::compile(
-            &policy,
-            action::Target {
-                source_name: &src.name,
-                source_text: &src.text,
-            },
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let evs = events(&policy, n, 0x9e37_79b9_7f4a_7c15 ^ i as u64);
-        for tz in ["UTC", "America/New_York"] {
-            total += evs.len();
-            let diffs = differences(&policy, &code, &evs, tz, &format!("p{i}"));
-            for d in diffs.into_iter().take(3) {
-                failures.push(format!("{}: {d}", path.display()));
-            }
-        }
         // Each rule alone, with no default: its calls show exactly when it
         // applies, which the whole policy's strongest-first decision hides.
         if policy.rules.len() > 1 {
@@ -602,27 +559,34 @@ fn every_policy_decides_as_the_interpreter_in_node() {
                 let mut one = policy.clone();
                 one.rules = vec![rule.clone()];
                 one.default = None;
-                let code = action::compile(
-                    &one,
-                    action::Target {
-                        source_name: &src.name,
-                        source_text: &src.text,
-                    },
-                )
-                .unwrap();
                 let evs = events(&one, n / 3, 0x51_7cc1_b727_220a ^ (i * 1000 + j) as u64);
-                let tz = if j % 2 == 0 {
-                    "UTC"
-                } else {
-                    "America/New_York"
-                };
-                total += evs.len();
-                let diffs = differences(&one, &code, &evs, tz, &format!("p{i}r{j}"));
-                for d in diffs.into_iter().take(3) {
-                    failures.push(format!("{} rule {}: {d}", path.display(), rule.name));
-                }
+                let name = format!("{} rule {}", path.display(), rule.name);
+                alone.push(Case::new(name, one, &src, evs));
             }
         }
+        whole.push(Case::new(path.display().to_string(), policy, &src, evs));
+    }
+    // Whole policies under both time zones, rules alone under one each.
+    let mut alone_utc = Vec::new();
+    let mut alone_ny = Vec::new();
+    for (j, c) in alone.into_iter().enumerate() {
+        if j % 2 == 0 {
+            alone_utc.push(c);
+        } else {
+            alone_ny.push(c);
+        }
+    }
+    let mut total = 0;
+    let mut failures = Vec::new();
+    for (cases, tz, tag) in [
+        (&whole, "UTC", "wu"),
+        (&whole, "America/New_York", "wn"),
+        (&alone_utc, "UTC", "au"),
+        (&alone_ny, "America/New_York", "an"),
+    ] {
+        let (t, d) = batch_differences(cases, tz, tag);
+        total += t;
+        failures.extend(d);
     }
     eprintln!("compared {total} events over {} policies", policies().len());
     assert!(total > 0);
@@ -630,7 +594,12 @@ fn every_policy_decides_as_the_interpreter_in_node() {
         failures.is_empty(),
         "{} differences, first ones:\n{}",
         failures.len(),
-        failures.join("\n")
+        failures
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -795,50 +764,35 @@ fn keys_read(policy: &Policy) -> Vec<String> {
 /// every object inheriting every key the policy reads from a prototype of
 /// its own, null-prototype objects, forwarding proxies, and
 /// `Object.prototype` polluted with every such key (as data and as
-/// getters, which must never run).
+/// getters, which must never run). One node process per form.
 #[test]
 fn hostile_events_decide_as_the_interpreter_in_node() {
     require_node();
     let n = (per_policy() / 4).max(40);
-    let mut failures = Vec::new();
-    let mut total = 0usize;
+    let mut cases = Vec::new();
     for (i, path) in policies().iter().enumerate() {
         let (policy, src) = load(path);
-        let code = action::compile(
-            &policy,
-            action::Target {
-                source_name: &src.name,
-                source_text: &src.text,
-            },
-        )
-        .unwrap();
-        let keys = keys_read(&policy);
         let evs = events(&policy, n, 0x0bad_5eed ^ i as u64);
-        // One node process per policy and form: each policy gets two of the
-        // four forms, in turn, so every form meets every kind of policy
-        // without four processes per policy.
-        let modes = ["inherit", "nullproto", "proxy", "pollute"];
-        for mode in [modes[i % 4], modes[(i + 1) % 4]] {
-            total += evs.len();
-            let d = differences_with(
-                &policy,
-                &code,
-                &evs,
-                "UTC",
-                &format!("h{i}{mode}"),
-                Some((mode, &keys)),
-            );
-            for d in d.into_iter().take(2) {
-                failures.push(format!("{}: {d}", path.display()));
-            }
-        }
+        cases.push(Case::new(path.display().to_string(), policy, &src, evs));
+    }
+    let mut failures = Vec::new();
+    let mut total = 0usize;
+    for mode in ["inherit", "nullproto", "proxy", "pollute"] {
+        let (t, d) = batch_differences_with(&cases, "UTC", &format!("h{mode}"), Some(mode));
+        total += t;
+        failures.extend(d);
     }
     eprintln!("compared {total} hostile events");
     assert!(
         failures.is_empty(),
         "{} differences, first ones:\n{}",
         failures.len(),
-        failures.join("\n")
+        failures
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -854,6 +808,7 @@ fn env(name: &str, default: usize) -> usize {
 /// One generated policy to compare: its text, checked form, Action code,
 /// evaluation time and events.
 struct Case {
+    /// The policy's text, or what names it (a file, a rule alone).
     text: String,
     policy: Policy,
     code: String,
@@ -861,9 +816,42 @@ struct Case {
     events: Vec<String>,
 }
 
+impl Case {
+    /// A case at the fixed `NOW`, its Action compiled here.
+    fn new(text: String, policy: Policy, source: &SourceFile, events: Vec<String>) -> Case {
+        let code = action::compile(
+            &policy,
+            action::Target {
+                source_name: &source.name,
+                source_text: &source.text,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
+        Case {
+            text,
+            policy,
+            code,
+            now: NOW,
+            events,
+        }
+    }
+}
+
 /// Runs many Actions in one node process (`runner.js --batch`) and returns
 /// the differences with the interpreter, at most three per policy.
 fn batch_differences(cases: &[Case], tz: &str, tag: &str) -> (usize, Vec<String>) {
+    batch_differences_with(cases, tz, tag, None)
+}
+
+/// [`batch_differences`] with the events in a hostile form
+/// (`tests/action/runner.js` MFAPOL_HOSTILE) around the keys each policy
+/// reads.
+fn batch_differences_with(
+    cases: &[Case],
+    tz: &str,
+    tag: &str,
+    hostile: Option<&str>,
+) -> (usize, Vec<String>) {
     let dir = std::env::temp_dir().join(format!("mfapol-action-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut manifest = Vec::new();
@@ -872,17 +860,20 @@ fn batch_differences(cases: &[Case], tz: &str, tag: &str) -> (usize, Vec<String>
         let evs = dir.join(format!("e{i}.ndjson"));
         std::fs::write(&code, &c.code).unwrap();
         std::fs::write(&evs, c.events.join("\n") + "\n").unwrap();
-        manifest.push(json!({"code": code, "events": evs, "now": c.now}));
+        manifest
+            .push(json!({"code": code, "events": evs, "now": c.now, "keys": keys_read(&c.policy)}));
     }
     let m = dir.join("manifest.json");
     std::fs::write(&m, serde_json::to_string(&manifest).unwrap()).unwrap();
-    let out = Command::new("node")
-        .arg("tests/action/runner.js")
+    let mut cmd = Command::new("node");
+    cmd.arg("tests/action/runner.js")
         .arg("--batch")
         .arg(&m)
-        .env("TZ", tz)
-        .output()
-        .unwrap();
+        .env("TZ", tz);
+    if let Some(mode) = hostile {
+        cmd.env("MFAPOL_HOSTILE", mode);
+    }
+    let out = cmd.output().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.status.success(),
@@ -908,8 +899,10 @@ fn batch_differences(cases: &[Case], tz: &str, tag: &str) -> (usize, Vec<String>
             if (g["calls"] != want || logs != 0) && mine < 3 {
                 mine += 1;
                 diffs.push(format!(
-                    "TZ={tz} now={}\npolicy:\n{}  event: {ev}\n  interpreter: {want}\n  action: {g}",
-                    c.now, c.text
+                    "TZ={tz} {} now={}\npolicy:\n{}\n  event: {ev}\n  interpreter: {want}\n  action: {g}",
+                    hostile.unwrap_or(""),
+                    c.now,
+                    c.text
                 ));
             }
         }

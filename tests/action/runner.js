@@ -130,7 +130,8 @@ function recordingApi(calls) {
 // (MFAPOL_HOSTILE; MFAPOL_KEYS: the keys the policy reads). Own properties
 // never change, so the interpreter's reading of the event text stands.
 const HOSTILE = process.env.MFAPOL_HOSTILE || "";
-const KEYS = JSON.parse(process.env.MFAPOL_KEYS || "[]");
+// The keys of the Action being run (batch items bring their own).
+let KEYS = JSON.parse(process.env.MFAPOL_KEYS || "[]");
 // Values the hostile keys hold: each would change some decision if read.
 const BAIT = ["corp-ad", true, "203.0.113.5", ["admin"], { name: "corp-ad" }, "EU", 9, "2024-06-24T00:00:00Z"];
 
@@ -244,9 +245,15 @@ async function main() {
   const out = [];
   if (process.argv[2] === "--batch") {
     const items = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
-    for (const item of items) {
-      Date.now = () => item.now;
-      await runAll(require(path.resolve(item.code)), readLines(item.events), out);
+    const actions = items.map((item) => require(path.resolve(item.code)));
+    if (HOSTILE === "pollute") {
+      KEYS = [...new Set(items.flatMap((item) => item.keys || []))].sort();
+      pollute();
+    }
+    for (let i = 0; i < items.length; i++) {
+      Date.now = () => items[i].now;
+      if (HOSTILE !== "pollute") KEYS = items[i].keys || [];
+      await runAll(actions[i], readLines(items[i].events), out);
     }
   } else {
     const [codeFile, eventsFile, nowArg] = process.argv.slice(2);
