@@ -918,14 +918,14 @@ fn batch_differences_with(
 /// interpreter's decision. The generator's coverage table is printed, and
 /// an empty cell fails the test.
 ///
-/// `MFAPOL_ACTION_POLICIES=N` (default 600) and `MFAPOL_ACTION_EVENTS=N`
+/// `MFAPOL_ACTION_POLICIES=N` (default 600) and `MFAPOL_ACTION_GEN_EVENTS=N`
 /// (events per policy and mutant, default 24; half the generator's, half
 /// boundary values) scale it; `MFAPOL_ACTION_SEED` changes the seed.
 #[test]
 fn generated_policies_decide_as_the_interpreter_in_node() {
     require_node();
     let count = env("MFAPOL_ACTION_POLICIES", 600);
-    let per = env("MFAPOL_ACTION_EVENTS", 24);
+    let per = env("MFAPOL_ACTION_GEN_EVENTS", 24);
     let seed = env("MFAPOL_ACTION_SEED", 0x2545_f491) as u64;
     let mut g = Gen::with_options(
         seed,
