@@ -369,6 +369,7 @@ impl<'p> Emitter<'p> {
                 _ => "undefined".into(),
             },
         };
+        let from_event = p.root == Root::Event;
         if p.steps.is_empty() {
             return root;
         }
@@ -396,9 +397,15 @@ impl<'p> Emitter<'p> {
                         // polluted one, getter or value, is never read), a
                         // value found is own when it is undefined or the
                         // object's prototype is `Object.prototype`.
+                        // The event's own check is made once per decision.
+                        let plain = if i == 0 && from_event {
+                            "$plainRoot(o)"
+                        } else {
+                            "$proto(o) === $OP"
+                        };
                         let _ = writeln!(
                             f,
-                            "  if ({key} in $OP) o = $own.call(o, {key}) ? o[{key}] : undefined;\n  else {{\n    v = o[{key}];\n    o = v === undefined || $proto(o) === $OP || $own.call(o, {key}) ? v : undefined;\n  }}"
+                            "  if ({key} in $OP) o = $own.call(o, {key}) ? o[{key}] : undefined;\n  else {{\n    v = o[{key}];\n    o = v === undefined || {plain} || $own.call(o, {key}) ? v : undefined;\n  }}"
                         );
                     }
                 }
