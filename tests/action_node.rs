@@ -12,6 +12,7 @@
 
 mod common;
 
+use common::gen::{Gen, Options, Plan};
 use mfapol::ir::{Challenge, Effect, Expr, ExprKind as K, Policy, Root, Step};
 use mfapol::source::SourceFile;
 use mfapol::{action, eval, schema};
@@ -375,14 +376,30 @@ fn base_events() -> Vec<Value> {
 /// Events for one policy: the bases, then bases with 1 to 4 of the paths
 /// the policy reads (or a prefix of one) set to a pool value or removed.
 fn events(policy: &Policy, n: usize, seed: u64) -> Vec<String> {
-    let bases = base_events();
-    let pool = pool();
-    let r = reads(policy);
+    let mut out: Vec<String> = bases().iter().map(|b| b.to_string()).collect();
     let mut rng = Rng(seed | 1);
-    let mut out: Vec<String> = bases.iter().map(|b| b.to_string()).collect();
+    let more = n.saturating_sub(out.len());
+    out.extend(pool_events(policy, more, &mut rng));
+    out
+}
+
+/// The base events, read once.
+fn bases() -> &'static [Value] {
+    static BASES: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    BASES.get_or_init(base_events)
+}
+
+/// `n` events: bases with 1 to 4 of the paths the policy reads (or a
+/// prefix of one) set to a pool value or removed.
+fn pool_events(policy: &Policy, n: usize, rng: &mut Rng) -> Vec<String> {
+    static POOL: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(pool);
+    let bases = bases();
+    let r = reads(policy);
+    let mut out = Vec::with_capacity(n);
     let lists: Vec<&(Vec<Step>, Vec<Vec<Step>>)> = r.elems.values().collect();
     while out.len() < n {
-        let mut ev = rng.pick(&bases).clone();
+        let mut ev = rng.pick(bases).clone();
         for _ in 0..=rng.below(4) {
             let choice = rng.below(10);
             if choice < 3 && !lists.is_empty() {
@@ -391,15 +408,15 @@ fn events(policy: &Policy, n: usize, seed: u64) -> Vec<String> {
                 let mut items = Vec::new();
                 for _ in 0..rng.below(4) {
                     if rng.below(8) == 0 {
-                        items.push(rng.pick(&pool).clone());
+                        items.push(rng.pick(pool).clone());
                         continue;
                     }
                     let mut item = json!({});
                     for f in fields.iter() {
                         if f.is_empty() {
-                            item = rng.pick(&pool).clone();
+                            item = rng.pick(pool).clone();
                         } else if rng.below(5) != 0 {
-                            set(&mut item, f, rng.pick(&pool).clone());
+                            set(&mut item, f, rng.pick(pool).clone());
                         }
                     }
                     items.push(item);
@@ -416,7 +433,7 @@ fn events(policy: &Policy, n: usize, seed: u64) -> Vec<String> {
                 if rng.below(7) == 0 {
                     remove(&mut ev, prefix);
                 } else {
-                    set(&mut ev, prefix, rng.pick(&pool).clone());
+                    set(&mut ev, prefix, rng.pick(pool).clone());
                 }
             }
         }
@@ -430,8 +447,13 @@ fn events(policy: &Policy, n: usize, seed: u64) -> Vec<String> {
 
 /// The calls the Action must make for the interpreter's decision.
 fn expected_calls(policy: &Policy, event_text: &str) -> Value {
+    expected_calls_at(policy, event_text, NOW)
+}
+
+/// [`expected_calls`] at another evaluation time.
+fn expected_calls_at(policy: &Policy, event_text: &str, now: i64) -> Value {
     let event = eval::parse_event(event_text).unwrap();
-    let d = eval::evaluate(policy, &event, NOW);
+    let d = eval::evaluate(policy, &event, now);
     match &d.effect {
         None => json!([]),
         Some(Effect::Deny { reason }) => json!([[
@@ -525,26 +547,11 @@ fn per_policy() -> usize {
 fn every_policy_decides_as_the_interpreter_in_node() {
     require_node();
     let n = per_policy();
-    let mut total = 0usize;
-    let mut failures = Vec::new();
+    let mut whole = Vec::new();
+    let mut alone = Vec::new();
     for (i, path) in policies().iter().enumerate() {
         let (policy, src) = load(path);
-        let code = action::compile(
-            &policy,
-            action::Target {
-                source_name: &src.name,
-                source_text: &src.text,
-            },
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let evs = events(&policy, n, 0x9e37_79b9_7f4a_7c15 ^ i as u64);
-        for tz in ["UTC", "America/New_York"] {
-            total += evs.len();
-            let diffs = differences(&policy, &code, &evs, tz, &format!("p{i}"));
-            for d in diffs.into_iter().take(3) {
-                failures.push(format!("{}: {d}", path.display()));
-            }
-        }
         // Each rule alone, with no default: its calls show exactly when it
         // applies, which the whole policy's strongest-first decision hides.
         if policy.rules.len() > 1 {
@@ -552,27 +559,34 @@ fn every_policy_decides_as_the_interpreter_in_node() {
                 let mut one = policy.clone();
                 one.rules = vec![rule.clone()];
                 one.default = None;
-                let code = action::compile(
-                    &one,
-                    action::Target {
-                        source_name: &src.name,
-                        source_text: &src.text,
-                    },
-                )
-                .unwrap();
                 let evs = events(&one, n / 3, 0x51_7cc1_b727_220a ^ (i * 1000 + j) as u64);
-                let tz = if j % 2 == 0 {
-                    "UTC"
-                } else {
-                    "America/New_York"
-                };
-                total += evs.len();
-                let diffs = differences(&one, &code, &evs, tz, &format!("p{i}r{j}"));
-                for d in diffs.into_iter().take(3) {
-                    failures.push(format!("{} rule {}: {d}", path.display(), rule.name));
-                }
+                let name = format!("{} rule {}", path.display(), rule.name);
+                alone.push(Case::new(name, one, &src, evs));
             }
         }
+        whole.push(Case::new(path.display().to_string(), policy, &src, evs));
+    }
+    // Whole policies under both time zones, rules alone under one each.
+    let mut alone_utc = Vec::new();
+    let mut alone_ny = Vec::new();
+    for (j, c) in alone.into_iter().enumerate() {
+        if j % 2 == 0 {
+            alone_utc.push(c);
+        } else {
+            alone_ny.push(c);
+        }
+    }
+    let mut total = 0;
+    let mut failures = Vec::new();
+    for (cases, tz, tag) in [
+        (&whole, "UTC", "wu"),
+        (&whole, "America/New_York", "wn"),
+        (&alone_utc, "UTC", "au"),
+        (&alone_ny, "America/New_York", "an"),
+    ] {
+        let (t, d) = batch_differences(cases, tz, tag);
+        total += t;
+        failures.extend(d);
     }
     eprintln!("compared {total} events over {} policies", policies().len());
     assert!(total > 0);
@@ -580,7 +594,12 @@ fn every_policy_decides_as_the_interpreter_in_node() {
         failures.is_empty(),
         "{} differences, first ones:\n{}",
         failures.len(),
-        failures.join("\n")
+        failures
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -607,6 +626,62 @@ fn a_let_quantifier_inside_a_quantifier_is_lexically_scoped() {
         json!([["multifactor.enable", ["any", {"allowRememberBrowser": false}]]])
     );
     assert_eq!(expected_calls(&policy, ev), got[0]["calls"]);
+}
+
+/// Issue 19's reproduction: a `let` bound to `split(...)` or `trim(...)`
+/// was typed as a boolean by the compiler, so the Action challenged push on
+/// logins the interpreter denied or decided otherwise.
+#[test]
+fn a_let_bound_to_split_or_trim_keeps_its_value() {
+    require_node();
+    let cases = [
+        (
+            "let parts = split(user.email, \"@\")\nrule r: deny \"blocked\" when \"blocked\" in parts\n",
+            vec![
+                r#"{"user":{"email":"blocked@x"}}"#,
+                r#"{"user":{"email":"jane@blocked"}}"#,
+                r#"{"user":{"email":"jane@x"}}"#,
+                r#"{}"#,
+            ],
+        ),
+        (
+            "let wanted = split(organization.metadata.factors, \",\")\n\
+             rule push: require mfa using factors [\"push-notification\"] when \"push\" in wanted\n\
+             rule otp: require mfa using factors [\"otp\"] when \"otp\" in wanted\n",
+            vec![
+                r#"{"organization":{"metadata":{"factors":"push,otp"}}}"#,
+                r#"{"organization":{"metadata":{"factors":"otp"}}}"#,
+                r#"{"organization":{"metadata":{"factors":""}}}"#,
+                r#"{"organization":{"metadata":{}}}"#,
+            ],
+        ),
+        (
+            "let t = trim(user.user_metadata.tier)\nrule r: require mfa when t == \"gold\"\ndefault skip mfa\n",
+            vec![
+                r#"{"user":{"user_metadata":{"tier":" gold "}}}"#,
+                r#"{"user":{"user_metadata":{"tier":"silver"}}}"#,
+                r#"{"user":{"user_metadata":{"tier":3}}}"#,
+                r#"{}"#,
+            ],
+        ),
+    ];
+    for (i, (text, evs)) in cases.iter().enumerate() {
+        let src = SourceFile::new("split-let.mfapolicy", *text);
+        let policy = mfapol::compile(&src, schema::auth0_post_login())
+            .policy
+            .unwrap_or_else(|| panic!("does not check:\n{text}"));
+        let code = action::compile(
+            &policy,
+            action::Target {
+                source_name: &src.name,
+                source_text: &src.text,
+            },
+        )
+        .unwrap();
+        let evs: Vec<String> = evs.iter().map(|e| e.to_string()).collect();
+        let d = differences(&policy, &code, &evs, "UTC", &format!("split{i}"));
+        assert!(d.is_empty(), "{text}\n{}", d.join("\n"));
+    }
 }
 
 /// Negative controls: a planted difference in the emitted code, and one in
@@ -663,173 +738,283 @@ fn the_harness_catches_a_planted_difference() {
     );
 }
 
-// ---- generated policies ----
-
-const ATOMS: &[&str] = &[
-    "ip in [203.0.113.0/24, ::ffff:198.51.100.0/120, 2001:db8:10::/48]",
-    "ip in 10.0.0.0/8",
-    "ip == 203.0.113.5",
-    "connection == \"corp-ad\"",
-    "connection in [\"corp-ad\", \"google-oauth2\"]",
-    "country in [\"KP\", \"IR\"]",
-    "continent != \"EU\"",
-    "email ends_with \"@corp.example\"",
-    "email matches \"^[a-z.]+@(corp|staff)\\\\.example$\"",
-    "email matches \"\\\\d\"",
-    "lower(email) contains \"admin\"",
-    "len(email) > 12",
-    "len(roles) > 1",
-    "\"admin\" in roles",
-    "roles contains \"adm\"",
-    "user.app_metadata.n >= 3",
-    "user.app_metadata.n == 9007199254740993",
-    "user.app_metadata.f < 2.5",
-    "user.app_metadata.ts > now - 30d",
-    "user.created_at + user.app_metadata.d > now",
-    "user.app_metadata.a == ip",
-    "\"x\" in user.app_metadata.ls",
-    "user.user_metadata.x == 3",
-    "user.user_metadata.x == \"a\"",
-    "user.user_metadata.x",
-    "user.user_metadata.x > 2",
-    "user.user_metadata.x contains \"a\"",
-    "user.user_metadata.x == user.user_metadata.y",
-    "user.user_metadata.x in [203.0.113.0/24]",
-    "exists(user.user_metadata.x)",
-    "user.email_verified",
-    "stats.logins_count < 5",
-    "user.last_password_reset < now - 90d",
-    "any m in authentication.methods: m.name == \"mfa\" and m.timestamp > now - 12h",
-    "all r in roles: r starts_with \"adm\"",
-    "any g in user.user_metadata.x: g == \"a\"",
-    "\"a\" in split(user.user_metadata.x, \",\")",
-    "any p in split(user.user_metadata.x, user.user_metadata.y): trim(p) == \"a\"",
-    "len(split(email, \"@\")) == 2",
-    "trim(user.user_metadata.x) == \"a\"",
-    "true",
-    "false",
-];
-
-const EFFECTS: &[&str] = &[
-    "require mfa",
-    "require mfa using \"guardian\" with remember_browser",
-    "require mfa using \"duo\"",
-    "require mfa using factors [\"otp\", \"email\"]",
-    "require mfa using factors [\"push-notification\"]",
-    "enroll mfa using factors [\"otp\", \"webauthn-roaming\"]",
-    "require mfa using factors [\"otp\"] then challenge using factors [\"phone\"]",
-    "enroll mfa using factors [\"phone\"] then challenge using factors [\"otp\", \"email\"] then enroll using factors [\"otp\"]",
-    "skip mfa",
-    "exempt",
-    "deny \"not from here\"",
-    "deny",
-];
-
-fn gen_cond(rng: &mut Rng, depth: u32, lets: usize) -> String {
-    let pick = rng.below(10);
-    if depth == 0 || pick < 4 {
-        if lets > 0 && rng.below(5) == 0 {
-            return format!("l{}", rng.below(lets));
+/// Every key the policy's paths read, for the hostile event forms.
+fn keys_read(policy: &Policy) -> Vec<String> {
+    let mut keys = std::collections::BTreeSet::new();
+    let mut stack: Vec<&Expr> = policy
+        .rules
+        .iter()
+        .flat_map(|x| std::iter::once(&x.when).chain(x.unless.as_ref()))
+        .chain(policy.lets.iter().map(|l| &l.value))
+        .collect();
+    while let Some(e) = stack.pop() {
+        if let K::Path(p) = &e.kind {
+            for s in p.steps.iter() {
+                if let Step::Key(k) = s {
+                    keys.insert(k.to_string());
+                }
+            }
         }
-        if rng.below(6) == 0 && lets > 0 {
-            // A let used inside a quantifier body (lexical scope).
-            return format!("(any r in roles: l{} and r == \"admin\")", rng.below(lets));
-        }
-        return format!("({})", rng.pick(ATOMS));
+        stack.extend(e.children());
     }
-    match pick {
-        4 | 5 => format!(
-            "({} and {})",
-            gen_cond(rng, depth - 1, lets),
-            gen_cond(rng, depth - 1, lets)
-        ),
-        6 | 7 => format!(
-            "({} or {})",
-            gen_cond(rng, depth - 1, lets),
-            gen_cond(rng, depth - 1, lets)
-        ),
-        _ => format!("not {}", gen_cond(rng, depth - 1, lets)),
-    }
+    keys.into_iter().collect()
 }
 
-fn gen_policy(rng: &mut Rng) -> String {
-    let mut p = String::from(
-        "declare user.app_metadata.n: int\ndeclare user.app_metadata.f: float\n\
-         declare user.app_metadata.ts: timestamp\ndeclare user.app_metadata.d: duration\n\
-         declare user.app_metadata.a: ip\ndeclare user.app_metadata.ls: list<string>\n",
-    );
-    let lets = rng.below(3);
-    for i in 0..lets {
-        p.push_str(&format!("let l{i} = {}\n", gen_cond(rng, 2, i)));
-    }
-    for i in 0..1 + rng.below(5) {
-        p.push_str(&format!(
-            "rule g{i}: {} when {}",
-            rng.pick(EFFECTS),
-            gen_cond(rng, 3, lets)
-        ));
-        if rng.below(3) == 0 {
-            p.push_str(&format!(" unless {}", gen_cond(rng, 2, lets)));
-        }
-        p.push('\n');
-    }
-    if rng.below(2) == 0 {
-        // `exempt` is a rule effect only.
-        let e = rng.pick(EFFECTS);
-        let d = if *e == "exempt" { "skip mfa" } else { e };
-        p.push_str(&format!("default {d}\n"));
-    }
-    p
-}
-
+/// Hostile events decide as the interpreter decides on their JSON text:
+/// every object inheriting every key the policy reads from a prototype of
+/// its own, null-prototype objects, forwarding proxies, and
+/// `Object.prototype` polluted with every such key (as data and as
+/// getters, which must never run). One node process per form.
 #[test]
-fn generated_policies_decide_as_the_interpreter_in_node() {
+fn hostile_events_decide_as_the_interpreter_in_node() {
     require_node();
-    let count = std::env::var("MFAPOL_ACTION_POLICIES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(40usize);
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let n = (per_policy() / 4).max(40);
+    let mut cases = Vec::new();
+    for (i, path) in policies().iter().enumerate() {
+        let (policy, src) = load(path);
+        let evs = events(&policy, n, 0x0bad_5eed ^ i as u64);
+        cases.push(Case::new(path.display().to_string(), policy, &src, evs));
+    }
     let mut failures = Vec::new();
     let mut total = 0usize;
-    for i in 0..count {
-        let text = gen_policy(&mut rng);
-        let src = SourceFile::new(format!("generated-{i}.mfapolicy").as_str(), text.clone());
-        let compiled = mfapol::compile(&src, schema::auth0_post_login());
-        let Some(policy) = compiled.policy else {
-            panic!(
-                "a generated policy does not check (a generator bug):\n{text}\n{:?}",
-                compiled.diagnostics
-            );
-        };
-        let code = action::compile(
-            &policy,
-            action::Target {
-                source_name: &src.name,
-                source_text: &src.text,
-            },
-        )
-        .unwrap_or_else(|e| panic!("{e}\n{text}"));
-        let evs = events(&policy, per_policy() / 2, rng.next());
-        let tz = if i % 2 == 0 {
-            "UTC"
-        } else {
-            "America/New_York"
-        };
-        total += evs.len();
-        for d in differences(&policy, &code, &evs, tz, &format!("g{i}"))
-            .into_iter()
-            .take(3)
-        {
-            failures.push(format!("policy:\n{text}{d}"));
-        }
+    for mode in ["inherit", "nullproto", "proxy", "pollute"] {
+        let (t, d) = batch_differences_with(&cases, "UTC", &format!("h{mode}"), Some(mode));
+        total += t;
+        failures.extend(d);
     }
-    eprintln!("compared {total} events over {count} generated policies");
+    eprintln!("compared {total} hostile events");
     assert!(
         failures.is_empty(),
         "{} differences, first ones:\n{}",
         failures.len(),
-        failures.join("\n")
+        failures
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+// ---- generated policies ----
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One generated policy to compare: its text, checked form, Action code,
+/// evaluation time and events.
+struct Case {
+    /// The policy's text, or what names it (a file, a rule alone).
+    text: String,
+    policy: Policy,
+    code: String,
+    now: i64,
+    events: Vec<String>,
+}
+
+impl Case {
+    /// A case at the fixed `NOW`, its Action compiled here.
+    fn new(text: String, policy: Policy, source: &SourceFile, events: Vec<String>) -> Case {
+        let code = action::compile(
+            &policy,
+            action::Target {
+                source_name: &source.name,
+                source_text: &source.text,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
+        Case {
+            text,
+            policy,
+            code,
+            now: NOW,
+            events,
+        }
+    }
+}
+
+/// Runs many Actions in one node process (`runner.js --batch`) and returns
+/// the differences with the interpreter, at most three per policy.
+fn batch_differences(cases: &[Case], tz: &str, tag: &str) -> (usize, Vec<String>) {
+    batch_differences_with(cases, tz, tag, None)
+}
+
+/// [`batch_differences`] with the events in a hostile form
+/// (`tests/action/runner.js` MFAPOL_HOSTILE) around the keys each policy
+/// reads.
+fn batch_differences_with(
+    cases: &[Case],
+    tz: &str,
+    tag: &str,
+    hostile: Option<&str>,
+) -> (usize, Vec<String>) {
+    let dir = std::env::temp_dir().join(format!("mfapol-action-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut manifest = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let code = dir.join(format!("c{i}.js"));
+        let evs = dir.join(format!("e{i}.ndjson"));
+        std::fs::write(&code, &c.code).unwrap();
+        std::fs::write(&evs, c.events.join("\n") + "\n").unwrap();
+        manifest
+            .push(json!({"code": code, "events": evs, "now": c.now, "keys": keys_read(&c.policy)}));
+    }
+    let m = dir.join("manifest.json");
+    std::fs::write(&m, serde_json::to_string(&manifest).unwrap()).unwrap();
+    let mut cmd = Command::new("node");
+    cmd.arg("tests/action/runner.js")
+        .arg("--batch")
+        .arg(&m)
+        .env("TZ", tz);
+    if let Some(mode) = hostile {
+        cmd.env("MFAPOL_HOSTILE", mode);
+    }
+    let out = cmd.output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "node failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let total: usize = cases.iter().map(|c| c.events.len()).sum();
+    assert_eq!(got.len(), total, "one result per event");
+    let mut diffs = Vec::new();
+    let mut at = 0;
+    for c in cases {
+        let mut mine = 0;
+        for ev in &c.events {
+            let g = &got[at];
+            at += 1;
+            let want = expected_calls_at(&c.policy, ev, c.now);
+            let logs = g["logs"].as_array().map_or(0, Vec::len);
+            if (g["calls"] != want || logs != 0) && mine < 3 {
+                mine += 1;
+                diffs.push(format!(
+                    "TZ={tz} {} now={}\npolicy:\n{}\n  event: {ev}\n  interpreter: {want}\n  action: {g}",
+                    hostile.unwrap_or(""),
+                    c.now,
+                    c.text
+                ));
+            }
+        }
+    }
+    (total, diffs)
+}
+
+/// The shared generator's policies (`tests/common/gen.rs`, every expression
+/// form in every position, every effect, factor-list lets, deny reasons),
+/// each with a one-edit mutant of it, compiled and run in Node.js on the
+/// generator's events (hostile ones included) and on events with boundary
+/// values at the paths they read; every call list is compared with the
+/// interpreter's decision. The generator's coverage table is printed, and
+/// an empty cell fails the test.
+///
+/// `MFAPOL_ACTION_POLICIES=N` (default 600) and `MFAPOL_ACTION_GEN_EVENTS=N`
+/// (events per policy and mutant, default 24; half the generator's, half
+/// boundary values) scale it; `MFAPOL_ACTION_SEED` changes the seed.
+#[test]
+fn generated_policies_decide_as_the_interpreter_in_node() {
+    require_node();
+    let count = env("MFAPOL_ACTION_POLICIES", 600);
+    let per = env("MFAPOL_ACTION_GEN_EVENTS", 24);
+    let seed = env("MFAPOL_ACTION_SEED", 0x2545_f491) as u64;
+    let mut g = Gen::with_options(
+        seed,
+        Options {
+            action_safe: true,
+            hostile: 150,
+            ..Options::default()
+        },
+    );
+    let mut failures = Vec::new();
+    let mut total = 0usize;
+    let mut batch: Vec<Case> = Vec::new();
+    let mut batches = 0usize;
+    let compile = |text: &str| -> Policy {
+        let src = SourceFile::new("generated.mfapolicy", text);
+        let compiled = mfapol::compile(&src, schema::auth0_post_login());
+        compiled.policy.unwrap_or_else(|| {
+            panic!(
+                "a generated policy does not check (a generator bug):\n{text}\n{:?}",
+                compiled.diagnostics
+            )
+        })
+    };
+    for i in 0..count {
+        let text = g.policy();
+        let (mutant, _) = g.mutate(&text);
+        for (j, text) in [text, mutant].into_iter().enumerate() {
+            let policy = compile(&text);
+            let code = action::compile(
+                &policy,
+                action::Target {
+                    source_name: "generated.mfapolicy",
+                    source_text: &text,
+                },
+            )
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+            let now = g.now();
+            let plan = Plan::new(&policy);
+            let mut events: Vec<String> = (0..per.div_ceil(2))
+                .map(|_| {
+                    let mut e = g.event_with(&plan);
+                    normalize(&mut e);
+                    e.to_string()
+                })
+                .collect();
+            let mut rng = Rng((seed ^ ((i as u64) << 1 | j as u64)) | 1);
+            events.extend(pool_events(&policy, per / 2, &mut rng));
+            batch.push(Case {
+                text,
+                policy,
+                code,
+                now,
+                events,
+            });
+        }
+        if batch.len() >= 200 || i + 1 == count {
+            let tz = if batches % 2 == 0 {
+                "UTC"
+            } else {
+                "America/New_York"
+            };
+            let (n, d) = batch_differences(&batch, tz, &format!("g{batches}"));
+            total += n;
+            failures.extend(d);
+            batches += 1;
+            batch.clear();
+        }
+    }
+    eprintln!("{}", g.cov.table());
+    eprintln!(
+        "compared {total} events over {count} generated policies and their mutants: {} differences",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} differences, first ones:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let empty = g.cov.empty_cells(1);
+    assert!(
+        empty.is_empty(),
+        "the generator never made these (generate more policies, or fix the generator):\n{}",
+        empty.join("\n")
     );
 }
 

@@ -2,15 +2,18 @@
 // (handwritten.js), on the reference events. Not a test: run it by hand.
 //
 //   mfapol compile policies/reference.mfapolicy --target auth0-action > /tmp/reference.js
-//   node bench/action/bench.js /tmp/reference.js
+//   node bench/action/bench.js /tmp/reference.js [MORE.js ...]
 //
-// Each round calls onExecutePostLogin ROUNDS_CALLS times per event with a
-// no-op api; the medians over ROUNDS rounds are printed per event.
+// Each round calls onExecutePostLogin CALLS times per event with a no-op
+// api, the Actions alternating round by round (interleaved, so a busy
+// machine slows them alike); the medians over ROUNDS rounds are printed
+// per event, as process CPU time (what the machine's other load moves
+// least) and wall time. ROUNDS=N overrides the 15 rounds.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 
-const generated = require(path.resolve(process.argv[2]));
+const generated = process.argv.slice(2).map((f) => [path.basename(f), require(path.resolve(f))]);
 const hand = require("./handwritten.js");
 const dir = path.join(__dirname, "../peers/events");
 const events = fs
@@ -20,7 +23,7 @@ const events = fs
   .map((f) => [f, Object.freeze(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")))]);
 
 const CALLS = 20000;
-const ROUNDS = 15;
+const ROUNDS = Number(process.env.ROUNDS) || 15;
 let sink = 0;
 const api = {
   multifactor: { enable: () => sink++ },
@@ -28,10 +31,14 @@ const api = {
   authentication: { challengeWith: () => sink++, challengeWithAny: () => sink++ },
 };
 
+// ns per decision: [cpu, wall].
 async function round(action, event) {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < CALLS; i++) await action.onExecutePostLogin(event, api);
-  return Number(process.hrtime.bigint() - t0) / CALLS;
+  const wall = Number(process.hrtime.bigint() - t0) / CALLS;
+  const c = process.cpuUsage(c0);
+  return [((c.user + c.system) * 1000) / CALLS, wall];
 }
 
 function median(xs) {
@@ -40,18 +47,30 @@ function median(xs) {
 }
 
 async function main() {
-  console.log(`node ${process.version}; ${CALLS} calls x ${ROUNDS} rounds per event; ns per decision (median)`);
-  console.log("event                                     generated  hand-written  ratio");
+  console.log(`node ${process.version}; ${CALLS} calls x ${ROUNDS} interleaved rounds per event; ns per decision (median)`);
+  console.log("event                                    Action             cpu  hand cpu  ratio    wall hand wall  ratio");
   for (const [name, event] of events) {
-    const g = [];
-    const h = [];
+    const g = generated.map(() => [[], []]);
+    const h = [[], []];
     for (let r = 0; r < ROUNDS; r++) {
-      g.push(await round(generated, event));
-      h.push(await round(hand, event));
+      for (let i = 0; i < generated.length; i++) {
+        const [c, w] = await round(generated[i][1], event);
+        g[i][0].push(c);
+        g[i][1].push(w);
+      }
+      const [c, w] = await round(hand, event);
+      h[0].push(c);
+      h[1].push(w);
     }
-    const mg = median(g);
-    const mh = median(h);
-    console.log(`${name.padEnd(40)} ${mg.toFixed(0).padStart(9)} ${mh.toFixed(0).padStart(13)} ${(mg / mh).toFixed(2).padStart(6)}`);
+    const hc = median(h[0]);
+    const hw = median(h[1]);
+    for (let i = 0; i < generated.length; i++) {
+      const gc = median(g[i][0]);
+      const gw = median(g[i][1]);
+      console.log(
+        `${name.padEnd(40)} ${generated[i][0].padEnd(16)} ${gc.toFixed(0).padStart(5)} ${hc.toFixed(0).padStart(9)} ${(gc / hc).toFixed(2).padStart(6)} ${gw.toFixed(0).padStart(7)} ${hw.toFixed(0).padStart(9)} ${(gw / hw).toFixed(2).padStart(6)}`,
+      );
+    }
   }
   if (sink < 0) console.log(sink);
 }

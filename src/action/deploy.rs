@@ -1,7 +1,7 @@
 //! The files of an Auth0 Deploy CLI directory for one Action (SPEC §10):
 //! built here, written (or compared, for `--check`) by the command line.
 
-use super::emit::js_str;
+use super::lit::js_str;
 use serde_json::json;
 
 /// One file to write under the output directory.

@@ -7,18 +7,34 @@
 //! run-time error is a thrown `$RAISE`, so it stops the whole condition as
 //! it does in the interpreter, and the rule's `try` applies SPEC §7.
 
+use super::lit::{
+    const_kind, const_text, conv_fn, elem_kind, float, int, js_str, let_name, net_set, path_kind,
+    q, type_kind,
+};
 use super::regex::translate;
 use super::ActionError;
-use crate::ir::{
-    ArithOp, Const, Expr, ExprKind as K, Func, NetSet, OrderOp, Policy, Root, Step, StrOp,
-};
+use crate::ir::{ArithOp, Const, Expr, ExprKind as K, Func, OrderOp, Policy, Root, Step, StrOp};
 use crate::schema::Type;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::net::IpAddr;
 
-/// The largest integer JavaScript holds exactly.
-const MAX_SAFE: i64 = 9_007_199_254_740_991;
+/// The properties of `Object.prototype` (ECMAScript and Annex B): a path
+/// key among them always takes the plain `hasOwnProperty` check, since it
+/// is always found by an ordinary read.
+const OBJECT_PROTOTYPE_NAMES: &[&str] = &[
+    "constructor",
+    "__proto__",
+    "__defineGetter__",
+    "__defineSetter__",
+    "__lookupGetter__",
+    "__lookupSetter__",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "toLocaleString",
+    "toString",
+    "valueOf",
+];
 
 /// Emits the policy's constants, `let`s, rules and decision function.
 pub(super) struct Emitter<'p> {
@@ -229,9 +245,18 @@ impl<'p> Emitter<'p> {
                 list,
             } => {
                 let (n, kn) = self.value(needle)?;
-                let (l, kl) = self.value(list)?;
                 let not = if *negated { "!" } else { "" };
-                // A string among string constants: `includes` is `===` here.
+                // A string among string constants: one `===` per element
+                // in a module-level function per list (faster in V8 than
+                // `includes` on a frozen array).
+                if let (K::Const(Const::List(items)), "s") = (&list.kind, kn.as_str()) {
+                    if let Some(f) = self.member_fn(items) {
+                        return Ok((format!("{not}{f}({n})"), "b".into()));
+                    }
+                }
+                let (l, kl) = self.value(list)?;
+                // A string among strings read at run time (`split`):
+                // `includes` is `===` here.
                 if kn == "s" && kl == "cs" {
                     return Ok((format!("{not}$ins({n}, {l})"), "b".into()));
                 }
@@ -344,10 +369,11 @@ impl<'p> Emitter<'p> {
                 _ => "undefined".into(),
             },
         };
+        let from_event = p.root == Root::Event;
         if p.steps.is_empty() {
             return root;
         }
-        let mut f = String::from("function (o) {\n");
+        let mut f = String::from("function (o) {\n  let v;\n");
         for (i, step) in p.steps.iter().enumerate() {
             let misfit = if i < p.strict {
                 "$raise()"
@@ -360,8 +386,28 @@ impl<'p> Emitter<'p> {
                     let key = js_str(k);
                     let _ = write!(
                         f,
-                        "  if (typeof o !== \"object\" || Array.isArray(o)) {misfit};\n  o = $own.call(o, {key}) ? o[{key}] : undefined;\n"
+                        "  if (typeof o !== \"object\" || Array.isArray(o)) {misfit};\n"
                     );
+                    if OBJECT_PROTOTYPE_NAMES.contains(&k.as_ref()) {
+                        let _ = writeln!(f, "  o = $own.call(o, {key}) ? o[{key}] : undefined;");
+                    } else {
+                        // An own-property read that skips `hasOwnProperty`
+                        // where it cannot matter. While `Object.prototype`
+                        // has no such key (checked at each read, so a
+                        // polluted one, getter or value, is never read), a
+                        // value found is own when it is undefined or the
+                        // object's prototype is `Object.prototype`.
+                        // The event's own check is made once per decision.
+                        let plain = if i == 0 && from_event {
+                            "$plainRoot(o)"
+                        } else {
+                            "$proto(o) === $OP"
+                        };
+                        let _ = writeln!(
+                            f,
+                            "  if ({key} in $OP) o = $own.call(o, {key}) ? o[{key}] : undefined;\n  else {{\n    v = o[{key}];\n    o = v === undefined || {plain} || $own.call(o, {key}) ? v : undefined;\n  }}"
+                        );
+                    }
                 }
                 Step::Index(n) => {
                     let _ = write!(
@@ -374,6 +420,35 @@ impl<'p> Emitter<'p> {
         f.push_str("  return o;\n}");
         let name = self.hoist_fn(&p.text, f);
         format!("{name}({root})")
+    }
+
+    /// A module-level function of one string (or null): whether it is one
+    /// of a constant list's strings, as a chain of `===` (a `Set` for a
+    /// long list). `None` when an element is not a string.
+    fn member_fn(&mut self, items: &[Const]) -> Option<String> {
+        let strs = items
+            .iter()
+            .map(|c| match c {
+                Const::Str(s) => Some(js_str(s)),
+                _ => None,
+            })
+            .collect::<Option<Vec<String>>>()?;
+        let test = if strs.is_empty() {
+            "false".to_string()
+        } else if strs.len() <= 16 {
+            strs.iter()
+                .map(|s| format!("o === {s}"))
+                .collect::<Vec<_>>()
+                .join(" || ")
+        } else {
+            // Only this function sees the set, so it is never changed.
+            let set = self.hoist(format!("new Set([{}])", strs.join(", ")));
+            format!("o !== null && {set}.has(o)")
+        };
+        Some(self.hoist_fn(
+            &format!("one of {} strings", strs.len()),
+            format!("function (o) {{\n  return {test};\n}}"),
+        ))
     }
 
     /// A module-level reader function, once per distinct body.
@@ -394,7 +469,7 @@ impl<'p> Emitter<'p> {
             .collect();
         self.consts.push(format!(
             "// {label}\n{}",
-            body.replacen("function (o)", &format!("function {name}(o)"), 1)
+            body.replacen("function (", &format!("function {name}("), 1)
         ));
         self.const_names.insert(body, name.clone());
         name
@@ -408,7 +483,12 @@ impl<'p> Emitter<'p> {
             .map(|(_, n, k)| (n.clone(), k.clone()))
     }
 
-    /// A `let`'s kind: that of its value, which sees no quantifier variable.
+    /// A `let`'s kind: the kind [`Self::value`] gives its value, emitted
+    /// with no quantifier variable in scope (a `let` sees none). The value
+    /// is emitted here only for its kind (constants it hoists are the ones
+    /// `let_fn` hoists), so the kind cannot drift from the code: one
+    /// implementation per concept, where a separate kind table once typed
+    /// `split` and `trim` as booleans.
     fn let_kind(&mut self, i: usize) -> Result<String, ActionError> {
         if let Some(Some(k)) = self.let_kinds.get(i) {
             return Ok(k.clone());
@@ -419,11 +499,14 @@ impl<'p> Emitter<'p> {
                 what: "a `let` is missing".into(),
             });
         };
-        let k = kind_of(policy, &def.value, &mut self.let_kinds)?;
+        let saved = std::mem::take(&mut self.scope);
+        let kind = self.value(&def.value).map(|(_, k)| k);
+        self.scope = saved;
+        let kind = kind?;
         if let Some(m) = self.let_kinds.get_mut(i) {
-            *m = Some(k.clone());
+            *m = Some(kind.clone());
         }
-        Ok(k)
+        Ok(kind)
     }
 
     fn constant(&mut self, c: &Const, ty: &Type) -> String {
@@ -449,222 +532,9 @@ impl<'p> Emitter<'p> {
     }
 }
 
-/// The kind of an expression without emitting it (for `let`s).
-fn kind_of(
-    policy: &Policy,
-    e: &Expr,
-    memo: &mut Vec<Option<String>>,
-) -> Result<String, ActionError> {
-    Ok(match &e.kind {
-        K::Const(c) => const_kind(c, &e.ty),
-        K::Path(_) => path_kind(&e.ty),
-        K::Let(i) => {
-            let i = *i as usize;
-            if let Some(Some(k)) = memo.get(i) {
-                return Ok(k.clone());
-            }
-            let Some(def) = policy.lets.get(i) else {
-                return Err(ActionError::Internal {
-                    what: "a `let` is missing".into(),
-                });
-            };
-            let k = kind_of(policy, &def.value, memo)?;
-            if let Some(m) = memo.get_mut(i) {
-                *m = Some(k.clone());
-            }
-            k
-        }
-        K::Local(_) => {
-            // A `let` sees no quantifier variable; a bare local in a `let`
-            // is a checker bug.
-            return Err(ActionError::Internal {
-                what: "a `let` reads a quantifier variable".into(),
-            });
-        }
-        K::Call(Func::Len, _) => "i".into(),
-        K::Call(Func::Lower, _) => "s".into(),
-        K::Now => "t".into(),
-        K::Arith(..) => type_kind(&e.ty),
-        _ => "b".into(),
-    })
-}
-
 /// The span of a `matches` pattern: from after the left operand to the end.
 fn rhs_span(e: &Expr, lhs: &Expr) -> miette::SourceSpan {
     let start = lhs.span.end.min(e.span.end);
     let len = e.span.end.saturating_sub(start);
     miette::SourceSpan::new((start as usize).into(), len as usize)
-}
-
-/// Kinds of values by static type (lists by where they come from).
-fn type_kind(ty: &Type) -> String {
-    match ty {
-        Type::String | Type::Enum(_) => "s",
-        Type::Int => "i",
-        Type::Float => "f",
-        Type::Bool => "b",
-        Type::Ip => "ip",
-        Type::Cidr => "net",
-        Type::Timestamp => "t",
-        Type::Duration => "d",
-        Type::Record(_) | Type::Map | Type::Dynamic => "j",
-        Type::Null => "n",
-        Type::List(t) => return format!("e{}", conv_kind(t)),
-    }
-    .into()
-}
-
-/// How an event value of this type is read (`o`: must be an object).
-fn conv_kind(ty: &Type) -> String {
-    match ty {
-        Type::Record(_) | Type::Map => "o".into(),
-        Type::List(t) => format!("e{}", conv_kind(t)),
-        other => type_kind(other),
-    }
-}
-
-fn path_kind(ty: &Type) -> String {
-    type_kind(ty)
-}
-
-fn const_kind(c: &Const, ty: &Type) -> String {
-    match (c, ty) {
-        (Const::List(_), Type::List(t)) => format!("c{}", const_elem_kind(t)),
-        (Const::List(_), _) => "cn".into(),
-        _ => type_kind(ty),
-    }
-}
-
-fn const_elem_kind(t: &Type) -> String {
-    match t {
-        Type::List(u) => format!("c{}", const_elem_kind(u)),
-        other => type_kind(other),
-    }
-}
-
-/// The kind of an element of a list of kind `k`.
-fn elem_kind(k: &str) -> String {
-    let inner = match k.get(..1) {
-        Some("c") | Some("e") => k.get(1..).unwrap_or("j"),
-        _ => "j",
-    };
-    if inner == "o" {
-        "j".into()
-    } else {
-        inner.into()
-    }
-}
-
-fn conv_fn(ty: &Type) -> &'static str {
-    match ty {
-        Type::String | Type::Enum(_) => "$str",
-        Type::Int => "$int",
-        Type::Float => "$float",
-        Type::Bool => "$bool",
-        Type::Ip => "$ipv",
-        Type::Cidr => "$netv",
-        Type::Timestamp => "$timev",
-        Type::Duration => "$durv",
-        Type::List(_) => "$listv",
-        Type::Record(_) | Type::Map => "$objv",
-        Type::Dynamic => "$dyn",
-        Type::Null => "$nullv",
-    }
-}
-
-fn q(kind: &str) -> String {
-    format!("\"{kind}\"")
-}
-
-/// A `let`'s function name.
-pub(super) fn let_name(name: &str) -> String {
-    format!("let_{name}")
-}
-
-/// An integer as JavaScript: a number when exact, else a BigInt.
-fn int(i: i64) -> String {
-    let text = if (-MAX_SAFE..=MAX_SAFE).contains(&i) {
-        i.to_string()
-    } else {
-        format!("{i}n")
-    };
-    if i < 0 {
-        format!("({text})")
-    } else {
-        text
-    }
-}
-
-fn float(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "Infinity" } else { "(-Infinity)" }.into()
-    } else if f.is_sign_negative() {
-        format!("({f:?})")
-    } else {
-        format!("{f:?}")
-    }
-}
-
-fn groups(a: std::net::Ipv6Addr) -> String {
-    let g: Vec<String> = a.segments().iter().map(|s| s.to_string()).collect();
-    format!("[{}]", g.join(", "))
-}
-
-fn const_text(c: &Const) -> String {
-    match c {
-        Const::Ip(IpAddr::V4(a)) => format!("$ip4({})", u32::from(*a)),
-        Const::Ip(IpAddr::V6(a)) => format!("$ip6({})", groups(*a)),
-        Const::Cidr(ipnet::IpNet::V4(n)) => {
-            format!("$net(4, {}, {})", u32::from(n.addr()), n.prefix_len())
-        }
-        Const::Cidr(ipnet::IpNet::V6(n)) => {
-            format!("$net(6, {}, {})", groups(n.addr()), n.prefix_len())
-        }
-        _ => "null".into(),
-    }
-}
-
-fn net_set(s: &NetSet) -> String {
-    let v4: Vec<String> = s.v4.iter().map(|(n, m)| format!("[{n}, {m}]")).collect();
-    let v6: Vec<String> =
-        s.v6.iter()
-            .map(|(n, m)| {
-                format!(
-                    "[{}, {}]",
-                    groups(std::net::Ipv6Addr::from(*n)),
-                    groups(std::net::Ipv6Addr::from(*m))
-                )
-            })
-            .collect();
-    format!(
-        "Object.freeze({{ v4: [{}], v6: [{}] }})",
-        v4.join(", "),
-        v6.join(", ")
-    )
-}
-
-/// A JavaScript string literal: ASCII only, and no `@` or `#` so no Deploy
-/// CLI keyword pattern (`@@KEY@@`, `##KEY##`) can appear in the output.
-pub(super) fn js_str(s: &str) -> String {
-    let mut o = String::with_capacity(s.len().saturating_add(2));
-    o.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            '@' => o.push_str("\\x40"),
-            '#' => o.push_str("\\x23"),
-            ' '..='~' => o.push(c),
-            _ => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    let _ = write!(o, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    o.push('"');
-    o
 }

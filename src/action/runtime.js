@@ -16,6 +16,23 @@ function $raise() {
   throw $RAISE;
 }
 const $own = Object.prototype.hasOwnProperty;
+// Own-property reads skip `hasOwnProperty` on a plain object when
+// `Object.prototype` has no such key (emit.rs `raw`).
+const $OP = Object.prototype;
+const $proto = Object.getPrototypeOf;
+// Whether the event's prototype is Object.prototype, found once per
+// decision (every path starts at the event; in V8 a getPrototypeOf of
+// objects of many shapes is a call the optimiser cannot see through).
+// Cleared after each decision, so no event is kept between logins.
+let $root = null;
+let $rootPlain = false;
+function $plainRoot(o) {
+  if (o !== $root) {
+    $root = o;
+    $rootPlain = $proto(o) === $OP;
+  }
+  return $rootPlain;
+}
 const $MAXSAFE = 9007199254740991n;
 const $I64MIN = -9223372036854775808n;
 const $I64MAX = 9223372036854775807n;
@@ -305,16 +322,16 @@ function $mask6(len) {
 function $net(f, a, p) {
   if (f === 4) {
     const mask = $mask4(p);
-    return Object.freeze({ f: 4, a: a >>> 0, p: p, m4: [(a & mask) >>> 0, mask] });
+    return Object.freeze({ f: 4, a: a >>> 0, p: p, m4: [(a & mask) >>> 0, mask], m6: null });
   }
   const mask = $mask6(p);
   const net = a.map((x, i) => x & mask[i]);
   if (p >= 96 && net[0] === 0 && net[1] === 0 && net[2] === 0 && net[3] === 0 && net[4] === 0 && net[5] === 0xffff) {
     const m = $mask4(p - 96);
     const v4 = net[6] * 65536 + net[7];
-    return Object.freeze({ f: 6, a: Object.freeze(a.slice()), p: p, m4: [(v4 & m) >>> 0, m] });
+    return Object.freeze({ f: 6, a: Object.freeze(a.slice()), p: p, m4: [(v4 & m) >>> 0, m], m6: null });
   }
-  return Object.freeze({ f: 6, a: Object.freeze(a.slice()), p: p, m6: [net, mask] });
+  return Object.freeze({ f: 6, a: Object.freeze(a.slice()), p: p, m4: null, m6: [net, mask] });
 }
 function $netEq(x, y) {
   if (x.f !== y.f || x.p !== y.p) return false;
@@ -339,8 +356,10 @@ function $in6(pairs, g) {
   return false;
 }
 function $netContains(net, ip) {
-  if (ip.f === 4) return net.m4 !== undefined && $in4([net.m4], ip.n);
-  return net.m6 !== undefined && $in6([net.m6], ip.g);
+  // Both masks are own properties (null when absent), so a polluted
+  // Object.prototype cannot supply one.
+  if (ip.f === 4) return net.m4 !== null && $in4([net.m4], ip.n);
+  return net.m6 !== null && $in6([net.m6], ip.g);
 }
 function $setContains(set, ip) {
   return ip.f === 4 ? $in4(set.v4, ip.n) : $in6(set.v6, ip.g);

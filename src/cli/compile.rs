@@ -1,8 +1,8 @@
 //! `mfapol compile POLICY --target auth0-action`: the policy as an Auth0
 //! post-login Action (SPEC §10), on stdout or as a Deploy CLI directory.
 
+use super::deploy_dir::{Found, OutDir};
 use super::eval::load_policy;
-use super::files::io_reason;
 use super::render::{self, color};
 use super::{EXIT_REJECTED, EXIT_USAGE};
 use clap::ValueEnum;
@@ -57,8 +57,9 @@ fn run_inner(args: &CompileArgs) -> Result<u8, u8> {
         return Err(EXIT_USAGE);
     }
     let (policy, src) = load_policy(&args.policy)?;
+    let shown = header_name(&args.policy);
     let target = Target {
-        source_name: &src.name,
+        source_name: &shown,
         source_text: &src.text,
     };
     let code = action::compile(&policy, target).map_err(|e| {
@@ -73,10 +74,14 @@ fn run_inner(args: &CompileArgs) -> Result<u8, u8> {
     if args.check {
         return check(dir, &files);
     }
+    let out = OutDir::create(dir).map_err(|why| {
+        errln!("error: cannot write {}: {why}", dir.display());
+        EXIT_USAGE
+    })?;
     for f in &files {
         let path = dir.join(&f.path);
-        write(&path, f.contents.as_bytes()).map_err(|e| {
-            errln!("error: cannot write {}: {}", path.display(), io_reason(&e));
+        out.write(&f.path, f.contents.as_bytes()).map_err(|why| {
+            errln!("error: cannot write {}: {why}", path.display());
             EXIT_USAGE
         })?;
         outln!("wrote {}", path.display());
@@ -110,34 +115,42 @@ fn default_name(policy: &Path) -> String {
     format!("mfapol-{clean}")
 }
 
-fn write(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    if path.exists() {
-        super::files::write_atomic(path, data)
-    } else {
-        std::fs::write(path, data)
-    }
+/// The policy as the generated header names it: its file name alone. An
+/// absolute path never ends up in deployed code, and `./p.mfapolicy`,
+/// `p.mfapolicy`, `/abs/p.mfapolicy` or a run from another directory give
+/// the same bytes, so `--check` sees no drift where there is none.
+fn header_name(policy: &Path) -> String {
+    policy
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| policy.display().to_string())
 }
 
 /// `--check`: exit 1 when a file is missing or differs.
 fn check(dir: &Path, files: &[deploy::DeployFile]) -> Result<u8, u8> {
     let mut stale = 0usize;
+    let root = OutDir::open(dir).map_err(|why| {
+        errln!("error: cannot read {}: {why}", dir.display());
+        EXIT_USAGE
+    })?;
     for f in files {
         let path = dir.join(&f.path);
-        match std::fs::read(&path) {
-            Ok(bytes) if bytes == f.contents.as_bytes() => {}
-            Ok(_) => {
+        let found = match &root {
+            Some(root) => root.compare(&f.path, f.contents.as_bytes()),
+            None => Ok(Found::Missing),
+        };
+        match found {
+            Ok(Found::Same) => {}
+            Ok(Found::Differs) => {
                 stale += 1;
                 outln!("differs: {}", path.display());
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Found::Missing) => {
                 stale += 1;
                 outln!("missing: {}", path.display());
             }
-            Err(e) => {
-                errln!("error: cannot read {}: {}", path.display(), io_reason(&e));
+            Err(why) => {
+                errln!("error: cannot read {}: {why}", path.display());
                 return Err(EXIT_USAGE);
             }
         }

@@ -13,7 +13,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-/// The runner, shipped inside the binary and written to a temporary file.
+/// The runner, shipped inside the binary and written to a private
+/// temporary directory for each run.
 const RUNNER: &str = include_str!("action_runner.js");
 
 /// What the Action decided for one event.
@@ -39,8 +40,56 @@ pub struct Options<'a> {
     pub clock: i64,
 }
 
+/// Kills and reaps node when a run ends early (an error, a fatal load), so
+/// no process outlives the command.
+struct Reap(std::process::Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The runner, written into a fresh private directory (mode 0700, a name
+/// no other user can guess or take). The directory and the file go when
+/// the returned guard is dropped, on every path out of [`run`].
+fn write_runner() -> Result<(tempfile::TempDir, std::path::PathBuf), String> {
+    let why =
+        |e: std::io::Error| format!("cannot write the runner: {}", super::files::io_reason(&e));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("mfapol-action-");
+    // tempfile leaves a directory's mode to the umask (0755 with the usual
+    // 022): make it the owner's alone.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder.tempdir().map_err(why)?;
+    let path = dir.path().join("runner.js");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(why)?;
+    file.write_all(RUNNER.as_bytes()).map_err(why)?;
+    Ok((dir, path))
+}
+
+/// Checks the secrets file: a JSON object (the runner reads it again).
+fn check_secrets(path: &Path) -> Result<(), String> {
+    let bytes = super::files::read_bytes(path)?;
+    match serde_json::from_slice::<Json>(&bytes) {
+        Ok(Json::Object(_)) => Ok(()),
+        _ => Err(format!(
+            "`{}` is not a JSON object of secrets (`{{\"NAME\": \"value\"}}`)",
+            path.display()
+        )),
+    }
+}
+
 /// Runs the Action on every event of `events` (a file: it is read again
-/// by `diff`). `Err` is a message for a usage or I/O error (exit 2).
+/// by `diff`). `Err` is a message for a usage or I/O error (exit 2): no
+/// such file, no `node`, a file that is not a post-login Action, a module
+/// it requires that is not installed.
 pub fn run(events: &Path, o: &Options<'_>) -> Result<Outcomes, String> {
     if events.as_os_str() == "-" {
         return Err("--from-action reads the events twice: give EVENTS as a file, not `-`".into());
@@ -51,10 +100,10 @@ pub fn run(events: &Path, o: &Options<'_>) -> Result<Outcomes, String> {
             o.action.display()
         ));
     }
-    let runner =
-        std::env::temp_dir().join(format!("mfapol-action-runner-{}.js", std::process::id()));
-    std::fs::write(&runner, RUNNER)
-        .map_err(|e| format!("cannot write the runner: {}", super::files::io_reason(&e)))?;
+    if let Some(s) = o.secrets {
+        check_secrets(s)?;
+    }
+    let (_dir, runner) = write_runner()?;
     let mut cmd = Command::new("node");
     cmd.arg(&runner)
         .arg(o.action)
@@ -70,14 +119,15 @@ pub fn run(events: &Path, o: &Options<'_>) -> Result<Outcomes, String> {
     if let Some(dir) = o.node_modules {
         cmd.env("NODE_PATH", dir);
     }
-    let mut child = cmd.spawn().map_err(|e| {
+    let child = cmd.spawn().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             "`node` was not found on PATH: --from-action runs the Action in Node.js (version 20 or newer)".to_string()
         } else {
             format!("cannot start node: {}", super::files::io_reason(&e))
         }
     })?;
-    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+    let mut child = Reap(child);
+    let (Some(mut stdin), Some(stdout)) = (child.0.stdin.take(), child.0.stdout.take()) else {
         return Err("cannot talk to node".into());
     };
     let file = std::fs::File::open(events).map_err(|e| {
@@ -122,29 +172,39 @@ pub fn run(events: &Path, o: &Options<'_>) -> Result<Outcomes, String> {
         }
         Ok(keys)
     });
+    let mut lines_out = BufReader::new(stdout).lines();
+    // The first line says whether the file could be loaded as an Action.
+    let status: Option<Json> = match lines_out.next() {
+        Some(Ok(l)) => serde_json::from_str(&l).ok(),
+        _ => None,
+    };
+    if let Some(fatal) = status
+        .as_ref()
+        .and_then(|s| s.get("fatal"))
+        .and_then(Json::as_str)
+    {
+        return Err(format!("`{}`: {fatal}", o.action.display()));
+    }
     let mut results = Vec::new();
-    for line in BufReader::new(stdout).lines() {
+    for line in lines_out {
         let line = line.map_err(|e| super::files::io_reason(&e))?;
         results.push(line);
     }
     let keys = writer
         .join()
         .map_err(|_| "the event reader failed".to_string())??;
-    let status = child.wait().map_err(|e| super::files::io_reason(&e))?;
-    let _ = std::fs::remove_file(&runner);
+    let status = child.0.wait().map_err(|e| super::files::io_reason(&e))?;
     if results.len() != keys.len() {
         return Err(format!(
-            "node stopped after {} of {} events ({status}); does the Action write to stdout or exit the process?",
+            "node stopped after {} of {} events ({status})",
             results.len(),
             keys.len()
         ));
     }
     let mut out = Outcomes::new();
     for (key, line) in keys.into_iter().zip(results) {
-        let v: Json = serde_json::from_str(&line).map_err(|_| {
-            "node wrote something that is not a result line; does the Action write to stdout?"
-                .to_string()
-        })?;
+        let v: Json = serde_json::from_str(&line)
+            .map_err(|_| "node wrote something that is not a result line".to_string())?;
         out.insert(key, outcome(&v));
     }
     Ok(out)
@@ -196,10 +256,19 @@ pub fn outcome(v: &Json) -> Outcome {
                 _ => return None,
             };
             let first = arg(args, 0);
-            let items = match &first {
+            let mut items = match &first {
                 Json::Array(a) => a.clone(),
                 one => vec![one.clone()],
             };
+            // `challengeWith(f, {additionalFactors: [...]})`: one step in
+            // which the user may pick any of them (Auth0's documentation);
+            // `enrollWith` takes the same option.
+            if let Some(more) = arg(args, 1)
+                .get("additionalFactors")
+                .and_then(Json::as_array)
+            {
+                items.extend(more.iter().cloned());
+            }
             let factors = items
                 .iter()
                 .filter_map(|f| f.get("type").and_then(Json::as_str).map(Arc::from))

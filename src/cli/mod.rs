@@ -21,6 +21,7 @@ mod batch;
 mod check;
 mod ci;
 mod compile;
+mod deploy_dir;
 mod diff;
 mod escape;
 mod eval;
@@ -44,6 +45,19 @@ use std::process::ExitCode;
 pub const EXIT_REJECTED: u8 = 1;
 /// Exit code: usage or IO error.
 pub const EXIT_USAGE: u8 = 2;
+
+/// `--action-timeout MS`: 1 to 2^31 - 1 milliseconds. Node's timers hold
+/// no more (a larger one fires at once, timing every Action out), and 0
+/// would stop every Action before it starts.
+fn action_timeout_ms(text: &str) -> Result<u64, String> {
+    const MAX: u64 = (1 << 31) - 1;
+    match text.parse::<u64>() {
+        Ok(ms) if (1..=MAX).contains(&ms) => Ok(ms),
+        _ => Err(format!(
+            "the time limit is a number of milliseconds from 1 to {MAX} (about 24 days); Auth0 itself stops an Action after 20000"
+        )),
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -142,8 +156,9 @@ struct DiffArgs {
     /// installed (NODE_PATH)
     #[arg(long, value_name = "DIR", requires = "from_action")]
     node_modules: Option<PathBuf>,
-    /// With --from-action: the time limit per event, in milliseconds
-    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    /// With --from-action: the time limit per event (and for loading the
+    /// Action), in milliseconds: 1 to 2147483647
+    #[arg(long, value_name = "MS", default_value_t = 5000, value_parser = action_timeout_ms)]
     action_timeout: u64,
     /// What each input line holds
     #[arg(long, value_enum, value_name = "KIND")]

@@ -140,7 +140,12 @@ impl Decision {
                 if let Some(fs) = c.first_factors() {
                     factors = json!(fs.iter().map(|f| f.as_ref()).collect::<Vec<_>>());
                 }
-                steps = Value::Array(
+                // SPEC §8: `steps` only for a sequence of 2+ steps; a lone
+                // `enroll` is `null`, as a lone `require` is.
+                steps = if ss.len() < 2 {
+                    Value::Null
+                } else {
+                    Value::Array(
                     ss.iter()
                         .map(|s| {
                             json!({
@@ -149,7 +154,8 @@ impl Decision {
                             })
                         })
                         .collect(),
-                );
+                    )
+                };
                 m.insert("remember_browser".into(), json!(false));
             }
             Some(Effect::Deny { reason: r }) => reason = json!(r.as_deref()),

@@ -56,6 +56,8 @@ cells! {
         QuantLet,
         /// over a list literal
         QuantLiteral,
+        /// over a list literal of addresses, ranges or integers
+        QuantLiteralTyped,
         /// over undeclared (dynamic) metadata
         QuantDynamic,
         /// a quantifier inside a quantifier's body

@@ -290,6 +290,27 @@ impl Gen {
                 s.split = self.st.lets[i].kind == LetKind::Split;
                 s
             }
+            5 if self.coin(2) => {
+                // Elements of other kinds than strings: addresses, ranges
+                // and integers (the Action reads each kind its own way).
+                self.mark(cx, Form::QuantLiteralTyped);
+                let (ck, vk) = *self.rng.pick(&[
+                    (C::ListAddr, V::FIp),
+                    (C::NetsDisjoint, V::DCidr),
+                    (C::NetsNested, V::DCidr),
+                    (C::ListInt, V::FInt),
+                ]);
+                let mut e = self.lit(ck, Ctx::Val(vk, None));
+                if let (E::List(items), V::FIp) = (&mut e, vk) {
+                    // Addresses, so that a changed literal stays one.
+                    for item in items {
+                        if let E::Lit(l) = item {
+                            l.kind = C::Ip4;
+                        }
+                    }
+                }
+                Src::new(e, V::FListStr).elem(Elem::Val(vk, None))
+            }
             5 => {
                 self.mark(cx, Form::QuantLiteral);
                 let ck = *self.rng.pick(&[C::ListEmpty, C::ListStr1, C::ListStrN]);
