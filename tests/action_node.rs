@@ -684,6 +684,46 @@ fn a_let_bound_to_split_or_trim_keeps_its_value() {
     }
 }
 
+/// Found by the shared generator's constants compared with undeclared
+/// metadata: a constant list mixing addresses and ranges is typed
+/// `list<cidr>`, but its addresses stay addresses (eval compares the text
+/// `"10.0.0.1"` equal to `10.0.0.1`). The Action read them as ranges, so a
+/// deny on such an element skipped MFA instead.
+#[test]
+fn addresses_in_a_list_of_ranges_stay_addresses() {
+    require_node();
+    let text = "default skip mfa\n\
+                rule q: deny when any n in [10.0.0.1, 10.0.0.0/8]: n == connection.metadata.k\n\
+                rule l: require mfa when connection.metadata.l != [198.51.100.7, 203.0.113.0/24, 2001:db8::/32]\n\
+                rule m: require mfa using factors [\"otp\"] when request.ip in [10.0.0.1, 192.168.0.0/16] and connection.metadata.m in [10.0.0.1, 192.168.0.0/16]\n";
+    let evs = [
+        r#"{"connection":{"metadata":{"k":"10.0.0.1","l":[]}}}"#,
+        r#"{"connection":{"metadata":{"k":"10.0.0.0/8","l":[]}}}"#,
+        r#"{"connection":{"metadata":{"k":"10.0.0.1/32","l":[]}}}"#,
+        r#"{"connection":{"metadata":{"k":"::ffff:10.0.0.1","l":[]}}}"#,
+        r#"{"connection":{"metadata":{"l":["198.51.100.7","203.0.113.0/24","2001:db8::/32"]}}}"#,
+        r#"{"connection":{"metadata":{"l":["198.51.100.7/32","203.0.113.0/24","2001:db8::/32"]}}}"#,
+        r#"{"connection":{"metadata":{"l":["198.51.100.7","203.0.113.0/24","2001:db8::/32"],"m":"10.0.0.1"},"request":{"ip":"10.0.0.1"}}}"#,
+        r#"{"connection":{"metadata":{"l":["198.51.100.7","203.0.113.0/24","2001:db8::/32"],"m":"192.168.4.4"},"request":{"ip":"192.168.1.1"}}}"#,
+        r#"{"connection":{"metadata":{"l":["198.51.100.7","203.0.113.0/24","2001:db8::/32"],"m":"10.0.0.2"},"request":{"ip":"10.0.0.2"}}}"#,
+    ];
+    let src = SourceFile::new("mixed-addresses.mfapolicy", text);
+    let policy = mfapol::compile(&src, schema::auth0_post_login())
+        .policy
+        .unwrap_or_else(|| panic!("does not check:\n{text}"));
+    let code = action::compile(
+        &policy,
+        action::Target {
+            source_name: &src.name,
+            source_text: &src.text,
+        },
+    )
+    .unwrap();
+    let evs: Vec<String> = evs.iter().map(|e| e.to_string()).collect();
+    let d = differences(&policy, &code, &evs, "UTC", "mixed");
+    assert!(d.is_empty(), "{text}\n{}", d.join("\n"));
+}
+
 /// Negative controls: a planted difference in the emitted code, and one in
 /// the run-time helpers (timestamps read by `Date.parse`, which uses local
 /// time), are each caught by the same comparison.

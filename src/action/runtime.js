@@ -634,8 +634,16 @@ function $isList(k) {
   const c = k.charCodeAt(0);
   return c === 99 /* c */ || c === 101 /* e */;
 }
+// A constant list mixing addresses and ranges is typed `list<cidr>`, but
+// its elements keep their own kinds (value.rs: `Const::Ip` stays an
+// address): an address kind is read from the value's shape.
+function $ak(v, k) {
+  return k === "net" || k === "ip" ? (v.p === undefined ? "ip" : "net") : k;
+}
 function $eq(a, ka, b, kb) {
   if (a === null || b === null) return a === null && b === null;
+  ka = $ak(a, ka);
+  kb = $ak(b, kb);
   if (ka === "j") return kb === "j" ? $jeq(a, b) : $jeqv(a, b, kb);
   if (kb === "j") return $jeqv(b, a, ka);
   if ($isList(ka) || $isList(kb)) return $isList(ka) && $isList(kb) && $listEq(a, ka, b, kb);
@@ -811,7 +819,7 @@ function $in(n, kn, list, kl) {
   const ek = $isList(kl) ? $elemK(kl.charCodeAt(0) === 101 ? "c" + kl.slice(1) : kl) : "j";
   for (let i = 0; i < len; i++) {
     const item = $litem(list, kl, i);
-    if (kn === "ip" && ek === "net" && item !== null) {
+    if (kn === "ip" && ek === "net" && item !== null && item.p !== undefined) {
       if ($netContains(item, n)) return true;
     } else if ($eq(n, kn, item, ek)) {
       return true;
