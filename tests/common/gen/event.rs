@@ -68,7 +68,9 @@ impl Gen {
                 _ => {}
             }
         }
-        if hostile && depth > 0 && self.rng.below(3) == 0 {
+        // A map read whole is rare among a policy's reads: a hostile event
+        // always gives it the wrong type (the `Misfit in Map` cell).
+        if hostile && depth > 0 && (fk == F::Map || self.rng.below(3) == 0) {
             self.ev(K::Misfit, fk);
             return Some(self.misfit(n.leaf.first()));
         }
