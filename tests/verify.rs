@@ -591,3 +591,49 @@ fn a_rule_beside_a_deny_on_a_list_read_by_index_is_not_called_shadowed() {
     let r = verify::verify(&p);
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
+
+/// Found by tests/verify_cross.rs (round 475 after the generators were
+/// merged): `never_errors` runs one search per rule and assertion on one
+/// solver. A lemma learnt in an earlier search that was not exact (here
+/// about a quantifier over undeclared metadata) pruned a later search,
+/// which then found nothing and called assertion `a2` "never raises",
+/// though `transaction.metadata.k7: true` makes its quantifier raise.
+#[test]
+fn a_lemma_from_one_search_never_proves_another() {
+    let p = compile(
+        "lemma.mfapolicy",
+        r#"declare user.user_metadata.d_bool: bool?
+declare user.app_metadata.d_ts: timestamp
+declare user.app_metadata.d_int: int
+declare user.user_metadata.d_nets: list<cidr>?
+declare user.app_metadata.d_dur: duration
+declare user.user_metadata.d_ip: ip
+declare connection.metadata.d_str: string
+let l1 = ["recovery-code"]
+let l0 = "2024-06-24T11:59:59.999Z"
+rule r0: exempt when true unless user.user_metadata.d_bool == false
+rule r1: require mfa using "google-authenticator" when (any q0 in user.app_metadata.k0.sub: any q1 in user.app_metadata.k0.sub: q1 == 90m) and (user.app_metadata.d_ts > now - -800000d) and user.app_metadata.d_int < 1 unless 2001:db8::1 in user.user_metadata.d_nets
+rule r2: exempt when (all q2 in user.multifactor: q2 == q2) and (user.created_at >= l0 and ::ffff:10.0.0.1 == user.user_metadata["k2"])
+rule r3: require mfa with remember_browser when ("9999-12-31T23:59:59Z" < user.app_metadata.d_ts or user.app_metadata.d_dur in []) and transaction.metadata.k7 > now - -12h and authentication.methods != []
+assert a0: require mfa using factors ["push-notification"] when user.phone_verified == false
+assert a1: never require mfa when (any q3 in user.app_metadata.k0.sub: user.user_metadata.d_ip in [203.0.113.9, 203.0.113.10] and trim(connection.metadata.d_str) contains "😀")
+assert a2: never enroll mfa using factors l1 when organization == null or "2025-01-01T00:00:00Z" in split(user.name, ",") and ((not (any q4 in transaction.metadata.k7: q4 == 10.0.0.1)) and transaction.metadata.k7[0] == 10.0.0.1) or connection.strategy matches "(?i)^admin$"
+"#,
+    );
+    let raising = json!({
+        "organization": {},
+        "transaction": {"metadata": {"k7": true}},
+        "user": {"name": "2025-01-01T00:00:00Z"}
+    });
+    let (truth, error) = eval::condition_error(&p, &p.asserts[2].when, &raising, FIXED_NOW_MS);
+    assert_eq!(truth, eval::Truth::Unknown, "{error:?}");
+    let a2 = verify::never_errors(&p)
+        .into_iter()
+        .find(|c| c.assertion && c.name == "a2")
+        .unwrap();
+    assert!(
+        !matches!(a2.verdict, verify::ErrorVerdict::Proved),
+        "{:?}",
+        a2.verdict
+    );
+}

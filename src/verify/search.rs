@@ -83,6 +83,13 @@ impl Engine<'_> {
                 for v in at.scan.scalars.iter().chain(&at.scan.lists) {
                     cond.extend(self.choice_lits(*v, &choices).into_iter().map(|l| !l));
                 }
+                // A lemma that is not exact holds for this event, not for
+                // every event with these choices: it may only prune this
+                // search (already `unknown`), never a later one on the same
+                // solver, which would then wrongly find nothing.
+                if !free.exact_lemmas {
+                    cond.extend(goal.iter().map(|g| !*g));
+                }
                 let mut add = |l: Lit| {
                     let mut c = cond.clone();
                     c.push(l);

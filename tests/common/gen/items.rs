@@ -130,7 +130,19 @@ impl Gen {
         };
         match self.rng.below(13) {
             0..=2 => {
-                let body = self.cond(&mut cx, 2);
+                // A `let` testing membership in an earlier list `let` needs
+                // such a `let` before it: rare, so made on purpose until the
+                // coverage cell has a few.
+                let list_before = self.st.lets.iter().any(|l| match l.kind {
+                    LetKind::Const(ck, _, _) => super::expr::is_list(ck),
+                    LetKind::Factors => true,
+                    _ => false,
+                });
+                let body = if list_before && self.cov.form_count(Form::InLetList, Pos::Let) < 8 {
+                    self.in_let_list(&mut cx)
+                } else {
+                    self.cond(&mut cx, 2)
+                };
                 self.push_let(body, LetKind::Bool);
             }
             3 | 4 => {
