@@ -384,9 +384,9 @@ impl<'p> Emitter<'p> {
             match step {
                 Step::Key(k) => {
                     let key = js_str(k);
-                    let _ = write!(
+                    let _ = writeln!(
                         f,
-                        "  if (typeof o !== \"object\" || Array.isArray(o)) {misfit};\n"
+                        "  if (typeof o !== \"object\" || Array.isArray(o)) {misfit};"
                     );
                     if OBJECT_PROTOTYPE_NAMES.contains(&k.as_ref()) {
                         let _ = writeln!(f, "  o = $own.call(o, {key}) ? o[{key}] : undefined;");

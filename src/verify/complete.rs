@@ -512,7 +512,8 @@ mod tests {
     #![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
     #![allow(clippy::print_stderr)]
 
-    use super::super::engine::{set_path, Enc, Engine};
+    use super::super::engine::{Enc, Engine};
+    use super::super::layout::set_path;
     use crate::eval::Truth;
     use crate::ir::Policy;
     use serde_json::{json, Value as Json};

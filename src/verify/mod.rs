@@ -38,11 +38,13 @@
 //! atoms that read `now` are left unconstrained. Events are within the
 //! interpreter's step budget.
 
+mod atoms;
 mod candidates;
 mod cnf;
 mod complete;
 mod engine;
 mod finding;
+mod layout;
 mod scan;
 mod search;
 
