@@ -30,14 +30,18 @@ elif name == 'year_zero':
 elif name == 'strength_remember':
     sub('src/eval/strength.rs', '''    if weaker || (!remembers(old) && remembers(new)) {''', '''    if weaker {''')
 elif name == 'candidate_merge':
-    sub('src/verify/engine.rs', '''                let signature: Vec<Truth> = readers
+    sub('src/verify/layout.rs', '''                let signature: Vec<Truth> = readers
                     .iter()''', '''                let signature: Vec<Truth> = readers
                     .iter()
                     .take(1)''')
 elif name == 'null_element':
-    sub('src/verify/engine.rs', '''            out.extend(c.iter().map(|x| x.clone().unwrap_or(Json::Null)));''', '''            out.extend(c.iter().flatten().cloned());''')
+    sub('src/verify/layout.rs', '''            out.extend(c.iter().map(|x| x.clone().unwrap_or(Json::Null)));''', '''            out.extend(c.iter().flatten().cloned());''')
 elif name == 'never_prompt':
     sub('src/eval/strength.rs', '''        Some(Effect::Require(w)) if is_plain(w) => prompt,''', '''        Some(Effect::Require(w)) if is_plain(w) => got.0 == DecisionKind::RequireMfa,''')
+elif name == 'lemma_goal':
+    sub('src/verify/search.rs', '''                if !free.exact_lemmas {
+                    cond.extend(goal.iter().map(|g| !*g));
+                }''', '''''')
 elif name == 'none':
     pass
 else:

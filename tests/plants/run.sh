@@ -14,7 +14,7 @@
 set -u
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 cd "$root"
-all="none dyn_address dyn_list_const index_and_membership big_float_int year_zero strength_remember candidate_merge null_element never_prompt"
+all="none dyn_address dyn_list_const index_and_membership big_float_int year_zero strength_remember candidate_merge null_element never_prompt lemma_goal"
 plants=${*:-$all}
 seeds=${SEEDS:-0}
 if ! git diff --quiet -- src; then
