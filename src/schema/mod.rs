@@ -18,6 +18,9 @@ pub struct EnumId(pub u32);
 
 /// A type of the policy language.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+// A tag byte of its own (no niche packing): the interpreter matches on
+// every node, and a plain tag is one load and one compare.
+#[repr(u8)]
 pub enum Type {
     /// Text.
     String,
