@@ -33,6 +33,8 @@ const MAX_MAGNITUDE: i64 = 300;
 
 /// A position in JSON text.
 pub(super) struct Scanner<'t> {
+    /// The text as given, for slicing keys out of it.
+    source: &'t str,
     text: &'t [u8],
     pos: usize,
     depth: usize,
@@ -41,6 +43,7 @@ pub(super) struct Scanner<'t> {
 impl<'t> Scanner<'t> {
     pub(super) fn new(text: &'t str) -> Self {
         Scanner {
+            source: text,
             text: text.as_bytes(),
             pos: 0,
             depth: 0,
@@ -48,7 +51,16 @@ impl<'t> Scanner<'t> {
     }
 
     /// The next byte, after white space.
+    #[inline]
     pub(super) fn peek(&mut self) -> Option<u8> {
+        match self.text.get(self.pos) {
+            // Above the space character: never white space.
+            Some(&b) if b > b' ' => Some(b),
+            _ => self.peek_after_space(),
+        }
+    }
+
+    fn peek_after_space(&mut self) -> Option<u8> {
         while let Some(&b) = self.text.get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(b);
@@ -58,8 +70,10 @@ impl<'t> Scanner<'t> {
         None
     }
 
+    // Positions stay within the text (at most `isize::MAX` bytes), so they
+    // cannot wrap; the hot loops avoid the cost of checking that.
     fn bump(&mut self) {
-        self.pos = self.pos.saturating_add(1);
+        self.pos = self.pos.wrapping_add(1);
     }
 
     /// Consumes `b` (after white space), or is unsure.
@@ -122,11 +136,10 @@ impl<'t> Scanner<'t> {
             return Err(Unsure);
         }
         let end = self.pos.saturating_sub(1);
-        let key = self.text.get(start..end).ok_or(Unsure)?;
+        // Both ends are next to a `"`, so on character boundaries.
+        let key = self.source.get(start..end).ok_or(Unsure)?;
         self.expect(b':')?;
-        // The text came in as `&str` and the key ends before a `"`, so it
-        // is whole UTF-8.
-        std::str::from_utf8(key).map_err(|_| Unsure)
+        Ok(key)
     }
 
     /// Skips one value, checking it.
@@ -258,10 +271,11 @@ impl<'t> Scanner<'t> {
 
     /// The rest of a string after its opening quote, through its closing
     /// one; whether it held escapes.
+    #[inline]
     fn string_body(&mut self) -> R<bool> {
         let mut escaped = false;
         loop {
-            self.skip_plain();
+            self.pos = plain_end(self.text, self.pos);
             match self.text.get(self.pos) {
                 Some(b'"') => {
                     self.bump();
@@ -278,6 +292,8 @@ impl<'t> Scanner<'t> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn escape(&mut self) -> R<()> {
         match self.text.get(self.pos) {
             Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
@@ -304,36 +320,40 @@ impl<'t> Scanner<'t> {
             _ => Err(Unsure),
         }
     }
+}
 
-    /// Skips string bytes that are neither `"`, `\` nor control
-    /// characters, eight at a time while none of the eight is one.
-    fn skip_plain(&mut self) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGHS: u64 = 0x8080_8080_8080_8080;
-        while let Some(word) = self
-            .pos
-            .checked_add(8)
-            .and_then(|end| self.text.get(self.pos..end))
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-            .map(u64::from_le_bytes)
-        {
-            // Per byte, the high bit set where the byte is zero (the usual
-            // "has a zero byte" test, exact as a yes or no): for `"`, `\`
-            // and every byte below 0x20.
-            let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-            let quote = zero(word ^ (ONES.wrapping_mul(u64::from(b'"'))));
-            let backslash = zero(word ^ (ONES.wrapping_mul(u64::from(b'\\'))));
-            let control = word.wrapping_sub(ONES.wrapping_mul(0x20)) & !word & HIGHS;
-            if quote | backslash | control != 0 {
-                break;
-            }
-            self.pos = self.pos.saturating_add(8);
+/// Where the string bytes from `from` stop being neither `"`, `\` nor
+/// control characters; looked at eight at a time.
+#[inline]
+fn plain_end(text: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let rest = text.get(from..).unwrap_or_default();
+    let mut words = rest.chunks_exact(8);
+    let mut at = from;
+    for chunk in words.by_ref() {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_le_bytes(bytes);
+        // Per byte, the high bit set where the byte is zero (the usual "has
+        // a zero byte" test; its lowest set bit is always a true match):
+        // for `"`, `\` and every byte below 0x20.
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+        let quote = zero(word ^ ONES.wrapping_mul(u64::from(b'"')));
+        let backslash = zero(word ^ ONES.wrapping_mul(u64::from(b'\\')));
+        let control = word.wrapping_sub(ONES.wrapping_mul(0x20)) & !word & HIGHS;
+        let found = quote | backslash | control;
+        if found != 0 {
+            // Little-endian: the lowest byte comes first.
+            return at.wrapping_add((found.trailing_zeros() / 8) as usize);
         }
-        while let Some(&b) = self.text.get(self.pos) {
-            if b == b'"' || b == b'\\' || b < 0x20 {
-                return;
-            }
-            self.bump();
-        }
+        at = at.wrapping_add(8);
     }
+    let tail = words.remainder();
+    let n = tail
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .unwrap_or(tail.len());
+    at.wrapping_add(n)
 }
