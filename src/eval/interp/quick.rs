@@ -228,7 +228,10 @@ mod tests {
             // The budget error is what the general path raises.
             let (truth, _, errors) = run(&text, true, MAX_STEPS - 1);
             assert_eq!(truth, Truth::Unknown, "{when}");
-            assert!(errors.first().unwrap().message.contains("steps"), "{errors:?}");
+            assert!(
+                errors.first().unwrap().message.contains("steps"),
+                "{errors:?}"
+            );
         }
     }
 }
