@@ -124,13 +124,13 @@ fn emit(schema: &Schema) -> Result<String, std::fmt::Error> {
     Ok(o)
 }
 
-/// A string literal as an owned `String` (`{:?}` of a `str` is a valid
-/// Rust literal: quotes, backslashes and control characters escaped).
+/// A string literal, borrowed (`{:?}` of a `str` is a valid Rust literal:
+/// quotes, backslashes and control characters escaped).
 fn string(s: &str) -> String {
-    format!("String::from({s:?})")
+    format!("Text::Borrowed({s:?})")
 }
 
-fn strings(v: &[String]) -> String {
+fn strings(v: &[Text]) -> String {
     let items: Vec<String> = v.iter().map(|s| string(s)).collect();
     format!("vec![{}]", items.join(", "))
 }

@@ -12,7 +12,7 @@ pub mod suggest;
 pub use error::CheckError;
 
 use crate::ir::{self, Challenge, Const};
-use crate::schema::{RecordId, Schema, Type};
+use crate::schema::{RecordId, Schema, Text, Type};
 use crate::source::{SourceFile, Span};
 use crate::syntax::ast;
 use std::collections::HashMap;
@@ -379,7 +379,7 @@ impl<'a> Checker<'a> {
                 }),
                 Some(ast::Using::Provider(p)) => {
                     let allowed = self.schema.enum_values(self.schema.providers);
-                    if !allowed.contains(&p.node) {
+                    if !allowed.iter().any(|a| *a == p.node) {
                         let factors = self.schema.enum_values(self.schema.factors);
                         let help = if p.node == "none" {
                             Some("to turn MFA off for a login, write `skip mfa`".into())
@@ -531,7 +531,7 @@ impl<'a> Checker<'a> {
         }
         let allowed = self.schema.enum_values(self.schema.factors);
         for f in &list {
-            if !allowed.contains(&f.node) {
+            if !allowed.iter().any(|a| *a == f.node) {
                 let help = help_for_value(&f.node, allowed);
                 self.err(CheckError::UnknownFactor {
                     factor: f.node.clone(),
@@ -821,7 +821,7 @@ impl<'a> Checker<'a> {
                             && k > 0
                             && did_you_mean(
                                 &seg.node,
-                                rec.fields.iter().map(|f| f.name.as_str()),
+                                rec.fields.iter().map(|f| f.name.as_ref()),
                             )
                             .is_none() =>
                         {
@@ -947,7 +947,7 @@ impl<'a> Checker<'a> {
             rec.fields
                 .iter()
                 .filter(|f| !f.hidden)
-                .map(|f| f.name.as_str())
+                .map(|f| f.name.as_ref())
         };
         if let Some(s) = did_you_mean(field, names()) {
             return Some(s);
@@ -981,7 +981,7 @@ impl<'a> Checker<'a> {
             .fields
             .iter()
             .filter(|f| !f.hidden)
-            .map(|f| f.name.as_str());
+            .map(|f| f.name.as_ref());
         if let Some(s) = did_you_mean(field, names).or_else(|| self.near_field(id, field)) {
             return Some(format!("did you mean `{s}`?"));
         }
@@ -998,7 +998,7 @@ impl<'a> Checker<'a> {
             .fields
             .iter()
             .filter(|f| !f.hidden)
-            .map(|f| f.name.as_str())
+            .map(|f| f.name.as_ref())
             .collect();
         if all.len() > 12 {
             all.truncate(12);
@@ -1013,8 +1013,8 @@ impl<'a> Checker<'a> {
 }
 
 /// Did-you-mean for a closed set, or the whole set when nothing is close.
-fn help_for_value(value: &str, allowed: &[String]) -> Option<String> {
-    match did_you_mean(value, allowed.iter().map(String::as_str)) {
+fn help_for_value(value: &str, allowed: &[Text]) -> Option<String> {
+    match did_you_mean(value, allowed.iter().map(|a| a.as_ref())) {
         Some(s) => Some(format!("did you mean `\"{s}\"`?")),
         None if allowed.is_empty() => None,
         None => Some(format!("expected one of {}", one_of(allowed))),
@@ -1023,32 +1023,32 @@ fn help_for_value(value: &str, allowed: &[String]) -> Option<String> {
 
 /// The factors a provider-like word names (`"webauthn"` -> both WebAuthn
 /// factors, `"sms"` -> `phone`, `"otp"` -> `otp`).
-fn factors_for_provider<'f>(word: &str, factors: &'f [String]) -> Option<Vec<&'f str>> {
+fn factors_for_provider<'f>(word: &str, factors: &'f [Text]) -> Option<Vec<&'f str>> {
     let w = word.to_ascii_lowercase();
     let picked: Vec<&str> = match w.as_str() {
         "webauthn" | "fido" | "fido2" | "passkey" | "passkeys" | "security-key" => factors
             .iter()
-            .map(String::as_str)
+            .map(|f| f.as_ref())
             .filter(|f| f.starts_with("webauthn"))
             .collect(),
         "sms" | "voice" => factors
             .iter()
-            .map(String::as_str)
+            .map(|f| f.as_ref())
             .filter(|f| *f == "phone")
             .collect(),
         "totp" => factors
             .iter()
-            .map(String::as_str)
+            .map(|f| f.as_ref())
             .filter(|f| *f == "otp")
             .collect(),
         "push" => factors
             .iter()
-            .map(String::as_str)
+            .map(|f| f.as_ref())
             .filter(|f| *f == "push-notification")
             .collect(),
         _ => factors
             .iter()
-            .map(String::as_str)
+            .map(|f| f.as_ref())
             .filter(|f| *f == w)
             .collect(),
     };
@@ -1065,7 +1065,7 @@ pub(crate) fn help_for_enum(def: &crate::schema::EnumDef, value: &str) -> Option
         return Some(format!("did you mean `\"{to}\"`?"));
     }
     if value.chars().count() >= 4 {
-        if let Some(s) = did_you_mean(value, def.values.iter().map(String::as_str)) {
+        if let Some(s) = did_you_mean(value, def.values.iter().map(|v| v.as_ref())) {
             return Some(format!("did you mean `\"{s}\"`?"));
         }
     }
@@ -1073,7 +1073,7 @@ pub(crate) fn help_for_enum(def: &crate::schema::EnumDef, value: &str) -> Option
         return help_for_value(value, &def.values);
     }
     let about = def.about.as_deref().unwrap_or("values");
-    let examples: Vec<String> = def.values.iter().take(3).cloned().collect();
+    let examples: Vec<&str> = def.values.iter().take(3).map(|v| v.as_ref()).collect();
     Some(format!(
         "expected one of the {} {about}, such as {}",
         def.values.len(),

@@ -24,7 +24,7 @@ impl Checker<'_> {
         };
         let Some(f) = rec.field(field) else { return x };
         let mut steps = p.steps.to_vec();
-        steps.push(Step::Key(Arc::from(field.as_str())));
+        steps.push(Step::Key(Arc::from(field.as_ref())));
         let strict = if p.strict == p.steps.len() {
             p.strict.saturating_add(1)
         } else {
@@ -134,7 +134,7 @@ impl Checker<'_> {
             op.as_str(),
             self.source.slice(other.span)
         );
-        let (record, by, value) = (p.text.to_string(), by.clone(), v.to_string());
+        let (record, by, value) = (p.text.to_string(), by.to_string(), v.to_string());
         self.err(CheckError::ComparedWithId {
             record,
             by,

@@ -154,7 +154,7 @@ pub fn shape_problem(roots: &[String], event: &serde_json::Value) -> Option<Even
                 .fields
                 .iter()
                 .filter(|f| !f.optional && !f.hidden)
-                .map(|f| f.name.as_str())
+                .map(|f| f.name.as_ref())
                 .collect()
         })
         .unwrap_or_default();

@@ -2,7 +2,12 @@
 //! build script includes this file and `text.rs` (through `#[path]`) to
 //! read `auth0_post_login.schema` at compile time, so both use one reader.
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// Text in a schema: borrowed from the program for the built-in schema (so
+/// building it allocates no string), owned for a schema read at run time.
+pub type Text = Cow<'static, str>;
 
 /// Index of a record in [`Schema::records`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -91,16 +96,16 @@ impl Type {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnumDef {
     /// Its name in the schema file.
-    pub name: String,
+    pub name: Text,
     /// The allowed values, in schema order.
-    pub values: Vec<String>,
+    pub values: Vec<Text>,
     /// Common wrong spellings and the value they stand for (`UK` -> `GB`,
     /// ISO alpha-3 `SYR` -> `SY`, `azure-ad` -> `waad`): the did-you-mean
     /// of a closed set looks here first.
-    pub aliases: Vec<(String, String)>,
+    pub aliases: Vec<(Text, Text)>,
     /// What the values are, for help texts of large sets
     /// (`ISO 3166-1 alpha-2 country codes`).
-    pub about: Option<String>,
+    pub about: Option<Text>,
 }
 
 impl EnumDef {
@@ -116,8 +121,8 @@ impl EnumDef {
         }
         self.values
             .iter()
-            .find(|v| v.as_str() != word && v.eq_ignore_ascii_case(word))
-            .map(String::as_str)
+            .find(|v| v.as_ref() != word && v.eq_ignore_ascii_case(word))
+            .map(|v| v.as_ref())
     }
 }
 
@@ -125,13 +130,13 @@ impl EnumDef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordDef {
     /// Its name in the schema file.
-    pub name: String,
+    pub name: Text,
     /// The documented fields.
     pub fields: Vec<FieldDef>,
     /// Whether the identity provider may add undocumented keys.
     pub open: bool,
     /// Comparing the record with a string compares this field.
-    pub compare_by: Option<String>,
+    pub compare_by: Option<Text>,
 }
 
 impl RecordDef {
@@ -145,7 +150,7 @@ impl RecordDef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldDef {
     /// The JSON key.
-    pub name: String,
+    pub name: Text,
     /// Its type.
     pub ty: Type,
     /// Whether the key may be absent.
@@ -158,9 +163,9 @@ pub struct FieldDef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shorthand {
     /// The bare name.
-    pub name: String,
+    pub name: Text,
     /// The path segments it stands for.
-    pub path: Vec<String>,
+    pub path: Vec<Text>,
 }
 
 /// An event schema.
@@ -180,11 +185,11 @@ pub struct Schema {
     pub factors: Option<EnumId>,
     /// Paths of the metadata maps: reading a key of one that no `declare`
     /// types is a warning.
-    pub metadata_maps: Vec<String>,
+    pub metadata_maps: Vec<Text>,
     /// Metadata maps whose values are always strings in the identity
     /// provider (`organization.metadata`, `client.metadata`): declaring a key
     /// of one as another type is a warning.
-    pub string_maps: Vec<String>,
+    pub string_maps: Vec<Text>,
     /// Problems found while reading the schema text (empty for a good schema).
     pub errors: Vec<String>,
 }
@@ -221,7 +226,7 @@ impl Schema {
     }
 
     /// The allowed values of an optional enum, as a list.
-    pub fn enum_values(&self, id: Option<EnumId>) -> &[String] {
+    pub fn enum_values(&self, id: Option<EnumId>) -> &[Text] {
         id.map_or(&[], |id| &self.enum_def(id).values)
     }
 
