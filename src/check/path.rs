@@ -367,7 +367,9 @@ impl Checker<'_> {
                 match self.declared(walk, &full) {
                     Some(t) => walk.ty = t,
                     None => {
-                        if walk.declarable && self.schema.metadata_maps.iter().any(|m| *m == walk.text) {
+                        if walk.declarable
+                            && self.schema.metadata_maps.iter().any(|m| *m == walk.text)
+                        {
                             let prefix = format!("{}.", walk.text);
                             let siblings: Vec<&str> = self
                                 .declares

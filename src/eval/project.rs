@@ -33,6 +33,13 @@ impl Node {
     fn child(&self, key: &str) -> Option<&Node> {
         match self {
             Node::Whole => None,
+            // A policy reads a few keys of each object: compared length
+            // first, most of an event's keys are rejected without reading
+            // their bytes.
+            Node::Keys(keys) if keys.len() <= 8 => keys
+                .iter()
+                .find(|(k, _)| k.len() == key.len() && k.as_ref() == key)
+                .map(|(_, node)| node),
             Node::Keys(keys) => keys
                 .binary_search_by(|(k, _)| k.as_ref().cmp(key))
                 .ok()

@@ -142,6 +142,17 @@ impl<'t> Scanner<'t> {
         Ok(key)
     }
 
+    /// Skips an object key (escapes allowed) and the `:` after it.
+    #[inline]
+    fn skip_key(&mut self) -> R<()> {
+        if self.peek() != Some(b'"') {
+            return Err(Unsure);
+        }
+        self.bump();
+        self.string_body()?;
+        self.expect(b':')
+    }
+
     /// Skips one value, checking it.
     pub(super) fn value(&mut self) -> R<()> {
         match self.peek() {
@@ -152,7 +163,7 @@ impl<'t> Scanner<'t> {
                     self.bump();
                 } else {
                     loop {
-                        self.key()?;
+                        self.skip_key()?;
                         self.value()?;
                         if self.next_member(b'}')? {
                             break;
