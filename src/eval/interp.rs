@@ -788,13 +788,20 @@ impl<'a> Cx<'a, '_> {
                 _ => return Reach::Absent,
             },
         };
-        for (i, step) in p.steps.iter().enumerate() {
+        let mut steps = p.steps.iter();
+        while let Some(step) = steps.next() {
             let next = match (cur, step) {
                 (Json::Object(m), Step::Key(k)) => m.get(k.as_ref()),
                 (Json::Array(a), Step::Index(n)) => a.get(*n),
                 (Json::Null, _) => None,
-                (other, _) if i < p.strict => return Reach::Misfit(i, other),
-                _ => None,
+                (other, _) => {
+                    // The step's position, worked out only here, off the hot loop.
+                    let i = p.steps.len().saturating_sub(steps.len()).saturating_sub(1);
+                    if i < p.strict {
+                        return Reach::Misfit(i, other);
+                    }
+                    None
+                }
             };
             match next {
                 Some(j) => cur = j,
