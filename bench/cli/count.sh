@@ -48,7 +48,7 @@ count() {
   valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" "$@" > /dev/null 2> "$dir/vg.txt" || true
   awk '/^summary:/ {print $2}' "$dir/cg.out"
 }
-policy=policies/reference.mfapolicy
+policy=${POLICY:-policies/reference.mfapolicy}
 start=$(count "$bin" eval --jobs 1 "$policy" "$dir/empty.ndjson")
 batch=$(count "$bin" eval --jobs 1 "$policy" "$dir/batch.ndjson")
 lines=$(wc -l < "$dir/batch.ndjson")

@@ -128,7 +128,6 @@ pub(crate) struct Checker<'a> {
     locals: Vec<(Arc<str>, Type)>,
     max_locals: usize,
     output: Option<ir::Policy>,
-    lines: crate::source::LineIndex,
     /// Expanded size of each entry of `ir_lets`.
     let_sizes: Vec<u64>,
     /// Evaluation depth of each entry of `ir_lets` (see [`MAX_EVAL_DEPTH`]).
@@ -151,7 +150,6 @@ impl<'a> Checker<'a> {
             locals: Vec::new(),
             max_locals: 0,
             output: None,
-            lines: crate::source::LineIndex::new(&source.text),
             let_sizes: Vec::new(),
             let_depths: Vec::new(),
         }
@@ -265,7 +263,7 @@ impl<'a> Checker<'a> {
     }
 
     fn rule(&mut self, r: &'a ast::Rule) -> Option<ir::Rule> {
-        let line = self.lines.line(r.span.start);
+        let line = self.source.lines().line(r.span.start);
         let name: Arc<str> = match &r.name {
             Some(n) => n.node.clone(),
             None => Arc::from(format!("line {line}")),
@@ -328,7 +326,7 @@ impl<'a> Checker<'a> {
     /// An assertion: its condition is checked like a rule's `when` (with
     /// the same size and depth limits, since `verify` evaluates it too).
     fn assertion(&mut self, a: &'a ast::Assert) -> Option<ir::Assertion> {
-        let line = self.lines.line(a.span.start);
+        let line = self.source.lines().line(a.span.start);
         let effect = self.effect(&a.effect);
         let when = self.condition(&a.when)?;
         let name = a.name.node.clone();

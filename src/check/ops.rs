@@ -69,7 +69,8 @@ impl Checker<'_> {
                 if !matches!(
                     lhs.ty,
                     Type::Dynamic | Type::Null | Type::Record(_) | Type::Map
-                ) {
+                ) && super::path::is_undeclared_key(&rhs)
+                {
                     let elem = self.schema.display(&lhs.ty).to_string();
                     self.suggest_declare(&rhs, &format!("list<{elem}>"));
                 }
@@ -523,7 +524,13 @@ impl Checker<'_> {
 
     fn check_enum_value(&mut self, e: crate::schema::EnumId, value: &str, path: &str, span: Span) {
         let def = self.schema.enum_def(e);
-        if def.values.iter().any(|a| a == value) {
+        // Byte by byte, inline: most values are short codes (`"KP"`), and the
+        // closed sets long (every country).
+        if def
+            .values
+            .iter()
+            .any(|a| a.len() == value.len() && a.bytes().eq(value.bytes()))
+        {
             return;
         }
         let help = help_for_enum(def, value);

@@ -27,6 +27,10 @@ impl Checker<'_> {
     /// Rewrites the help of the undeclared-key warning for `x` (a dynamic
     /// path) to name the type it is compared with.
     pub(super) fn suggest_declared_type(&mut self, x: &ir::Expr, other: &Type) {
+        // Only an undeclared key gets the help: its text is not built else.
+        if !is_undeclared_key(x) {
+            return;
+        }
         let ty = match other {
             Type::Dynamic | Type::Null | Type::Record(_) | Type::Map => return,
             Type::Enum(_) => "string".to_string(),
@@ -38,6 +42,9 @@ impl Checker<'_> {
     /// Rewrites the help of the undeclared-key warning for `x` (a dynamic
     /// path) to `declare PATH: TY`. A did-you-mean of a declared key stays.
     pub(super) fn suggest_declare(&mut self, x: &ir::Expr, ty: &str) {
+        if !is_undeclared_key(x) {
+            return;
+        }
         let (K::Path(p), Type::Dynamic) = (&x.kind, &x.ty) else {
             return;
         };
@@ -473,4 +480,10 @@ fn is_identifier(k: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Whether `x` reads a key of a metadata map that no `declare` types: the
+/// only expressions the declare-help is for.
+pub(super) fn is_undeclared_key(x: &ir::Expr) -> bool {
+    matches!((&x.kind, &x.ty), (K::Path(_), Type::Dynamic))
 }
