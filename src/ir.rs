@@ -79,6 +79,9 @@ pub struct Rule {
 
 /// What a rule decides.
 #[derive(Clone, Debug, PartialEq)]
+// A tag byte of its own (no niche packing): the interpreter matches on
+// every node, and a plain tag is one load and one compare.
+#[repr(u8)]
 pub enum Effect {
     /// `deny ["reason"]`
     Deny {
@@ -118,6 +121,9 @@ impl Effect {
 
 /// How MFA is requested.
 #[derive(Clone, Debug, PartialEq)]
+// A tag byte of its own (no niche packing): the interpreter matches on
+// every node, and a plain tag is one load and one compare.
+#[repr(u8)]
 pub enum Challenge {
     /// `api.multifactor.enable(provider, {allowRememberBrowser})`
     Provider {
@@ -224,6 +230,9 @@ impl Expr {
 
 /// Checked expressions.
 #[derive(Clone, Debug)]
+// A tag byte of its own (no niche packing): the interpreter matches on
+// every node, and a plain tag is one load and one compare.
+#[repr(u8)]
 pub enum ExprKind {
     /// A constant (literals and constant lists, folded at check time).
     Const(Const),
@@ -374,6 +383,9 @@ pub enum Root {
 
 /// One step of a path.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+// A tag byte of its own (no niche packing): the interpreter matches on
+// every node, and a plain tag is one load and one compare.
+#[repr(u8)]
 pub enum Step {
     /// An object key.
     Key(Arc<str>),
@@ -383,6 +395,9 @@ pub enum Step {
 
 /// A constant value.
 #[derive(Clone, Debug, PartialEq)]
+// A tag byte of its own (no niche packing): the interpreter matches on
+// every node, and a plain tag is one load and one compare.
+#[repr(u8)]
 pub enum Const {
     /// `null`
     Null,

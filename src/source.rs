@@ -226,11 +226,8 @@ impl LineIndex {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
         starts.extend(
-            bytes
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| matches!(b, b'\n' | b'\r'))
-                .map(|(i, _)| i.saturating_add(1))
+            memchr::memchr2_iter(b'\n', b'\r', bytes)
+                .map(|i| i.saturating_add(1))
                 .filter(|i| breaks_before(bytes, *i))
                 .map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
         );

@@ -53,7 +53,7 @@ fn required_roots() -> Vec<String> {
     root.fields
         .iter()
         .filter(|f| !f.optional && !f.hidden)
-        .map(|f| f.name.clone())
+        .map(|f| f.name.to_string())
         .collect()
 }
 

@@ -125,6 +125,23 @@ impl<'a> Checker<'a> {
     /// so the deny applies over them. `default deny` says the same without
     /// that failure.
     fn deny_complement(&mut self, policy: &ast::Policy) {
+        let has_default = policy
+            .items
+            .iter()
+            .any(|i| matches!(i, ast::Item::Default(_)));
+        let candidate = |i: &ast::Item| match i {
+            ast::Item::Rule(r) => {
+                matches!(r.effect.node, Effect::Deny { .. })
+                    && r.unless.is_none()
+                    && matches!(r.when.node, ExprKind::Not(_))
+            }
+            _ => false,
+        };
+        // The other rules' conditions are only read for such a rule (most
+        // policies have none, or a default).
+        if has_default || !policy.items.iter().any(candidate) {
+            return;
+        }
         let others: std::collections::HashSet<String> = policy
             .items
             .iter()
@@ -135,10 +152,6 @@ impl<'a> Checker<'a> {
                 _ => None,
             })
             .collect();
-        let has_default = policy
-            .items
-            .iter()
-            .any(|i| matches!(i, ast::Item::Default(_)));
         for item in &policy.items {
             let ast::Item::Rule(r) = item else { continue };
             let Effect::Deny { reason } = &r.effect.node else {
@@ -257,7 +270,7 @@ impl<'a> Checker<'a> {
     fn rule_label(&self, r: &ast::Rule) -> String {
         match &r.name {
             Some(n) => format!("`{}`", n.node),
-            None => format!("`line {}`", self.lines.line(r.span.start)),
+            None => format!("`line {}`", self.source.lines().line(r.span.start)),
         }
     }
 
@@ -374,7 +387,14 @@ fn effect_words(e: &Effect) -> &'static str {
 
 /// Source text with runs of whitespace made one space.
 fn normalise(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// The top-level `and` parts of a condition.

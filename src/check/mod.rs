@@ -14,7 +14,7 @@ mod values;
 pub use error::CheckError;
 
 use crate::ir::{self, Challenge, Const};
-use crate::schema::{RecordId, Schema, Type};
+use crate::schema::{RecordId, Schema, Text, Type};
 use crate::source::{SourceFile, Span};
 use crate::syntax::ast;
 use std::collections::HashMap;
@@ -181,7 +181,6 @@ pub(crate) struct Checker<'a> {
     locals: Vec<(Arc<str>, Type)>,
     max_locals: usize,
     output: Option<ir::Policy>,
-    lines: crate::source::LineIndex,
     /// Expanded size of each entry of `ir_lets`.
     let_sizes: Vec<u64>,
     /// Evaluation depth of each entry of `ir_lets` (see [`MAX_EVAL_DEPTH`]).
@@ -224,7 +223,6 @@ impl<'a> Checker<'a> {
             locals: Vec::new(),
             max_locals: 0,
             output: None,
-            lines: crate::source::LineIndex::new(&source.text),
             let_sizes: Vec::new(),
             let_depths: Vec::new(),
             overlaps: Vec::new(),
@@ -339,7 +337,7 @@ impl<'a> Checker<'a> {
     }
 
     fn rule(&mut self, r: &'a ast::Rule) -> Option<ir::Rule> {
-        let line = self.lines.line(r.span.start);
+        let line = self.source.lines().line(r.span.start);
         let name: Arc<str> = match &r.name {
             Some(n) => n.node.clone(),
             None => Arc::from(format!("line {line}")),
@@ -402,7 +400,7 @@ impl<'a> Checker<'a> {
     /// An assertion: its condition is checked like a rule's `when` (with
     /// the same size and depth limits, since `verify` evaluates it too).
     fn assertion(&mut self, a: &'a ast::Assert) -> Option<ir::Assertion> {
-        let line = self.lines.line(a.span.start);
+        let line = self.source.lines().line(a.span.start);
         let effect = self.effect(&a.effect);
         let when = self.condition(&a.when)?;
         let name = a.name.node.clone();
@@ -453,7 +451,7 @@ impl<'a> Checker<'a> {
                 }),
                 Some(ast::Using::Provider(p)) => {
                     let allowed = self.schema.enum_values(self.schema.providers);
-                    if !allowed.contains(&p.node) {
+                    if !allowed.iter().any(|a| *a == p.node) {
                         let factors = self.schema.enum_values(self.schema.factors);
                         let help = if p.node == "none" {
                             Some("to turn MFA off for a login, write `skip mfa`".into())
@@ -605,7 +603,7 @@ impl<'a> Checker<'a> {
         }
         let allowed = self.schema.enum_values(self.schema.factors);
         for f in &list {
-            if !allowed.contains(&f.node) {
+            if !allowed.iter().any(|a| *a == f.node) {
                 let help = help_for_value(&f.node, allowed);
                 self.err(CheckError::UnknownFactor {
                     factor: f.node.clone(),
@@ -895,7 +893,7 @@ impl<'a> Checker<'a> {
                             && k > 0
                             && did_you_mean(
                                 &seg.node,
-                                rec.fields.iter().map(|f| f.name.as_str()),
+                                rec.fields.iter().map(|f| f.name.as_ref()),
                             )
                             .is_none() =>
                         {
@@ -1021,7 +1019,7 @@ impl<'a> Checker<'a> {
             rec.fields
                 .iter()
                 .filter(|f| !f.hidden)
-                .map(|f| f.name.as_str())
+                .map(|f| f.name.as_ref())
         };
         if let Some(s) = did_you_mean(field, names()) {
             return Some(s);
@@ -1055,7 +1053,7 @@ impl<'a> Checker<'a> {
             .fields
             .iter()
             .filter(|f| !f.hidden)
-            .map(|f| f.name.as_str());
+            .map(|f| f.name.as_ref());
         if let Some(s) = did_you_mean(field, names).or_else(|| self.near_field(id, field)) {
             return Some(format!("did you mean `{s}`?"));
         }
@@ -1072,7 +1070,7 @@ impl<'a> Checker<'a> {
             .fields
             .iter()
             .filter(|f| !f.hidden)
-            .map(|f| f.name.as_str())
+            .map(|f| f.name.as_ref())
             .collect();
         if all.len() > 12 {
             all.truncate(12);
@@ -1087,8 +1085,8 @@ impl<'a> Checker<'a> {
 }
 
 /// Did-you-mean for a closed set, or the whole set when nothing is close.
-fn help_for_value(value: &str, allowed: &[String]) -> Option<String> {
-    match did_you_mean(value, allowed.iter().map(String::as_str)) {
+fn help_for_value(value: &str, allowed: &[Text]) -> Option<String> {
+    match did_you_mean(value, allowed.iter().map(|a| a.as_ref())) {
         Some(s) => Some(format!("did you mean `\"{s}\"`?")),
         None if allowed.is_empty() => None,
         None => Some(format!("expected one of {}", one_of(allowed))),
@@ -1097,32 +1095,32 @@ fn help_for_value(value: &str, allowed: &[String]) -> Option<String> {
 
 /// The factors a provider-like word names (`"webauthn"` -> both WebAuthn
 /// factors, `"sms"` -> `phone`, `"otp"` -> `otp`).
-fn factors_for_provider<'f>(word: &str, factors: &'f [String]) -> Option<Vec<&'f str>> {
+fn factors_for_provider<'f>(word: &str, factors: &'f [Text]) -> Option<Vec<&'f str>> {
     let w = word.to_ascii_lowercase();
     let picked: Vec<&str> = match w.as_str() {
         "webauthn" | "fido" | "fido2" | "passkey" | "passkeys" | "security-key" => factors
             .iter()
-            .map(String::as_str)
+            .map(|f| f.as_ref())
             .filter(|f| f.starts_with("webauthn"))
             .collect(),
         "sms" | "voice" => factors
             .iter()
-            .map(String::as_str)
+            .map(|f| f.as_ref())
             .filter(|f| *f == "phone")
             .collect(),
         "totp" => factors
             .iter()
-            .map(String::as_str)
+            .map(|f| f.as_ref())
             .filter(|f| *f == "otp")
             .collect(),
         "push" => factors
             .iter()
-            .map(String::as_str)
+            .map(|f| f.as_ref())
             .filter(|f| *f == "push-notification")
             .collect(),
         _ => factors
             .iter()
-            .map(String::as_str)
+            .map(|f| f.as_ref())
             .filter(|f| *f == w)
             .collect(),
     };
@@ -1139,7 +1137,7 @@ pub(crate) fn help_for_enum(def: &crate::schema::EnumDef, value: &str) -> Option
         return Some(format!("did you mean `\"{to}\"`?"));
     }
     if value.chars().count() >= 4 {
-        if let Some(s) = did_you_mean(value, def.values.iter().map(String::as_str)) {
+        if let Some(s) = did_you_mean(value, def.values.iter().map(|v| v.as_ref())) {
             return Some(format!("did you mean `\"{s}\"`?"));
         }
     }
@@ -1150,7 +1148,7 @@ pub(crate) fn help_for_enum(def: &crate::schema::EnumDef, value: &str) -> Option
         return help_for_value(value, &def.values);
     }
     let about = def.about.as_deref().unwrap_or("values");
-    let examples: Vec<String> = def.values.iter().take(3).cloned().collect();
+    let examples: Vec<&str> = def.values.iter().take(3).map(|v| v.as_ref()).collect();
     Some(format!(
         "expected one of the {} {about}, such as {}",
         def.values.len(),

@@ -24,7 +24,7 @@ impl Checker<'_> {
         };
         let Some(f) = rec.field(field) else { return x };
         let mut steps = p.steps.to_vec();
-        steps.push(Step::Key(Arc::from(field.as_str())));
+        steps.push(Step::Key(Arc::from(field.as_ref())));
         let strict = if p.strict == p.steps.len() {
             p.strict.saturating_add(1)
         } else {
@@ -69,7 +69,8 @@ impl Checker<'_> {
                 if !matches!(
                     lhs.ty,
                     Type::Dynamic | Type::Null | Type::Record(_) | Type::Map
-                ) {
+                ) && super::path::is_undeclared_key(&rhs)
+                {
                     let elem = self.schema.display(&lhs.ty).to_string();
                     self.suggest_declare(&rhs, &format!("list<{elem}>"));
                 }
@@ -150,7 +151,7 @@ impl Checker<'_> {
             op.as_str(),
             self.source.slice(other.span)
         );
-        let (record, by, value) = (p.text.to_string(), by.clone(), v.to_string());
+        let (record, by, value) = (p.text.to_string(), by.to_string(), v.to_string());
         self.err(CheckError::ComparedWithId {
             record,
             by,
@@ -539,7 +540,13 @@ impl Checker<'_> {
 
     fn check_enum_value(&mut self, e: crate::schema::EnumId, value: &str, path: &str, span: Span) {
         let def = self.schema.enum_def(e);
-        if def.values.iter().any(|a| a == value) {
+        // Byte by byte, inline: most values are short codes (`"KP"`), and the
+        // closed sets long (every country).
+        if def
+            .values
+            .iter()
+            .any(|a| a.len() == value.len() && a.bytes().eq(value.bytes()))
+        {
             return;
         }
         let help = help_for_enum(def, value);

@@ -27,6 +27,10 @@ impl Checker<'_> {
     /// Rewrites the help of the undeclared-key warning for `x` (a dynamic
     /// path) to name the type it is compared with.
     pub(super) fn suggest_declared_type(&mut self, x: &ir::Expr, other: &Type) {
+        // Only an undeclared key gets the help: its text is not built else.
+        if !is_undeclared_key(x) {
+            return;
+        }
         let ty = match other {
             Type::Dynamic | Type::Null | Type::Record(_) | Type::Map => return,
             Type::Enum(_) => "string".to_string(),
@@ -38,6 +42,9 @@ impl Checker<'_> {
     /// Rewrites the help of the undeclared-key warning for `x` (a dynamic
     /// path) to `declare PATH: TY`. A did-you-mean of a declared key stays.
     pub(super) fn suggest_declare(&mut self, x: &ir::Expr, ty: &str) {
+        if !is_undeclared_key(x) {
+            return;
+        }
         let (K::Path(p), Type::Dynamic) = (&x.kind, &x.ty) else {
             return;
         };
@@ -73,11 +80,11 @@ impl Checker<'_> {
             .string_maps
             .iter()
             .find(|m| {
-                path.strip_prefix(m.as_str())
+                path.strip_prefix(m.as_ref())
                     .and_then(|r| r.strip_prefix('.'))
                     .is_some_and(|r| !r.contains('.'))
             })
-            .map(String::as_str)
+            .map(|m| m.as_ref())
     }
 
     fn declare_help(&self, path: &str, ty: &str) -> String {
@@ -224,7 +231,7 @@ impl Checker<'_> {
         };
         if let Some(sh) = self.schema.shorthand(name) {
             for seg in sh.path.clone() {
-                self.step(&mut walk, StepSyntax::Field(Arc::from(seg.as_str())), span)?;
+                self.step(&mut walk, StepSyntax::Field(Arc::from(seg.as_ref())), span)?;
             }
             // The path keeps its full text (`request.ip`), so errors and
             // explanations name where the value lives in the event.
@@ -237,12 +244,12 @@ impl Checker<'_> {
         }
         let mut candidates: Vec<String> = self.locals.iter().map(|(n, _)| n.to_string()).collect();
         candidates.extend(self.let_index.keys().map(|k| k.to_string()));
-        candidates.extend(self.schema.shorthands.iter().map(|s| s.name.clone()));
+        candidates.extend(self.schema.shorthands.iter().map(|s| s.name.to_string()));
         candidates.extend(
             rec.fields
                 .iter()
                 .filter(|f| !f.hidden)
-                .map(|f| f.name.clone()),
+                .map(|f| f.name.to_string()),
         );
         let help = self.unknown_name_help(name, rest, &candidates);
         self.err(CheckError::UnknownName {
@@ -367,7 +374,9 @@ impl Checker<'_> {
                 match self.declared(walk, &full) {
                     Some(t) => walk.ty = t,
                     None => {
-                        if walk.declarable && self.schema.metadata_maps.contains(&walk.text) {
+                        if walk.declarable
+                            && self.schema.metadata_maps.iter().any(|m| *m == walk.text)
+                        {
                             let prefix = format!("{}.", walk.text);
                             let siblings: Vec<&str> = self
                                 .declares
@@ -471,4 +480,10 @@ fn is_identifier(k: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Whether `x` reads a key of a metadata map that no `declare` types: the
+/// only expressions the declare-help is for.
+pub(super) fn is_undeclared_key(x: &ir::Expr) -> bool {
+    matches!((&x.kind, &x.ty), (K::Path(_), Type::Dynamic))
 }

@@ -38,8 +38,11 @@ fn normalize(s: &str) -> String {
 }
 
 /// `one of `a`, `b` or `c`` for help texts.
-pub fn one_of(values: &[String]) -> String {
-    let quoted: Vec<String> = values.iter().map(|v| format!("`\"{v}\"`")).collect();
+pub fn one_of<S: AsRef<str>>(values: &[S]) -> String {
+    let quoted: Vec<String> = values
+        .iter()
+        .map(|v| format!("`\"{}\"`", v.as_ref()))
+        .collect();
     join_or(&quoted)
 }
 

@@ -241,8 +241,8 @@ pub fn locate(m: &mut Map<String, Json>, line: u64, entry: Option<usize>) {
     }
 }
 
-fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (String, Stats, u64) {
-    let mut out = String::new();
+fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (Vec<u8>, Stats, u64) {
+    let mut out = Vec::new();
     let mut st = Stats {
         agg: EvalAgg::new(cx.report),
         ..Stats::default()
@@ -324,8 +324,10 @@ fn process(cx: &Ctx<'_>, chunk: &lines::Chunk) -> (String, Stats, u64) {
                     }
                 }
             }
-            out.push_str(&Json::Object(m).to_string());
-            out.push('\n');
+            // The bytes `Display` would print, written straight into the
+            // buffer (writing into a `Vec` cannot fail).
+            let _ = serde_json::to_writer(&mut out, &Json::Object(m));
+            out.push(b'\n');
         }
         if failed {
             st.failed_lines += 1;
@@ -398,7 +400,7 @@ fn run_inner(a: &EvalArgs) -> Result<u8, u8> {
         |(text, st, bytes)| {
             total.merge(st);
             progress.advance(bytes);
-            sink.write(text.as_bytes())
+            sink.write(&text)
         },
     );
     progress.finish();

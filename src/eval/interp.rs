@@ -1,6 +1,11 @@
 //! The interpreter proper: conditions and values over checked IR and the
 //! event JSON. Public entry points are in the parent module.
 
+mod call;
+mod lists;
+mod path;
+mod quick;
+
 use super::message::{describe, describe_item, path_text, prefix_text};
 use super::value::{equal, from_const, from_json, order, parse_ip, show_json, Value};
 use super::{Check, RuntimeError, Truth, MAX_CHECKS_PER_RULE};
@@ -10,6 +15,28 @@ use serde_json::Value as Json;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::sync::Arc;
+
+/// Where a path leads in the event.
+pub(super) enum Reach<'a> {
+    /// A present value (possibly JSON `null`).
+    Found(&'a Json),
+    /// Absent: a missing key, a list too short, or null on the way.
+    Absent,
+    /// Step `i` meets this non-container where the schema promises one (a
+    /// run-time error).
+    Misfit(usize, &'a Json),
+}
+
+/// Per-event state made on first use (see [`Cx::scratch`]).
+#[derive(Default)]
+struct Scratch<'a> {
+    /// The quantifier variables' current elements, by slot (all null until
+    /// the first quantifier).
+    locals: SmallVec<[Value<'a>; 4]>,
+    /// Each `let`'s value once evaluated (a `let` sees no quantifier
+    /// variable, so its value is the same wherever it is used).
+    lets: SmallVec<[Option<R<'a>>; 4]>,
+}
 
 /// Marker: the value is unknown because of a run-time error (already recorded).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,10 +48,9 @@ pub(super) struct Cx<'a, 'e> {
     policy: &'a Policy,
     event: &'a Json,
     now: i64,
-    locals: SmallVec<[Value<'a>; 4]>,
-    /// Each `let`'s value once evaluated (a `let` sees no quantifier
-    /// variable, so its value is the same wherever it is used).
-    lets: SmallVec<[Option<R<'a>>; 4]>,
+    /// Quantifier variables and `let` values; most decisions need neither,
+    /// so it is made on first use (and costs nothing to make or drop before).
+    scratch: Option<Scratch<'a>>,
     /// Evaluation steps taken for this event (see [`MAX_STEPS`]).
     steps: u64,
     /// Where run-time errors go; `None` on the fast path, which only counts them.
@@ -43,6 +69,7 @@ pub(super) struct Cx<'a, 'e> {
 pub const MAX_STEPS: u64 = 4_000_000;
 
 impl<'a, 'e> Cx<'a, 'e> {
+    #[inline(always)]
     pub(super) fn new(
         policy: &'a Policy,
         event: &'a Json,
@@ -54,13 +81,23 @@ impl<'a, 'e> Cx<'a, 'e> {
             policy,
             event,
             now,
-            locals: smallvec::smallvec![Value::Null; policy.max_locals],
-            lets: smallvec::smallvec![None; policy.lets.len()],
+            scratch: None,
             steps: 0,
             errors,
             error_count: 0,
             rule: None,
             trace,
+        }
+    }
+
+    /// A quantifier variable's slot: null until a quantifier set it.
+    fn local(&self, slot: u16) -> Option<&Value<'a>> {
+        const NULL: &Value<'static> = &Value::Null;
+        let i = usize::from(slot);
+        match self.scratch.as_ref().and_then(|s| s.locals.get(i)) {
+            Some(v) => Some(v),
+            None if i < self.policy.max_locals => Some(NULL),
+            None => None,
         }
     }
 
@@ -70,20 +107,34 @@ impl<'a, 'e> Cx<'a, 'e> {
     pub(super) fn start_rule(&mut self, name: &Arc<str>) {
         self.rule = Some(name.clone());
         if self.errors.is_some() || self.trace.is_some() {
-            self.lets.iter_mut().for_each(|v| *v = None);
+            if let Some(s) = &mut self.scratch {
+                s.lets.iter_mut().for_each(|v| *v = None);
+            }
         }
     }
 }
 
 impl<'a> Cx<'a, '_> {
     /// Whether a rule applies, with the truth of its `when` and `unless`.
+    #[inline(always)]
     pub(super) fn applies(&mut self, rule: &'a ir::Rule) -> (bool, Truth, Option<Truth>) {
+        self.applies_with(rule, rule.effect.lowers_requirements())
+    }
+
+    /// Whether a rule applies; `strict` is whether its effect lowers
+    /// requirements ([`ir::Effect::lowers_requirements`]).
+    #[inline(always)]
+    pub(super) fn applies_as(&mut self, rule: &'a ir::Rule, strict: bool) -> bool {
+        self.applies_with(rule, strict).0
+    }
+
+    #[inline(always)]
+    fn applies_with(&mut self, rule: &'a ir::Rule, strict: bool) -> (bool, Truth, Option<Truth>) {
         let when = self.truth(&rule.when);
         // Fail closed: a raised `when` applies a require/deny rule, a raised
         // `unless` does not exempt it; a skip rule needs both evaluated
         // without error. `unless` is only evaluated when `when` lets the rule
         // apply, as an `if` would.
-        let strict = rule.effect.lowers_requirements();
         let may_apply = if strict {
             when == Truth::True
         } else {
@@ -148,13 +199,19 @@ impl<'a> Cx<'a, '_> {
     fn step(&mut self, e: &Expr) -> Result<(), Unknown> {
         self.steps = self.steps.saturating_add(1);
         if self.steps > MAX_STEPS {
-            return Err(self.fail(
-                || format!("evaluation took more than {MAX_STEPS} steps for this event"),
-                None,
-                e.span,
-            ));
+            return Err(self.over_budget(e));
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn over_budget(&mut self, e: &Expr) -> Unknown {
+        self.fail(
+            || format!("evaluation took more than {MAX_STEPS} steps for this event"),
+            None,
+            e.span,
+        )
     }
 
     /// An inconsistency between the checker and the interpreter: a bug,
@@ -173,7 +230,43 @@ impl<'a> Cx<'a, '_> {
     }
 
     /// The truth of a condition.
+    #[inline(always)]
     fn truth(&mut self, e: &'a Expr) -> Truth {
+        // Most conditions are comparisons of one field with constants, or
+        // `and`s of them: decided in place, their steps included, when
+        // nothing is unusual (see `quick`); the rest below.
+        if self.trace.is_none() {
+            match &e.kind {
+                K::Eq { .. } | K::In { .. } | K::InNet { .. } => {
+                    if let Some(b) = self.quick(e) {
+                        return if b { Truth::True } else { Truth::False };
+                    }
+                }
+                K::And(items) => {
+                    if self.step(e).is_err() {
+                        return Truth::Unknown;
+                    }
+                    for it in items {
+                        let t = match self.quick(it) {
+                            Some(true) => Truth::True,
+                            Some(false) => Truth::False,
+                            None => self.compound(it),
+                        };
+                        if t != Truth::True {
+                            return t;
+                        }
+                    }
+                    return Truth::True;
+                }
+                _ => {}
+            }
+        }
+        self.compound(e)
+    }
+
+    /// The truth of a condition the quick path did not decide.
+    #[inline(never)]
+    fn compound(&mut self, e: &'a Expr) -> Truth {
         if self.step(e).is_err() {
             return Truth::Unknown;
         }
@@ -207,22 +300,27 @@ impl<'a> Cx<'a, '_> {
                 list,
                 body,
             } => self.quantifier(*all, *slot, list, body),
-            _ => {
-                let t = match self.eval(e) {
+            _ => self.value_truth(e),
+        }
+    }
+
+    /// The truth of an expression computed as a value (a comparison, a
+    /// path, a `let`, a call): out of line, so that [`Cx::truth`], which
+    /// runs for every condition, stays small.
+    #[inline(never)]
+    fn value_truth(&mut self, e: &'a Expr) -> Truth {
+        match self.eval(e) {
+            Err(Unknown) => Truth::Unknown,
+            Ok(v) => {
+                let t = match self.as_bool(e, &v) {
+                    Ok(true) => Truth::True,
+                    Ok(false) => Truth::False,
                     Err(Unknown) => Truth::Unknown,
-                    Ok(v) => {
-                        let t = match self.as_bool(e, &v) {
-                            Ok(true) => Truth::True,
-                            Ok(false) => Truth::False,
-                            Err(Unknown) => Truth::Unknown,
-                        };
-                        // A bare path used as a condition is a check of its own.
-                        if self.trace.is_some() && matches!(e.kind, K::Path(_) | K::Let(_)) {
-                            self.note(e, &[(e, &v)], t);
-                        }
-                        t
-                    }
                 };
+                // A bare path used as a condition is a check of its own.
+                if self.trace.is_some() && matches!(e.kind, K::Path(_) | K::Let(_)) {
+                    self.note(e, &[(e, &v)], t);
+                }
                 t
             }
         }
@@ -253,107 +351,13 @@ impl<'a> Cx<'a, '_> {
         }
     }
 
-    fn quantifier(&mut self, all: bool, slot: u16, list: &'a Expr, body: &'a Expr) -> Truth {
-        let lv = match self.eval(list) {
-            Ok(v) => v,
-            Err(Unknown) => return Truth::Unknown,
-        };
-        let (hit, miss) = if all {
-            (Truth::False, Truth::True)
-        } else {
-            (Truth::True, Truth::False)
-        };
-        let n = match self.list_len(list, &lv) {
-            Ok(n) => n,
-            Err(Unknown) => return Truth::Unknown,
-        };
-        for i in 0..n {
-            let item = match self.list_item(list, &lv, i) {
-                Ok(v) => v,
-                Err(Unknown) => return Truth::Unknown,
-            };
-            match self.locals.get_mut(slot as usize) {
-                Some(s) => *s = item,
-                None => {
-                    self.internal(body, "a quantifier variable has no slot");
-                    return Truth::Unknown;
-                }
-            }
-            let t = self.truth(body);
-            match if all { not(t) } else { t } {
-                Truth::True => return hit,
-                Truth::Unknown => return Truth::Unknown,
-                Truth::False => {}
-            }
-        }
-        // An empty list decides alone (`any` false, `all` true): say so.
-        if n == 0 && self.trace.is_some() {
-            self.note(list, &[(list, &lv)], miss);
-        }
-        miss
-    }
-
-    fn list_len(&mut self, e: &Expr, v: &Value<'a>) -> Result<usize, Unknown> {
-        match v {
-            Value::Null => Ok(0),
-            Value::ConstList(items) => Ok(items.len()),
-            Value::JsonList(items, _) => Ok(items.len()),
-            Value::StrList(items) => Ok(items.len()),
-            Value::Json(Json::Array(items)) => Ok(items.len()),
-            Value::Json(Json::Null) => Ok(0),
-            Value::Json(j) => Err(self.fail(
-                || {
-                    format!(
-                        "{} should be a list but holds {}",
-                        describe(e),
-                        show_json(j)
-                    )
-                },
-                path_text(e),
-                e.span,
-            )),
-            _ => Err(self.fail(
-                || format!("{} is not a list", describe(e)),
-                path_text(e),
-                e.span,
-            )),
-        }
-    }
-
-    fn list_item(&mut self, e: &Expr, v: &Value<'a>, i: usize) -> R<'a> {
-        match v {
-            Value::ConstList(items) => Ok(items.get(i).map_or(Value::Null, from_const)),
-            Value::JsonList(items, ty) => match items.get(i) {
-                None => Ok(Value::Null),
-                Some(j) => from_json(j, ty).map_err(|want| {
-                    self.fail(
-                        || {
-                            format!(
-                                "{} should be {want} but holds {}",
-                                describe_item(e, i),
-                                show_json(j)
-                            )
-                        },
-                        path_text(e),
-                        e.span,
-                    )
-                }),
-            },
-            Value::Json(Json::Array(items)) => Ok(items.get(i).map_or(Value::Null, Value::Json)),
-            Value::StrList(items) => Ok(items
-                .get(i)
-                .map_or(Value::Null, |s| Value::Str(Cow::Owned(s.clone())))),
-            _ => Ok(Value::Null),
-        }
-    }
-
     fn eval(&mut self, e: &'a Expr) -> R<'a> {
         self.step(e)?;
         match &e.kind {
             K::Const(c) => Ok(from_const(c)),
             K::Now => Ok(Value::Time(self.now)),
             K::Path(p) => self.read(p, &e.ty, e),
-            K::Local(slot) => match self.locals.get(*slot as usize) {
+            K::Local(slot) => match self.local(*slot) {
                 Some(v) => Ok(v.clone()),
                 None => Err(self.internal(e, "a quantifier variable has no slot")),
             },
@@ -492,7 +496,12 @@ impl<'a> Cx<'a, '_> {
 
     /// A `let`'s value: evaluated on first use, then reused.
     fn let_value(&mut self, e: &Expr, i: usize) -> R<'a> {
-        match self.lets.get(i) {
+        let n = self.policy.lets.len();
+        let lets = &mut self.scratch.get_or_insert_with(Scratch::default).lets;
+        if lets.is_empty() {
+            lets.resize(n, None);
+        }
+        match lets.get(i) {
             Some(Some(Ok(v))) => return Ok(v.clone()),
             Some(Some(Err(Unknown))) => {
                 self.error_count = self.error_count.saturating_add(1);
@@ -508,13 +517,11 @@ impl<'a> Cx<'a, '_> {
         // A `let` sees no quantifier variable, but its own quantifiers use
         // slots numbered from 0: give it fresh slots so that it cannot
         // overwrite the variables of a quantifier it is used inside.
-        let outer = std::mem::replace(
-            &mut self.locals,
-            smallvec::smallvec![Value::Null; policy.max_locals],
-        );
+        let outer = self.scratch.as_mut().map(|s| std::mem::take(&mut s.locals));
         let v = self.eval(&def.value);
-        self.locals = outer;
-        if let Some(slot) = self.lets.get_mut(i) {
+        let scratch = self.scratch.get_or_insert_with(Scratch::default);
+        scratch.locals = outer.unwrap_or_default();
+        if let Some(slot) = scratch.lets.get_mut(i) {
             *slot = Some(v.clone());
         }
         v
@@ -526,204 +533,6 @@ impl<'a> Cx<'a, '_> {
             self.note(e, operands, if r { Truth::True } else { Truth::False });
         }
         Ok(Value::Bool(r))
-    }
-
-    fn call(&mut self, f: Func, args: &'a [Expr]) -> R<'a> {
-        let Some(arg) = args.first() else {
-            return Err(self.fail(
-                || "internal error: a call has no argument; this is a bug in mfapol".into(),
-                None,
-                crate::source::Span::default(),
-            ));
-        };
-        match f {
-            Func::Exists => {
-                // Presence only: a present value that misfits its type still exists.
-                if let K::Path(p) = &arg.kind {
-                    return Ok(Value::Bool(self.raw(p, arg)?.is_some_and(|j| !j.is_null())));
-                }
-                Ok(Value::Bool(!self.eval(arg)?.is_null()))
-            }
-            Func::Len => {
-                let v = self.eval(arg)?;
-                Ok(Value::Int(match &v {
-                    Value::Str(s) => s.chars().count() as i64,
-                    Value::Json(Json::String(s)) => s.chars().count() as i64,
-                    _ => self.list_len(arg, &v)? as i64,
-                }))
-            }
-            Func::Lower => {
-                let v = self.eval(arg)?;
-                if v.is_null() {
-                    return Ok(Value::Null);
-                }
-                let s = self.string(arg, &v)?;
-                Ok(Value::Str(Cow::Owned(s.to_lowercase())))
-            }
-            Func::Trim => {
-                let v = self.eval(arg)?;
-                if v.is_null() {
-                    return Ok(Value::Null);
-                }
-                let s = self.string(arg, &v)?;
-                Ok(Value::Str(Cow::Owned(
-                    s.trim_matches(ir::is_trim_space).to_owned(),
-                )))
-            }
-            Func::Split => {
-                let Some(sep_arg) = args.get(1) else {
-                    return Err(self.internal(arg, "`split` has no separator"));
-                };
-                let v = self.eval(arg);
-                let sep = self.eval(sep_arg);
-                let (v, sep) = (v?, sep?);
-                if v.is_null() || sep.is_null() {
-                    return Ok(Value::StrList(Arc::from([])));
-                }
-                let s = self.string(arg, &v)?;
-                let sep = self.string(sep_arg, &sep)?;
-                if sep.is_empty() {
-                    return Err(self.fail(
-                        || "`split` with an empty separator".into(),
-                        None,
-                        sep_arg.span,
-                    ));
-                }
-                let mut pieces = Vec::new();
-                for piece in s.split(sep.as_ref()) {
-                    self.step(arg)?;
-                    pieces.push(piece.to_owned());
-                }
-                Ok(Value::StrList(Arc::from(pieces)))
-            }
-        }
-    }
-
-    fn string<'v>(&mut self, e: &Expr, v: &'v Value<'a>) -> Result<Cow<'v, str>, Unknown> {
-        match v {
-            Value::Str(s) => Ok(Cow::Borrowed(s.as_ref())),
-            Value::Json(Json::String(s)) => Ok(Cow::Borrowed(s.as_str())),
-            Value::Json(j) => Err(self.fail(
-                || {
-                    format!(
-                        "{} should be a string but holds {}",
-                        describe(e),
-                        show_json(j)
-                    )
-                },
-                path_text(e),
-                e.span,
-            )),
-            _ => Err(self.fail(
-                || format!("{} is not a string", describe(e)),
-                path_text(e),
-                e.span,
-            )),
-        }
-    }
-
-    /// `needle in list`: equality with each element; an address is also
-    /// in a network.
-    fn member(
-        &mut self,
-        needle: &Value<'a>,
-        list_expr: &Expr,
-        list: &Value<'a>,
-    ) -> Result<bool, Unknown> {
-        if needle.is_null() {
-            return Ok(false);
-        }
-        // The common case, a string in a list of string constants, compares
-        // in place without building a value per element.
-        if let (Value::Str(s), Value::ConstList(items)) = (needle, list) {
-            // One pass: a match among string constants is a match; anything
-            // else in the list falls back to the general comparison below.
-            let mut only_strings = true;
-            for c in items.iter() {
-                match c {
-                    ir::Const::Str(t) if t.as_ref() == s.as_ref() => return Ok(true),
-                    ir::Const::Str(_) => {}
-                    _ => {
-                        only_strings = false;
-                        break;
-                    }
-                }
-            }
-            if only_strings {
-                return Ok(false);
-            }
-        }
-        // The same rule as `any e in LIST: e == X`: elements in order, and
-        // one that misfits its type raises, even if a later one matches.
-        let n = self.list_len(list_expr, list)?;
-        for i in 0..n {
-            self.step(list_expr)?;
-            let item = self.list_item(list_expr, list, i)?;
-            let hit = match (needle, &item) {
-                (Value::Ip(a), Value::Cidr(net)) => ir::net_contains(*net, *a),
-                _ => equal(needle, &item),
-            };
-            if hit {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// The raw JSON at a path: `None` when absent, `Err` when the event's
-    /// shape misfits the schema.
-    fn raw(&mut self, p: &'a ir::Path, e: &Expr) -> Result<Option<&'a Json>, Unknown> {
-        let mut cur: &'a Json = match p.root {
-            Root::Event => self.event,
-            Root::Local(slot) => match self.locals.get(slot as usize) {
-                Some(Value::Json(j)) => j,
-                _ => return Ok(None),
-            },
-        };
-        for (i, step) in p.steps.iter().enumerate() {
-            let next = match (step, cur) {
-                (_, Json::Null) => return Ok(None),
-                (Step::Key(k), Json::Object(m)) => m.get(k.as_ref()),
-                (Step::Index(n), Json::Array(a)) => a.get(*n),
-                (_, other) if i < p.strict => {
-                    let want = if matches!(step, Step::Key(_)) {
-                        "an object"
-                    } else {
-                        "a list"
-                    };
-                    return Err(self.fail(
-                        || {
-                            format!(
-                                "`{}` should be {want} but holds {}",
-                                prefix_text(p, i),
-                                show_json(other)
-                            )
-                        },
-                        Some(p.text.clone()),
-                        e.span,
-                    ));
-                }
-                _ => return Ok(None),
-            };
-            match next {
-                Some(j) => cur = j,
-                None => return Ok(None),
-            }
-        }
-        Ok(Some(cur))
-    }
-
-    fn read(&mut self, p: &'a ir::Path, ty: &'a Type, e: &Expr) -> R<'a> {
-        let Some(j) = self.raw(p, e)? else {
-            return Ok(Value::Null);
-        };
-        from_json(j, ty).map_err(|want| {
-            self.fail(
-                || format!("`{}` should be {want} but holds {}", p.text, show_json(j)),
-                Some(p.text.clone()),
-                e.span,
-            )
-        })
     }
 }
 

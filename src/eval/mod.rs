@@ -34,7 +34,7 @@ pub(crate) use value::{
 };
 pub use value::{parse_ip, parse_time, Value};
 
-use crate::ir::Policy;
+use crate::ir::{Effect, Policy};
 use interp::Cx;
 pub use interp::MAX_STEPS;
 use serde_json::Value as Json;
@@ -113,6 +113,62 @@ fn stronger(policy: &Policy, best: Option<usize>, i: usize) -> bool {
     best.is_none_or(|b| strength(i) > strength(b))
 }
 
+/// Whether the rules of this strength lower requirements
+/// ([`Effect::lowers_requirements`]: `skip`, `exempt`), so that they apply
+/// only on conditions without error.
+fn lowers_at(strength: u8) -> bool {
+    strength == Effect::Skip.strength() || strength == Effect::Exempt.strength()
+}
+
+/// For a policy of at most 64 rules, per strength (index = strength) the
+/// set of its rules as bits, so each pass visits only its own rules.
+fn by_strength(policy: &Policy) -> Option<[u64; 5]> {
+    if policy.rules.len() > 64 {
+        return None;
+    }
+    let mut masks = [0u64; 5];
+    for (i, rule) in policy.rules.iter().enumerate() {
+        if let Some(m) = masks.get_mut(usize::from(rule.effect.strength())) {
+            *m |= 1u64.checked_shl(u32::try_from(i).ok()?)?;
+        }
+    }
+    Some(masks)
+}
+
+/// Strongest effect first: the first applying rule of the strongest effect
+/// decides, so nothing after it can change the decision.
+fn first_applying<'a>(cx: &mut Cx<'a, '_>, policy: &'a Policy, masks: &[u64; 5]) -> Option<usize> {
+    for strength in Effect::STRENGTHS {
+        let strict = lowers_at(strength);
+        let mut m = masks.get(usize::from(strength)).copied().unwrap_or(0);
+        while m != 0 {
+            let i = m.trailing_zeros() as usize;
+            m &= m.wrapping_sub(1);
+            if policy
+                .rules
+                .get(i)
+                .is_some_and(|r| cx.applies_as(r, strict))
+            {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+/// [`first_applying`] for a policy of more than 64 rules.
+fn first_applying_slow<'a>(cx: &mut Cx<'a, '_>, policy: &'a Policy) -> Option<usize> {
+    for strength in Effect::STRENGTHS {
+        let strict = lowers_at(strength);
+        for (i, rule) in policy.rules.iter().enumerate() {
+            if rule.effect.strength() == strength && cx.applies_as(rule, strict) {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
 /// The truth of one condition of `policy` (a rule's `when` or `unless`, an
 /// assertion's condition, or any sub-condition of them) on an event, with
 /// the interpreter's own semantics: `mfapol verify` uses it to learn what
@@ -155,17 +211,10 @@ pub struct Outcome {
 /// live on the stack.
 pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
     let mut cx = Cx::new(policy, event, now_ms, None, None);
-    // Strongest effect first: the first applying rule of the strongest
-    // effect decides, so nothing after it can change the decision.
-    let mut best = None;
-    'strength: for strength in crate::ir::Effect::STRENGTHS {
-        for (i, rule) in policy.rules.iter().enumerate() {
-            if rule.effect.strength() == strength && cx.applies(rule).0 {
-                best = Some(i);
-                break 'strength;
-            }
-        }
-    }
+    let best = match by_strength(policy) {
+        Some(masks) => first_applying(&mut cx, policy, &masks),
+        None => first_applying_slow(&mut cx, policy),
+    };
     let kind = match best
         .and_then(|i| policy.rules.get(i))
         .map(|r| &r.effect)
@@ -178,5 +227,36 @@ pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
         kind,
         deciding: best,
         errors: cx.error_count,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{Challenge, Effect, FactorStep, StepKind};
+
+    #[test]
+    fn a_strength_tells_whether_its_rules_lower_requirements() {
+        let effects = [
+            Effect::Deny { reason: None },
+            Effect::Exempt,
+            Effect::Skip,
+            Effect::Require(Challenge::Provider {
+                provider: "any".into(),
+                remember_browser: false,
+            }),
+            Effect::Require(Challenge::Factors(vec!["otp".into()])),
+            Effect::Require(Challenge::Steps(vec![FactorStep {
+                kind: StepKind::Enroll,
+                factors: vec!["otp".into()],
+            }])),
+        ];
+        for e in effects {
+            assert_eq!(
+                super::lowers_at(e.strength()),
+                e.lowers_requirements(),
+                "{e:?}"
+            );
+            assert!(Effect::STRENGTHS.contains(&e.strength()), "{e:?}");
+        }
     }
 }

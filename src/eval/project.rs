@@ -9,8 +9,11 @@
 //! event on which the interpreter makes exactly the decision it makes on
 //! the full one (tested by property tests against `parse_event`).
 
+mod scan;
+
 use super::event::{located, require_object, EventError};
 use crate::ir::{Expr, ExprKind as K, Policy, Root, Step};
+use scan::{Scanner, Unsure};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value as Json};
 use std::borrow::Cow;
@@ -30,6 +33,13 @@ impl Node {
     fn child(&self, key: &str) -> Option<&Node> {
         match self {
             Node::Whole => None,
+            // A policy reads a few keys of each object: compared length
+            // first, most of an event's keys are rejected without reading
+            // their bytes.
+            Node::Keys(keys) if keys.len() <= 8 => keys
+                .iter()
+                .find(|(k, _)| k.len() == key.len() && k.as_ref() == key)
+                .map(|(_, node)| node),
             Node::Keys(keys) => keys
                 .binary_search_by(|(k, _)| k.as_ref().cmp(key))
                 .ok()
@@ -108,6 +118,31 @@ impl Projection {
     /// Parses an event, keeping only the projected parts.
     pub fn parse(&self, text: &str) -> Result<Json, EventError> {
         let text = super::event::strip_bom(text);
+        // The scanner decides most events; whatever it is unsure of
+        // (errors included) is serde_json's to decide, exactly.
+        match self.scan(text) {
+            Ok(v) => Ok(v),
+            Err(Unsure) => self.parse_with_serde(text),
+        }
+    }
+
+    /// The projection through the scanner: the whole text checked, only
+    /// the kept values built.
+    fn scan(&self, text: &str) -> Result<Json, Unsure> {
+        let mut s = Scanner::new(text);
+        if s.peek() != Some(b'{') {
+            return Err(Unsure);
+        }
+        let v = project(&mut s, text, &self.root)?;
+        if !s.at_end() {
+            return Err(Unsure);
+        }
+        Ok(v)
+    }
+
+    /// The projection through serde_json alone (what [`Projection::parse`]
+    /// falls back on).
+    fn parse_with_serde(&self, text: &str) -> Result<Json, EventError> {
         let mut de = serde_json::Deserializer::from_str(text);
         let v = Seed(&self.root)
             .deserialize(&mut de)
@@ -115,6 +150,43 @@ impl Projection {
             .map_err(|e| located(text, &e))?;
         require_object(text, v)
     }
+}
+
+/// The projection of the value at the scanner: an object on the
+/// projection's paths keeps only their keys; anything else (a kept value,
+/// or a misfit where an object belongs) is checked in place and parsed
+/// whole, as the serde path keeps it.
+fn project(s: &mut Scanner<'_>, text: &str, node: &Node) -> Result<Json, Unsure> {
+    if let (Node::Keys(_), Some(b'{')) = (node, s.peek()) {
+        s.expect(b'{')?;
+        s.enter()?;
+        let mut out = Map::new();
+        if s.peek() == Some(b'}') {
+            s.expect(b'}')?;
+        } else {
+            loop {
+                let key = s.key()?;
+                match node.child(key) {
+                    Some(child) => {
+                        let v = project(s, text, child)?;
+                        // A repeated key: the last one wins, as in serde_json.
+                        out.insert(key.to_owned(), v);
+                    }
+                    None => s.value()?,
+                }
+                if s.next_member(b'}')? {
+                    break;
+                }
+            }
+        }
+        s.leave();
+        return Ok(Json::Object(out));
+    }
+    s.peek();
+    let start = s.pos();
+    s.value()?;
+    let kept = text.get(start..s.pos()).ok_or(Unsure)?;
+    serde_json::from_str(kept).map_err(|_| Unsure)
 }
 
 fn merge(into: &mut Node, from: Node) {
@@ -405,6 +477,153 @@ mod tests {
                 super::super::parse_event(bad).err(),
                 "{bad}"
             );
+        }
+    }
+
+    const READS_MUCH: &str = "declare user.app_metadata.level: int\n\
+        rule a: require mfa when connection == \"corp-ad\" and not ip in 10.0.0.0/8\n\
+        rule b: require mfa when user.app_metadata.level > 2 or \"admin\" in roles\n\
+        rule c: skip mfa when any m in authentication.methods: m.name == \"mfa\"\n";
+
+    #[test]
+    fn the_scanner_projects_the_fixture_events_as_serde_does() {
+        let (_, pr) = projection(READS_MUCH);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/events");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let by_serde = pr.parse_with_serde(&text).unwrap();
+            // The fixtures are plain JSON: the scanner decides them itself.
+            assert_eq!(pr.scan(&text), Ok(by_serde.clone()));
+            let compact =
+                serde_json::to_string(&serde_json::from_str::<Json>(&text).unwrap()).unwrap();
+            assert_eq!(pr.scan(&compact), Ok(by_serde));
+            seen += 1;
+        }
+        assert!(seen >= 3);
+    }
+
+    mod hostile {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// JSON-ish text: mostly valid, with every kind of trouble the
+        /// scanner must leave to serde_json mixed in.
+        fn text() -> impl Strategy<Value = String> {
+            let string = proptest::sample::select(vec![
+                "\"a\"",
+                "\"connection\"",
+                "\"name\"",
+                "\"ip\"",
+                "\"request\"",
+                "\"user\"",
+                "\"corp-ad\"",
+                "\"10.1.2.3\"",
+                "\"\\n\\t\\\"\\/\"",
+                "\"\\u0041\\u00e9\"",
+                "\"\\ud800\"",
+                "\"\\udc00x\"",
+                "\"\\ud83d\\ude00\"",
+                "\"\\x\"",
+                "\"\u{1}\"",
+                "\"\u{7f}é☃\"",
+                "\"unterminated",
+                "\"\\u12\"",
+                "\"\\uZZZZ\"",
+                "'single'",
+                // Long enough for the eight-byte steps, trouble at each offset.
+                "\"0123456789abcdef\u{1f}0123456789\"",
+                "\"01234567\u{0}89abcdef\"",
+                "\"0123456789abc\\\"defghijklmnop\"",
+                "\"0123456789abcdefghijklmnopqrstu\\ud800v\"",
+                "\"abcdefghijklmnopqrstuvwxyz0123456789ABCDEF\"",
+                "\"ééééééééééééééé\u{9}ééé\"",
+            ])
+            .prop_map(String::from);
+            let scalar = prop_oneof![
+                string.clone(),
+                proptest::sample::select(vec![
+                    "0",
+                    "-0",
+                    "01",
+                    "1.5",
+                    "-2.25e3",
+                    "1e3",
+                    "1E+2",
+                    "1e400",
+                    "-1e-400",
+                    "1.",
+                    ".5",
+                    "12345678901234567890123",
+                    "1e99999",
+                    "-",
+                    "2e",
+                    "true",
+                    "false",
+                    "null",
+                    "tru",
+                    "nul",
+                    "NaN",
+                    "+1",
+                    "0x10",
+                ])
+                .prop_map(String::from),
+            ];
+            let ws = proptest::sample::select(vec!["", " ", "\n", "\t ", "\r\n", "\u{a0}"]);
+            scalar.prop_recursive(6, 60, 5, move |inner| {
+                let key = string.clone();
+                prop_oneof![
+                    (
+                        proptest::collection::vec((key, ws.clone(), inner.clone()), 0..5),
+                        any::<u8>()
+                    )
+                        .prop_map(|(members, quirk)| {
+                            let mut body: Vec<String> = members
+                                .into_iter()
+                                .map(|(k, w, v)| format!("{k}{w}:{w}{v}"))
+                                .collect();
+                            match quirk {
+                                0 => body.push(String::new()),         // trailing comma
+                                1 => body.insert(0, "\"k\" 1".into()), // missing colon
+                                _ => {}
+                            }
+                            format!("{{{}}}", body.join(","))
+                        }),
+                    (proptest::collection::vec(inner.clone(), 0..5), any::<u8>()).prop_map(
+                        |(items, quirk)| {
+                            let mut body = items;
+                            if quirk == 0 {
+                                body.push(String::new());
+                            }
+                            format!("[{}]", body.join(", "))
+                        }
+                    ),
+                    // Deep nesting, around serde_json's limit and the scanner's.
+                    (inner, 90usize..135).prop_map(|(v, n)| {
+                        format!("{{\"deep\": {}{v}{}}}", "[".repeat(n), "]".repeat(n))
+                    }),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn the_scanner_accepts_only_what_serde_accepts_and_builds_the_same(
+                body in text(), pre in proptest::sample::select(vec!["", " ", "\u{feff}"]),
+                post in proptest::sample::select(vec!["", " \n", " x", ",", "}"]),
+            ) {
+                let (_, pr) = projection(READS_MUCH);
+                for t in [format!("{pre}{body}{post}"), format!("{{\"connection\": {body}, \"request\": {{\"ip\": {body}}}}}{post}")] {
+                    let t = super::super::super::event::strip_bom(&t).to_string();
+                    if let Ok(v) = pr.scan(&t) {
+                        prop_assert!(serde_json::from_str::<Json>(&t).is_ok(), "scanned, but serde_json rejects: {}", t);
+                        prop_assert_eq!(Ok(v), pr.parse_with_serde(&t), "{}", t);
+                    }
+                    prop_assert_eq!(pr.parse(&t), pr.parse_with_serde(&t));
+                }
+            }
         }
     }
 }

@@ -141,6 +141,11 @@ fn item(
     }
 }
 
+/// Schema texts as owned strings.
+fn texts(v: &[crate::schema::Text]) -> Vec<String> {
+    v.iter().map(|t| t.to_string()).collect()
+}
+
 fn providers(schema: &Schema, quoted: bool) -> Vec<CompletionItem> {
     schema
         .enum_values(schema.providers)
@@ -149,7 +154,7 @@ fn providers(schema: &Schema, quoted: bool) -> Vec<CompletionItem> {
             let label = if quoted {
                 format!("\"{p}\"")
             } else {
-                p.clone()
+                p.to_string()
             };
             item(
                 &label,
@@ -176,18 +181,18 @@ fn string_items(
     let opening = line.get(..quote).unwrap_or("").trim_end();
     let (values, detail): (Vec<String>, String) = if opening.ends_with("using") {
         (
-            schema.enum_values(schema.providers).to_vec(),
+            texts(schema.enum_values(schema.providers)),
             "MFA provider".into(),
         )
     } else if factors_open(before) {
         (
-            schema.enum_values(schema.factors).to_vec(),
+            texts(schema.enum_values(schema.factors)),
             "factor type".into(),
         )
     } else if let Some(def) = compared_enum(doc, schema, before) {
         (
-            def.values.clone(),
-            def.about.clone().unwrap_or_else(|| def.name.clone()),
+            texts(&def.values),
+            def.about.as_ref().unwrap_or(&def.name).to_string(),
         )
     } else {
         return Vec::new();
@@ -356,7 +361,7 @@ fn name_items(doc: &Document, schema: &Schema) -> Vec<CompletionItem> {
         .map(|k| item(k, CompletionItemKind::KEYWORD, None, None))
         .collect();
     for s in &schema.shorthands {
-        let steps = vec![Step::Field(s.name.clone())];
+        let steps = vec![Step::Field(s.name.to_string())];
         let ty = paths::resolve(schema, &steps)
             .map(|r| paths::show_type(schema, &r.ty, r.optional))
             .unwrap_or_default();

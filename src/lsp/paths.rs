@@ -41,7 +41,7 @@ pub fn resolve(schema: &Schema, steps: &[Step]) -> Option<Resolved> {
     let mut expanded: Vec<Step> = Vec::new();
     let shorthand = schema.shorthand(root);
     match shorthand {
-        Some(s) => expanded.extend(s.path.iter().cloned().map(Step::Field)),
+        Some(s) => expanded.extend(s.path.iter().map(|k| Step::Field(k.to_string()))),
         None => expanded.push(first.clone()),
     }
     expanded.extend(rest.iter().cloned());
@@ -81,7 +81,7 @@ pub fn resolve(schema: &Schema, steps: &[Step]) -> Option<Resolved> {
         ty,
         optional,
         parent_optional,
-        shorthand: shorthand.map(|s| s.name.clone()),
+        shorthand: shorthand.map(|s| s.name.to_string()),
     })
 }
 

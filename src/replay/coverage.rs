@@ -272,7 +272,7 @@ pub fn required_roots() -> Vec<&'static str> {
                 .fields
                 .iter()
                 .filter(|f| !f.optional && !f.hidden)
-                .map(|f| f.name.as_str())
+                .map(|f| f.name.as_ref())
                 .collect()
         })
         .unwrap_or_default()

@@ -115,7 +115,7 @@ fn read_line_capped<R: BufRead + ?Sized>(
         if avail.is_empty() {
             break;
         }
-        let (n, end) = match avail.iter().position(|b| *b == b'\n') {
+        let (n, end) = match memchr::memchr(b'\n', avail) {
             Some(i) => (i.saturating_add(1), true),
             None => (avail.len(), false),
         };

@@ -220,7 +220,7 @@ fn log_item(e: &Json, entry: Option<usize>) -> Item {
 
 /// An event's `user.user_id`, when it is a string.
 pub fn user_id(event: &Json) -> Option<&str> {
-    event.pointer("/user/user_id").and_then(Json::as_str)
+    event.get("user")?.get("user_id")?.as_str()
 }
 
 /// Per rule, the paths it reads and which of them logs do not fully supply.

@@ -14,7 +14,7 @@ pub(super) fn read(text: &str) -> Schema {
         match words.as_slice() {
             ["record", name, rest @ ..] => {
                 let mut def = RecordDef {
-                    name: name.to_string(),
+                    name: name.to_string().into(),
                     fields: Vec::new(),
                     open: false,
                     compare_by: None,
@@ -23,7 +23,7 @@ pub(super) fn read(text: &str) -> Schema {
                 while let Some(w) = it.next() {
                     match *w {
                         "open" => def.open = true,
-                        "by" => def.compare_by = it.next().map(|s| s.to_string()),
+                        "by" => def.compare_by = it.next().map(|s| s.to_string().into()),
                         other => schema
                             .errors
                             .push(format!("record {name}: unknown flag `{other}`")),
@@ -43,8 +43,8 @@ pub(super) fn read(text: &str) -> Schema {
                 };
                 enums.insert(name, EnumId(id));
                 schema.enums.push(EnumDef {
-                    name: name.to_string(),
-                    values: values.iter().map(|v| v.to_string()).collect(),
+                    name: name.to_string().into(),
+                    values: values.iter().map(|v| v.to_string().into()).collect(),
                     aliases: Vec::new(),
                     about: None,
                 });
@@ -78,10 +78,10 @@ pub(super) fn read(text: &str) -> Schema {
             },
             ["metadata", paths @ ..] if !indented => schema
                 .metadata_maps
-                .extend(paths.iter().map(|p| p.to_string())),
+                .extend(paths.iter().map(|p| p.to_string().into())),
             ["string_metadata", paths @ ..] if !indented => schema
                 .string_maps
-                .extend(paths.iter().map(|p| p.to_string())),
+                .extend(paths.iter().map(|p| p.to_string().into())),
             ["alias", name, "=", pairs @ ..] if !indented => match enums.get(name) {
                 Some(id) => {
                     let Some(def) = schema.enums.get_mut(id.0 as usize) else {
@@ -90,7 +90,7 @@ pub(super) fn read(text: &str) -> Schema {
                     for pair in pairs {
                         match pair.split_once('=') {
                             Some((from, to)) if def.values.iter().any(|v| v == to) => {
-                                def.aliases.push((from.to_string(), to.to_string()));
+                                def.aliases.push((from.to_string().into(), to.to_string().into()));
                             }
                             _ => schema.errors.push(format!(
                                 "line {line_no}: `{pair}` is not `FROM=VALUE` with a value of `{name}`"
@@ -105,7 +105,7 @@ pub(super) fn read(text: &str) -> Schema {
             ["about", name, "=", words @ ..] if !indented => match enums.get(name) {
                 Some(id) => {
                     if let Some(def) = schema.enums.get_mut(id.0 as usize) {
-                        def.about = Some(words.join(" "));
+                        def.about = Some(words.join(" ").into());
                     }
                 }
                 None => schema
@@ -113,8 +113,8 @@ pub(super) fn read(text: &str) -> Schema {
                     .push(format!("line {line_no}: unknown enum `{name}`")),
             },
             ["shorthand", name, "=", path] => schema.shorthands.push(Shorthand {
-                name: name.to_string(),
-                path: path.split('.').map(String::from).collect(),
+                name: name.to_string().into(),
+                path: path.split('.').map(|p| p.to_string().into()).collect(),
             }),
             [field, ty] if indented && field.ends_with(':') => {
                 let Some(rec) = current else {
@@ -123,7 +123,7 @@ pub(super) fn read(text: &str) -> Schema {
                         .push(format!("line {line_no}: field outside a record"));
                     continue;
                 };
-                let name = field.trim_end_matches(':').to_string();
+                let name = field.trim_end_matches(':').to_string().into();
                 let (ty_text, optional) = match ty.strip_suffix('?') {
                     Some(t) => (t, true),
                     None => (*ty, false),

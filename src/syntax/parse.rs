@@ -608,6 +608,27 @@ fn primary(pair: Pair<'_, Rule>) -> Result<(Expr, usize), SyntaxError> {
     }
 }
 
+/// Rules the grammar makes atomic (`@{}` / `${}`): lexical tokens, which
+/// contain no expression.
+fn is_token(rule: Rule) -> bool {
+    is_keyword(rule)
+        || matches!(
+            rule,
+            Rule::ident
+                | Rule::field_name
+                | Rule::type_name
+                | Rule::string
+                | Rule::raw_chars
+                | Rule::escape
+                | Rule::integer
+                | Rule::float
+                | Rule::duration
+                | Rule::ipv4
+                | Rule::ipv6
+                | Rule::cidr
+        )
+}
+
 fn is_keyword(rule: Rule) -> bool {
     matches!(
         rule,
@@ -695,7 +716,7 @@ fn check_nesting(root: Pair<'_, Rule>) -> Result<(), SyntaxError> {
             Rule::expr => {
                 // Right binding powers of the open frames; the bottom one is
                 // the call for the whole expression.
-                let mut frames: Vec<u8> = vec![0];
+                let mut frames: smallvec::SmallVec<[u8; 16]> = smallvec::smallvec![0];
                 for p in pair.into_inner() {
                     let span = span_of(&p);
                     match binding_power(p.as_rule()) {
@@ -717,6 +738,9 @@ fn check_nesting(root: Pair<'_, Rule>) -> Result<(), SyntaxError> {
                     }
                 }
             }
+            // Tokens (atomic in the grammar) hold no expression, list or
+            // type: nothing below them nests, and most pairs are tokens.
+            rule if is_token(rule) => {}
             rule => {
                 let step = usize::from(matches!(rule, Rule::list | Rule::args | Rule::list_type));
                 let depth = base.saturating_add(step);

@@ -350,7 +350,7 @@ fn check_expect(e: &Located<Expect>, policy: &Policy, schema: &Schema, out: &mut
         Expect::Factors(fs) => {
             let allowed = schema.enum_values(schema.factors);
             for f in fs {
-                if !allowed.contains(&f.value) {
+                if !allowed.iter().any(|a| *a == f.value) {
                     out.push(bad_value_expectation("factor", &f.value, allowed, f.span));
                 }
             }
@@ -359,8 +359,13 @@ fn check_expect(e: &Located<Expect>, policy: &Policy, schema: &Schema, out: &mut
     }
 }
 
-fn bad_value_expectation(what: &str, value: &str, allowed: &[String], span: Span) -> TestError {
-    let help = match did_you_mean(value, allowed.iter().map(String::as_str)) {
+fn bad_value_expectation(
+    what: &str,
+    value: &str,
+    allowed: &[crate::schema::Text],
+    span: Span,
+) -> TestError {
+    let help = match did_you_mean(value, allowed.iter().map(|a| a.as_ref())) {
         Some(s) => format!("did you mean `\"{s}\"`?"),
         None => format!("expected one of {}", one_of(allowed)),
     };

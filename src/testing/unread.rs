@@ -12,6 +12,7 @@ use crate::check::suggest::did_you_mean;
 use crate::ir::Policy;
 use crate::replay::coverage::{paths_read, under_any};
 use crate::schema::Schema;
+use crate::schema::Text;
 
 /// At most this many keys are listed when none is close.
 const LISTED: usize = 5;
@@ -50,7 +51,7 @@ pub(super) fn unread(
     // object written over a whole map.
     let keys: Vec<String> = if map_of(maps, &path).is_some() {
         vec![path.clone()]
-    } else if maps.contains(&path) {
+    } else if maps.iter().any(|m| *m == path) {
         match &ov.value {
             Some(OverrideValue::Json(j)) => j
                 .value
@@ -78,19 +79,19 @@ pub(super) fn unread(
 }
 
 /// The metadata map `path` is a key of (at any depth below it).
-fn map_of<'m>(maps: &'m [String], path: &str) -> Option<&'m str> {
+fn map_of<'m>(maps: &'m [Text], path: &str) -> Option<&'m str> {
     maps.iter()
-        .map(String::as_str)
+        .map(AsRef::as_ref)
         .find(|m| path.strip_prefix(m).is_some_and(|r| r.starts_with('.')))
 }
 
 /// The key below its map: `organization.metadata.tier.level` -> `tier.level`.
-fn key_in_map<'p>(maps: &[String], path: &'p str) -> Option<&'p str> {
+fn key_in_map<'p>(maps: &[Text], path: &'p str) -> Option<&'p str> {
     let map = map_of(maps, path)?;
     path.get(map.len().saturating_add(1)..)
 }
 
-fn help(key: &str, reads: &[String], maps: &[String]) -> String {
+fn help(key: &str, reads: &[String], maps: &[Text]) -> String {
     let read_keys: Vec<&str> = reads
         .iter()
         .map(String::as_str)

@@ -101,7 +101,7 @@ pub fn check_override(
             if let (Type::Record(id), ExprKind::Lit(Lit::Str(_))) = (&ty, &expr.node) {
                 let rec = schema.record(*id);
                 if let Some(field) = rec.compare_by.as_ref().and_then(|f| rec.field(f)) {
-                    segs.push(Seg::Key(field.name.clone()));
+                    segs.push(Seg::Key(field.name.to_string()));
                     ty = field.ty.clone();
                 }
             }
@@ -125,7 +125,7 @@ pub fn check_override(
 fn segments(schema: &Schema, e: &ast::Expr) -> Option<Vec<Seg>> {
     match &e.node {
         ExprKind::Name(n) => Some(match schema.shorthand(n) {
-            Some(s) => s.path.iter().map(|p| Seg::Key(p.clone())).collect(),
+            Some(s) => s.path.iter().map(|p| Seg::Key(p.to_string())).collect(),
             None => vec![Seg::Key(n.to_string())],
         }),
         ExprKind::Field(base, name) => {

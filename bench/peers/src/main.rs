@@ -15,6 +15,7 @@
 //! `--only TEXT` times only the rows whose name contains TEXT (or one of `A|B`) and skips the
 //! agreement check: it is for profiling, e.g. under `perf record`).
 
+mod count;
 mod engines;
 mod variants;
 
@@ -35,10 +36,22 @@ struct Args {
     check_only: bool,
     policies: Option<PathBuf>,
     only: Option<String>,
+    count: bool,
+    passes: usize,
+    write_ndjson: Option<PathBuf>,
 }
 
 fn args() -> Args {
-    let mut a = Args { samples: 30, sample_ms: 20, check_only: false, policies: None, only: None };
+    let mut a = Args {
+        samples: 30,
+        sample_ms: 20,
+        check_only: false,
+        policies: None,
+        only: None,
+        count: false,
+        passes: 20,
+        write_ndjson: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -47,10 +60,13 @@ fn args() -> Args {
                 a.sample_ms = it.next().and_then(|s| s.parse().ok()).expect("--sample-ms MS")
             }
             "--check-only" => a.check_only = true,
+            "--count" => a.count = true,
+            "--passes" => a.passes = it.next().and_then(|s| s.parse().ok()).expect("--passes N"),
+            "--write-ndjson" => a.write_ndjson = Some(it.next().map(PathBuf::from).expect("--write-ndjson FILE")),
             "--only" => a.only = Some(it.next().expect("--only TEXT")),
             "--policies" => a.policies = Some(it.next().map(PathBuf::from).expect("--policies DIR")),
             "-h" | "--help" => {
-                println!("usage: mfapol-peers [--samples N] [--sample-ms MS] [--check-only] [--policies DIR] [--only TEXT]");
+                println!("usage: mfapol-peers [--samples N] [--sample-ms MS] [--check-only] [--policies DIR] [--only TEXT] [--count [--passes N]] [--write-ndjson FILE]");
                 std::process::exit(0);
             }
             other => {
@@ -179,25 +195,25 @@ fn check_agreement(src: &Sources, vs: &[variants::Variant]) -> bool {
 // ------------------------------------------------------------------ timing
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Group {
+pub(crate) enum Group {
     Decision,
     Raw,
     Load,
 }
 
-struct Row {
+pub(crate) struct Row {
     group: Group,
-    name: &'static str,
+    pub(crate) name: &'static str,
     /// Runs one pass; returns a value to keep the work alive.
-    pass: Box<dyn FnMut() -> usize>,
+    pub(crate) pass: Box<dyn FnMut() -> usize>,
     /// Operations per pass.
-    ops: usize,
+    pub(crate) ops: usize,
     passes_per_sample: u64,
     /// Nanoseconds per operation, one per sample.
     samples: Vec<f64>,
 }
 
-fn row(group: Group, name: &'static str, ops: usize, pass: impl FnMut() -> usize + 'static) -> Row {
+pub(crate) fn row(group: Group, name: &'static str, ops: usize, pass: impl FnMut() -> usize + 'static) -> Row {
     Row { group, name, pass: Box::new(pass), ops, passes_per_sample: 1, samples: Vec::new() }
 }
 
@@ -441,6 +457,11 @@ fn main() {
             .collect::<Vec<_>>()
             .join("\n"),
     };
+    // Counting: the first `compile` of the process comes before anything
+    // else touches the schema.
+    if a.count {
+        count::first_compile(&src);
+    }
     let mut bases = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir.join("events"))
         .expect("events/")
@@ -469,6 +490,23 @@ fn main() {
     );
 
     let vs = variants::generate(&bases);
+    if a.count || a.write_ndjson.is_some() {
+        let set: Vec<&variants::Variant> = vs.iter().step_by(17).collect();
+        if let Some(path) = &a.write_ndjson {
+            let text: String = set.iter().map(|v| format!("{}\n", v.text)).collect();
+            std::fs::write(path, text).expect("write the NDJSON timing set");
+            println!("Wrote the {} events of the timing set to {}", set.len(), path.display());
+        }
+        if a.count {
+            let mut rows = count::event_rows(&src, &bases);
+            rows.extend(build_rows(&src, &set));
+            if let Some(only) = &a.only {
+                rows.retain(|r| only.split('|').any(|o| r.name.contains(o)));
+            }
+            count::run(&mut rows, a.passes);
+        }
+        return;
+    }
     if a.only.is_some() {
         println!("Agreement check SKIPPED (--only is for profiling).");
     } else if !check_agreement(&src, &vs) {

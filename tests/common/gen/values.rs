@@ -95,8 +95,11 @@ impl Gen {
             Type::String => self.string(pools),
             Type::Enum(id) => {
                 let values = &schema::auth0_post_login().enum_def(*id).values;
-                let from_policy: Vec<&String> =
-                    pools.strs.iter().filter(|s| values.contains(s)).collect();
+                let from_policy: Vec<&String> = pools
+                    .strs
+                    .iter()
+                    .filter(|s| values.iter().any(|v| v.as_ref() == s.as_str()))
+                    .collect();
                 if !from_policy.is_empty() && self.rng.below(2) == 0 {
                     (json!(*self.rng.pick(&from_policy)), K::Equal)
                 } else if self.hostile_event && self.rng.below(4) == 0 {
