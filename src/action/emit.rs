@@ -369,25 +369,32 @@ impl<'p> Emitter<'p> {
                 _ => "undefined".into(),
             },
         };
-        let from_event = p.root == Root::Event;
         if p.steps.is_empty() {
             return root;
         }
         let mut f = String::from("function (o) {\n  let v;\n");
         for (i, step) in p.steps.iter().enumerate() {
-            let misfit = if i < p.strict {
-                "$raise()"
-            } else {
-                "return undefined"
+            // Absent (`undefined` or null) reads as absent; a misfit at a
+            // strict step raises, at a lax one reads as absent.
+            let strict = i < p.strict;
+            let check = match step {
+                Step::Key(_) => "typeof o !== \"object\" || $isArray(o)",
+                Step::Index(_) => "!$isArray(o)",
             };
-            f.push_str("  if (o === undefined || o === null) return undefined;\n");
+            if strict {
+                let _ = write!(
+                    f,
+                    "  if (o === undefined || o === null) return undefined;\n  if ({check}) $raise();\n"
+                );
+            } else {
+                let _ = writeln!(
+                    f,
+                    "  if (o === undefined || o === null || {check}) return undefined;"
+                );
+            }
             match step {
                 Step::Key(k) => {
                     let key = js_str(k);
-                    let _ = write!(
-                        f,
-                        "  if (typeof o !== \"object\" || Array.isArray(o)) {misfit};\n"
-                    );
                     if OBJECT_PROTOTYPE_NAMES.contains(&k.as_ref()) {
                         let _ = writeln!(f, "  o = $own.call(o, {key}) ? o[{key}] : undefined;");
                     } else {
@@ -396,24 +403,20 @@ impl<'p> Emitter<'p> {
                         // has no such key (checked at each read, so a
                         // polluted one, getter or value, is never read), a
                         // value found is own when it is undefined or the
-                        // object's prototype is `Object.prototype`.
-                        // The event's own check is made once per decision.
-                        let plain = if i == 0 && from_event {
-                            "$plainRoot(o)"
-                        } else {
-                            "$proto(o) === $OP"
-                        };
+                        // object's prototype is `Object.prototype`. The
+                        // `$PROBE in o` before that check never finds
+                        // anything (a private symbol) and runs no getter;
+                        // it gives V8's optimiser the object's maps in one
+                        // check, so `getPrototypeOf` folds to a constant
+                        // instead of a call (docs/deploy.md section 8).
                         let _ = writeln!(
                             f,
-                            "  if ({key} in $OP) o = $own.call(o, {key}) ? o[{key}] : undefined;\n  else {{\n    v = o[{key}];\n    o = v === undefined || {plain} || $own.call(o, {key}) ? v : undefined;\n  }}"
+                            "  o = {key} in $OP\n    ? ($own.call(o, {key}) ? o[{key}] : undefined)\n    : (v = o[{key}]) === undefined || ($PROBE in o, $proto(o) === $OP) || $own.call(o, {key})\n    ? v\n    : undefined;"
                         );
                     }
                 }
                 Step::Index(n) => {
-                    let _ = write!(
-                        f,
-                        "  if (!Array.isArray(o)) {misfit};\n  o = {n} < o.length ? o[{n}] : undefined;\n"
-                    );
+                    let _ = writeln!(f, "  o = {n} < o.length ? o[{n}] : undefined;");
                 }
             }
         }

@@ -338,7 +338,7 @@ fn handler(out: &mut String, policy: &Policy, names: &[String], hash: &str, uses
     out.push_str("exports.onExecutePostLogin = async (event, api) => {\n  let d;\n  try {\n");
     let _ = write!(out, "    d = $decide(event, {now});");
     out.push_str(
-        "\n  } catch (e) {\n    d = -2;\n    console.log($failure(e));\n  }\n  $root = null;\n  switch (d) {\n",
+        "\n  } catch (e) {\n    d = -2;\n    console.log($failure(e));\n  }\n  switch (d) {\n",
     );
     for (text, labels) in &cases {
         for l in labels {

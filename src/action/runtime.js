@@ -20,19 +20,10 @@ const $own = Object.prototype.hasOwnProperty;
 // `Object.prototype` has no such key (emit.rs `raw`).
 const $OP = Object.prototype;
 const $proto = Object.getPrototypeOf;
-// Whether the event's prototype is Object.prototype, found once per
-// decision (every path starts at the event; in V8 a getPrototypeOf of
-// objects of many shapes is a call the optimiser cannot see through).
-// Cleared after each decision, so no event is kept between logins.
-let $root = null;
-let $rootPlain = false;
-function $plainRoot(o) {
-  if (o !== $root) {
-    $root = o;
-    $rootPlain = $proto(o) === $OP;
-  }
-  return $rootPlain;
-}
+const $isArray = Array.isArray;
+// A key no object has (a symbol private to this module): `$PROBE in o`
+// finds nothing and runs no getter; it only shows V8 the object's maps.
+const $PROBE = Symbol("mfapol");
 const $MAXSAFE = 9007199254740991n;
 const $I64MIN = -9223372036854775808n;
 const $I64MAX = 9223372036854775807n;
