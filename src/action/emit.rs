@@ -100,13 +100,18 @@ impl<'p> Emitter<'p> {
         ))
     }
 
-    /// A rule as a function that says whether it applies (SPEC §7).
-    pub(super) fn rule_fn(
+    /// A rule as a block of `$decide` that returns `index` when the rule
+    /// applies (SPEC §7), and the module-level function of its `unless`
+    /// (empty without one). The `when` is inline in one function rather
+    /// than a function per rule, and the `unless`, evaluated only once
+    /// the `when` holds, out of line: V8 spends its inlining budget on the
+    /// path readers (docs/deploy.md section 8).
+    pub(super) fn rule_block(
         &mut self,
-        fname: &str,
+        index: usize,
         rule: &crate::ir::Rule,
         effect: &str,
-    ) -> Result<String, ActionError> {
+    ) -> Result<(String, String), ActionError> {
         self.scope.clear();
         let when = self.truth(&rule.when)?;
         // Fail closed: a raised `when` applies a require/deny rule and not a
@@ -115,20 +120,20 @@ impl<'p> Emitter<'p> {
         let mut s = String::new();
         let _ = write!(
             s,
-            "// rule {} (line {}): {effect}\nfunction {fname}(cx) {{\n  let w;\n  try {{\n    w = {when};\n  }} catch (e) {{\n    if (e !== $RAISE) throw e;\n    w = {};\n  }}\n  if (!w) return false;\n",
+            "  // rule {} (line {}): {effect}\n  try {{\n    w = {when};\n  }} catch (e) {{\n    w = $caught(e, {});\n  }}\n",
             rule.name, rule.line, !strict
         );
-        match &rule.unless {
-            None => s.push_str("  return true;\n}\n"),
-            Some(u) => {
-                let unless = self.truth(u)?;
-                let _ = write!(
-                    s,
-                    "  let u;\n  try {{\n    u = {unless};\n  }} catch (e) {{\n    if (e !== $RAISE) throw e;\n    u = {strict};\n  }}\n  return !u;\n}}\n"
-                );
-            }
-        }
-        Ok(s)
+        let Some(u) = &rule.unless else {
+            let _ = writeln!(s, "  if (w) return {index};");
+            return Ok((s, String::new()));
+        };
+        let unless = self.truth(u)?;
+        let _ = writeln!(s, "  if (w && !$unless{index}(cx)) return {index};");
+        let f = format!(
+            "// rule {} (line {}): unless\nfunction $unless{index}(cx) {{\n  try {{\n    return {unless};\n  }} catch (e) {{\n    return $caught(e, {strict});\n  }}\n}}\n",
+            rule.name, rule.line
+        );
+        Ok((s, f))
     }
 
     /// A condition: a JavaScript expression that is a boolean or throws.
@@ -374,29 +379,19 @@ impl<'p> Emitter<'p> {
         }
         let mut f = String::from("function (o) {\n  let v;\n");
         for (i, step) in p.steps.iter().enumerate() {
-            // Absent (`undefined` or null) reads as absent; a misfit at a
-            // strict step raises, at a lax one reads as absent.
-            let strict = i < p.strict;
-            let check = match step {
-                Step::Key(_) => "typeof o !== \"object\" || $isArray(o)",
-                Step::Index(_) => "!$isArray(o)",
-            };
-            if strict {
-                let _ = write!(
-                    f,
-                    "  if (o === undefined || o === null) return undefined;\n  if ({check}) $raise();\n"
-                );
-            } else {
-                let _ = writeln!(
-                    f,
-                    "  if (o === undefined || o === null || {check}) return undefined;"
-                );
-            }
+            // Absent (`undefined` or null) reads as absent; a misfit reads
+            // as absent at a lax step and raises at a strict one (`$lax`).
+            // Few bytecodes per step, so V8 inlines the reader.
+            let misfit = if i < p.strict { "$lax(o)" } else { "undefined" };
             match step {
                 Step::Key(k) => {
                     let key = js_str(k);
+                    let _ = writeln!(
+                        f,
+                        "  if (typeof o !== \"object\" || o === null || $isArray(o)) return {misfit};"
+                    );
                     if OBJECT_PROTOTYPE_NAMES.contains(&k.as_ref()) {
-                        let _ = writeln!(f, "  o = $own.call(o, {key}) ? o[{key}] : undefined;");
+                        let _ = writeln!(f, "  o = $ownGet(o, {key});");
                     } else {
                         // An own-property read that skips `hasOwnProperty`
                         // where it cannot matter. While `Object.prototype`
@@ -411,12 +406,15 @@ impl<'p> Emitter<'p> {
                         // instead of a call (docs/deploy.md section 8).
                         let _ = writeln!(
                             f,
-                            "  o = {key} in $OP\n    ? ($own.call(o, {key}) ? o[{key}] : undefined)\n    : (v = o[{key}]) === undefined || ($PROBE in o, $proto(o) === $OP) || $own.call(o, {key})\n    ? v\n    : undefined;"
+                            "  o = {key} in $OP ? $ownGet(o, {key}) : (v = o[{key}]) === undefined || ($PROBE in o, $proto(o) === $OP) ? v : $ownKeep(o, {key}, v);"
                         );
                     }
                 }
                 Step::Index(n) => {
-                    let _ = writeln!(f, "  o = {n} < o.length ? o[{n}] : undefined;");
+                    let _ = writeln!(
+                        f,
+                        "  if (!$isArray(o)) return {misfit};\n  o = {n} < o.length ? o[{n}] : undefined;"
+                    );
                 }
             }
         }

@@ -8,22 +8,46 @@
 // object). Ints, times and durations are numbers when they are safe
 // integers and BigInts beyond 2^53.
 
+// The constants the generated code reads on every decision are `var`,
+// not `const`: a `const` read from another function costs V8 a hole
+// (TDZ) check per read in bytecode, which counts against the inlining
+// budget (docs/deploy.md section 8). Nothing outside this module can
+// reach them; nothing in it assigns them again.
 // A run-time error: thrown, caught at the rule, which fails closed.
-const $RAISE = Object.freeze({ mfapol: "run-time error" });
+var $RAISE = Object.freeze({ mfapol: "run-time error" });
 // A `let` not evaluated yet for this event.
-const $UNSET = Object.freeze({ mfapol: "unset" });
+var $UNSET = Object.freeze({ mfapol: "unset" });
 function $raise() {
   throw $RAISE;
 }
-const $own = Object.prototype.hasOwnProperty;
+// At a rule's `catch`: a run-time error gives the fail-closed value `v`;
+// anything else is a bug, handled by the handler's failure path.
+function $caught(e, v) {
+  if (e !== $RAISE) throw e;
+  return v;
+}
+var $own = Object.prototype.hasOwnProperty;
 // Own-property reads skip `hasOwnProperty` on a plain object when
 // `Object.prototype` has no such key (emit.rs `raw`).
-const $OP = Object.prototype;
-const $proto = Object.getPrototypeOf;
-const $isArray = Array.isArray;
+var $OP = Object.prototype;
+var $proto = Object.getPrototypeOf;
+var $isArray = Array.isArray;
 // A key no object has (a symbol private to this module): `$PROBE in o`
 // finds nothing and runs no getter; it only shows V8 the object's maps.
-const $PROBE = Symbol("mfapol");
+var $PROBE = Symbol("mfapol");
+// The slow paths of a path step (emit.rs `raw`), out of line so the
+// readers stay small: an own read that checks first (a key
+// `Object.prototype` has, so no getter there runs), one that keeps a
+// value already read, and a misfit at a strict step (absent stays absent).
+function $ownGet(o, k) {
+  return $own.call(o, k) ? o[k] : undefined;
+}
+function $ownKeep(o, k, v) {
+  return $own.call(o, k) ? v : undefined;
+}
+function $lax(o) {
+  return o === undefined || o === null ? undefined : $raise();
+}
 const $MAXSAFE = 9007199254740991n;
 const $I64MIN = -9223372036854775808n;
 const $I64MAX = 9223372036854775807n;
