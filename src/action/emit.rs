@@ -377,40 +377,40 @@ impl<'p> Emitter<'p> {
         if p.steps.is_empty() {
             return root;
         }
-        let mut f = String::from("function (o) {\n  let v;\n");
+        let mut f = String::from("function (o) {\n");
         for (i, step) in p.steps.iter().enumerate() {
             // Absent (`undefined` or null) reads as absent; a misfit reads
-            // as absent at a lax step and raises at a strict one (`$lax`).
-            // Few bytecodes per step, so V8 inlines the reader.
-            let misfit = if i < p.strict { "$lax(o)" } else { "undefined" };
+            // as absent at a lax step and raises at a strict one.
+            let strict = i < p.strict;
             match step {
                 Step::Key(k) => {
                     let key = js_str(k);
-                    let _ = writeln!(
-                        f,
-                        "  if (typeof o !== \"object\" || o === null || $isArray(o)) return {misfit};"
-                    );
+                    // `o == null`: undefined or null (one bytecode).
+                    f.push_str("  if (o == null) return undefined;\n");
                     if OBJECT_PROTOTYPE_NAMES.contains(&k.as_ref()) {
-                        let _ = writeln!(f, "  o = $ownGet(o, {key});");
+                        let _ = writeln!(f, "  o = $step(o, {key}, {strict});");
                     } else {
-                        // An own-property read that skips `hasOwnProperty`
-                        // where it cannot matter. While `Object.prototype`
-                        // has no such key (checked at each read, so a
-                        // polluted one, getter or value, is never read), a
-                        // value found is own when it is undefined or the
-                        // object's prototype is `Object.prototype`. The
-                        // `$PROBE in o` before that check never finds
-                        // anything (a private symbol) and runs no getter;
-                        // it gives V8's optimiser the object's maps in one
-                        // check, so `getPrototypeOf` folds to a constant
-                        // instead of a call (docs/deploy.md section 8).
+                        // The fast path reads `o[key]` directly where that
+                        // is an own-property read: `Object.prototype` has
+                        // no such key (checked at each read, so a polluted
+                        // one, getter or value, is never read) and `o` is
+                        // a plain object (not an array) whose prototype is
+                        // `Object.prototype`. Anything else takes `$step`,
+                        // which checks `hasOwnProperty` before it reads.
+                        // `o[$PROBE]` finds nothing (a symbol private to
+                        // the module) and runs no getter; it gives V8's
+                        // optimiser the object's maps in one check, so the
+                        // prototype, `typeof` and array tests fold to that
+                        // check instead of calls (docs/deploy.md section
+                        // 8). Few bytecodes, so V8 inlines the reader.
                         let _ = writeln!(
                             f,
-                            "  o = {key} in $OP ? $ownGet(o, {key}) : (v = o[{key}]) === undefined || ($PROBE in o, $proto(o) === $OP) ? v : $ownKeep(o, {key}, v);"
+                            "  o = {key} in $OP || (o[$PROBE], $proto(o) !== $OP) || typeof o !== \"object\" || $isArray(o) ? $step(o, {key}, {strict}) : o[{key}];"
                         );
                     }
                 }
                 Step::Index(n) => {
+                    let misfit = if strict { "$lax(o)" } else { "undefined" };
                     let _ = writeln!(
                         f,
                         "  if (!$isArray(o)) return {misfit};\n  o = {n} < o.length ? o[{n}] : undefined;"

@@ -32,19 +32,19 @@ var $own = Object.prototype.hasOwnProperty;
 var $OP = Object.prototype;
 var $proto = Object.getPrototypeOf;
 var $isArray = Array.isArray;
-// A key no object has (a symbol private to this module): `$PROBE in o`
+// A key no object has (a symbol private to this module): `o[$PROBE]`
 // finds nothing and runs no getter; it only shows V8 the object's maps.
 var $PROBE = Symbol("mfapol");
-// The slow paths of a path step (emit.rs `raw`), out of line so the
-// readers stay small: an own read that checks first (a key
-// `Object.prototype` has, so no getter there runs), one that keeps a
-// value already read, and a misfit at a strict step (absent stays absent).
-function $ownGet(o, k) {
+// A path step off the fast path (emit.rs `raw`): a misfit (not an object,
+// or an array) raises at a strict step and is absent at a lax one; else an
+// own-property read that checks `hasOwnProperty` first, so nothing
+// inherited (from `Object.prototype` or any other prototype) is read and
+// no getter there runs. `o` is neither undefined nor null.
+function $step(o, k, strict) {
+  if (typeof o !== "object" || $isArray(o)) return strict ? $raise() : undefined;
   return $own.call(o, k) ? o[k] : undefined;
 }
-function $ownKeep(o, k, v) {
-  return $own.call(o, k) ? v : undefined;
-}
+// A misfit at a strict index step: absent stays absent, else it raises.
 function $lax(o) {
   return o === undefined || o === null ? undefined : $raise();
 }
