@@ -51,6 +51,10 @@ pub(super) struct Emitter<'p> {
     fresh: usize,
     /// Whether any emitted expression reads `now`.
     uses_now: bool,
+    /// Whether the event is `$decide`'s parameter `ev` here (a rule's
+    /// `when`, outside quantifier bodies) rather than `cx.ev`: one load
+    /// less per read.
+    event_param: bool,
 }
 
 impl<'p> Emitter<'p> {
@@ -63,6 +67,7 @@ impl<'p> Emitter<'p> {
             scope: Vec::new(),
             fresh: 0,
             uses_now: false,
+            event_param: false,
         }
     }
 
@@ -95,7 +100,7 @@ impl<'p> Emitter<'p> {
         self.scope.clear();
         let (v, _) = self.value(&def.value)?;
         Ok(format!(
-            "// let {name}\nfunction {f}(cx) {{\n  let v = cx.l{i};\n  if (v === $UNSET) {{\n    try {{\n      v = {v};\n    }} catch (e) {{\n      if (e !== $RAISE) throw e;\n      v = $RAISE;\n    }}\n    cx.l{i} = v;\n  }}\n  if (v === $RAISE) throw $RAISE;\n  return v;\n}}\n",
+            "// let {name}\nfunction {f}(cx) {{\n  let v = cx.l{i};\n  if (v === $UNSET) {{\n    try {{\n      v = {v};\n    }} catch (e) {{\n      v = $caught(e, $RAISE);\n    }}\n    cx.l{i} = v;\n  }}\n  if (v === $RAISE) throw $RAISE;\n  return v;\n}}\n",
             f = let_name(name)
         ))
     }
@@ -113,7 +118,10 @@ impl<'p> Emitter<'p> {
         effect: &str,
     ) -> Result<(String, String), ActionError> {
         self.scope.clear();
-        let when = self.truth(&rule.when)?;
+        self.event_param = true;
+        let when = self.truth(&rule.when);
+        self.event_param = false;
+        let when = when?;
         // Fail closed: a raised `when` applies a require/deny rule and not a
         // skip rule; a raised `unless` exempts a skip rule only.
         let strict = rule.effect.lowers_requirements();
@@ -162,7 +170,11 @@ impl<'p> Emitter<'p> {
                 self.fresh = self.fresh.saturating_add(1);
                 let var = format!("x{}", self.fresh);
                 self.scope.push((*slot, var.clone(), elem_kind(&lk)));
+                // The body is a closure: it reads `cx.ev`, as it captures
+                // `cx` anyway.
+                let param = std::mem::replace(&mut self.event_param, false);
                 let b = self.truth(body);
+                self.event_param = param;
                 self.scope.pop();
                 format!("$quant({l}, {}, {all}, ({var}) => {})", q(&lk), b?)
             }
@@ -368,6 +380,7 @@ impl<'p> Emitter<'p> {
     /// function, so its property reads stay monomorphic in V8.
     fn raw(&mut self, p: &crate::ir::Path) -> String {
         let root = match p.root {
+            Root::Event if self.event_param => "ev".to_string(),
             Root::Event => "cx.ev".to_string(),
             Root::Local(slot) => match self.local(slot) {
                 Some((name, kind)) if kind == "j" => name,
@@ -382,30 +395,33 @@ impl<'p> Emitter<'p> {
             // Absent (`undefined` or null) reads as absent; a misfit reads
             // as absent at a lax step and raises at a strict one.
             let strict = i < p.strict;
+            // Off the fast path (a function per strictness: fewer bytecodes).
+            let step_fn = if strict { "$stepStrict" } else { "$step" };
             match step {
                 Step::Key(k) => {
                     let key = js_str(k);
                     // `o == null`: undefined or null (one bytecode).
                     f.push_str("  if (o == null) return undefined;\n");
                     if OBJECT_PROTOTYPE_NAMES.contains(&k.as_ref()) {
-                        let _ = writeln!(f, "  o = $step(o, {key}, {strict});");
+                        let _ = writeln!(f, "  o = {step_fn}(o, {key});");
                     } else {
                         // The fast path reads `o[key]` directly where that
                         // is an own-property read: `Object.prototype` has
                         // no such key (checked at each read, so a polluted
                         // one, getter or value, is never read) and `o` is
                         // a plain object (not an array) whose prototype is
-                        // `Object.prototype`. Anything else takes `$step`,
-                        // which checks `hasOwnProperty` before it reads.
-                        // `o[$PROBE]` finds nothing (a symbol private to
-                        // the module) and runs no getter; it gives V8's
-                        // optimiser the object's maps in one check, so the
-                        // prototype, `typeof` and array tests fold to that
-                        // check instead of calls (docs/deploy.md section
-                        // 8). Few bytecodes, so V8 inlines the reader.
+                        // `Object.prototype`. Anything else takes `$step`
+                        // (`$stepStrict`), which checks `hasOwnProperty`
+                        // before it reads. `o[$PROBE]` finds nothing (a
+                        // symbol private to the module) and runs no getter;
+                        // it gives V8's optimiser the object's maps in one
+                        // check, so the prototype, `typeof` and array tests
+                        // fold to that check instead of calls (docs/deploy.md
+                        // section 8). Few bytecodes, so V8 inlines the
+                        // reader.
                         let _ = writeln!(
                             f,
-                            "  o = {key} in $OP || (o[$PROBE], $proto(o) !== $OP) || typeof o !== \"object\" || $isArray(o) ? $step(o, {key}, {strict}) : o[{key}];"
+                            "  o = {key} in $OP || (o[$PROBE], $proto(o) !== $OP) || typeof o !== \"object\" || $isArray(o) ? {step_fn}(o, {key}) : o[{key}];"
                         );
                     }
                 }

@@ -342,7 +342,7 @@ fn handler(out: &mut String, policy: &Policy, names: &[String], hash: &str, uses
     out.push_str("// ---- the Action ----\n");
     let _ = writeln!(
         out,
-        "function $failure(e) {{\n  const kind = e instanceof RangeError ? \"RangeError\" : e instanceof TypeError ? \"TypeError\" : \"Error\";\n  return (\"mfapol: policy evaluation failed (\" + kind + \"); applied {applied}; policy sha256 {}\").slice(0, 255);\n}}\n",
+        "function $failure(e) {{\n  const kind = e instanceof RangeError ? \"RangeError\" : e instanceof TypeError ? \"TypeError\" : \"Error\";\n  return (\"mfapol: policy evaluation failed (\" + kind + \"); applied {applied}; policy sha256 {}\").slice(0, 255);\n}}\n// The code itself failed: one log line, then the strongest effect (-2).\nfunction $failed(e) {{\n  console.log($failure(e));\n  return -2;\n}}\n",
         hash.get(..16).unwrap_or(hash)
     );
     // The calls live in `$act`, out of the handler, which V8 inlines into
@@ -365,6 +365,6 @@ fn handler(out: &mut String, policy: &Policy, names: &[String], hash: &str, uses
     };
     let _ = write!(
         out,
-        "exports.onExecutePostLogin = async (event, api) => {{\n  let d;\n  try {{\n    d = $decide(event, {now});\n  }} catch (e) {{\n    d = -2;\n    console.log($failure(e));\n  }}\n  {act}\n}};\n"
+        "exports.onExecutePostLogin = async (event, api) => {{\n  let d;\n  try {{\n    d = $decide(event, {now});\n  }} catch (e) {{\n    d = $failed(e);\n  }}\n  {act}\n}};\n"
     );
 }

@@ -36,12 +36,17 @@ var $isArray = Array.isArray;
 // finds nothing and runs no getter; it only shows V8 the object's maps.
 var $PROBE = Symbol("mfapol");
 // A path step off the fast path (emit.rs `raw`): a misfit (not an object,
-// or an array) raises at a strict step and is absent at a lax one; else an
-// own-property read that checks `hasOwnProperty` first, so nothing
-// inherited (from `Object.prototype` or any other prototype) is read and
-// no getter there runs. `o` is neither undefined nor null.
-function $step(o, k, strict) {
-  if (typeof o !== "object" || $isArray(o)) return strict ? $raise() : undefined;
+// or an array) is absent at a lax step (`$step`) and raises at a strict
+// one (`$stepStrict`); else an own-property read that checks
+// `hasOwnProperty` first, so nothing inherited (from `Object.prototype` or
+// any other prototype) is read and no getter there runs. `o` is neither
+// undefined nor null.
+function $step(o, k) {
+  if (typeof o !== "object" || $isArray(o)) return undefined;
+  return $own.call(o, k) ? o[k] : undefined;
+}
+function $stepStrict(o, k) {
+  if (typeof o !== "object" || $isArray(o)) $raise();
   return $own.call(o, k) ? o[k] : undefined;
 }
 // A misfit at a strict index step: absent stays absent, else it raises.
