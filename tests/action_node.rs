@@ -743,7 +743,7 @@ fn the_harness_catches_a_planted_difference() {
     let evs = events(&policy, 400, 7);
     assert!(differences(&policy, &code, &evs, "America/New_York", "ok").is_empty());
 
-    let at = code.find("// ---- rules:").unwrap();
+    let at = code.find("// ---- rules'").unwrap();
     let flipped = format!(
         "{}{}",
         &code[..at],

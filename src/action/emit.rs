@@ -51,6 +51,10 @@ pub(super) struct Emitter<'p> {
     fresh: usize,
     /// Whether any emitted expression reads `now`.
     uses_now: bool,
+    /// Whether the event is `$decide`'s parameter `ev` here (a rule's
+    /// `when`, outside quantifier bodies) rather than `cx.ev`: one load
+    /// less per read.
+    event_param: bool,
 }
 
 impl<'p> Emitter<'p> {
@@ -63,6 +67,7 @@ impl<'p> Emitter<'p> {
             scope: Vec::new(),
             fresh: 0,
             uses_now: false,
+            event_param: false,
         }
     }
 
@@ -95,40 +100,48 @@ impl<'p> Emitter<'p> {
         self.scope.clear();
         let (v, _) = self.value(&def.value)?;
         Ok(format!(
-            "// let {name}\nfunction {f}(cx) {{\n  let v = cx.l{i};\n  if (v === $UNSET) {{\n    try {{\n      v = {v};\n    }} catch (e) {{\n      if (e !== $RAISE) throw e;\n      v = $RAISE;\n    }}\n    cx.l{i} = v;\n  }}\n  if (v === $RAISE) throw $RAISE;\n  return v;\n}}\n",
+            "// let {name}\nfunction {f}(cx) {{\n  let v = cx.l{i};\n  if (v === $UNSET) {{\n    try {{\n      v = {v};\n    }} catch (e) {{\n      v = $caught(e, $RAISE);\n    }}\n    cx.l{i} = v;\n  }}\n  if (v === $RAISE) throw $RAISE;\n  return v;\n}}\n",
             f = let_name(name)
         ))
     }
 
-    /// A rule as a function that says whether it applies (SPEC §7).
-    pub(super) fn rule_fn(
+    /// A rule as a block of `$decide` that returns `index` when the rule
+    /// applies (SPEC §7), and the module-level function of its `unless`
+    /// (empty without one). The `when` is inline in one function rather
+    /// than a function per rule, and the `unless`, evaluated only once
+    /// the `when` holds, out of line: V8 spends its inlining budget on the
+    /// path readers (docs/deploy.md section 8).
+    pub(super) fn rule_block(
         &mut self,
-        fname: &str,
+        index: usize,
         rule: &crate::ir::Rule,
         effect: &str,
-    ) -> Result<String, ActionError> {
+    ) -> Result<(String, String), ActionError> {
         self.scope.clear();
-        let when = self.truth(&rule.when)?;
+        self.event_param = true;
+        let when = self.truth(&rule.when);
+        self.event_param = false;
+        let when = when?;
         // Fail closed: a raised `when` applies a require/deny rule and not a
         // skip rule; a raised `unless` exempts a skip rule only.
         let strict = rule.effect.lowers_requirements();
         let mut s = String::new();
         let _ = write!(
             s,
-            "// rule {} (line {}): {effect}\nfunction {fname}(cx) {{\n  let w;\n  try {{\n    w = {when};\n  }} catch (e) {{\n    if (e !== $RAISE) throw e;\n    w = {};\n  }}\n  if (!w) return false;\n",
+            "  // rule {} (line {}): {effect}\n  try {{\n    w = {when};\n  }} catch (e) {{\n    w = $caught(e, {});\n  }}\n",
             rule.name, rule.line, !strict
         );
-        match &rule.unless {
-            None => s.push_str("  return true;\n}\n"),
-            Some(u) => {
-                let unless = self.truth(u)?;
-                let _ = write!(
-                    s,
-                    "  let u;\n  try {{\n    u = {unless};\n  }} catch (e) {{\n    if (e !== $RAISE) throw e;\n    u = {strict};\n  }}\n  return !u;\n}}\n"
-                );
-            }
-        }
-        Ok(s)
+        let Some(u) = &rule.unless else {
+            let _ = writeln!(s, "  if (w) return {index};");
+            return Ok((s, String::new()));
+        };
+        let unless = self.truth(u)?;
+        let _ = writeln!(s, "  if (w && !$unless{index}(cx)) return {index};");
+        let f = format!(
+            "// rule {} (line {}): unless\nfunction $unless{index}(cx) {{\n  try {{\n    return {unless};\n  }} catch (e) {{\n    return $caught(e, {strict});\n  }}\n}}\n",
+            rule.name, rule.line
+        );
+        Ok((s, f))
     }
 
     /// A condition: a JavaScript expression that is a boolean or throws.
@@ -157,7 +170,11 @@ impl<'p> Emitter<'p> {
                 self.fresh = self.fresh.saturating_add(1);
                 let var = format!("x{}", self.fresh);
                 self.scope.push((*slot, var.clone(), elem_kind(&lk)));
+                // The body is a closure: it reads `cx.ev`, as it captures
+                // `cx` anyway.
+                let param = std::mem::replace(&mut self.event_param, false);
                 let b = self.truth(body);
+                self.event_param = param;
                 self.scope.pop();
                 format!("$quant({l}, {}, {all}, ({var}) => {})", q(&lk), b?)
             }
@@ -363,56 +380,56 @@ impl<'p> Emitter<'p> {
     /// function, so its property reads stay monomorphic in V8.
     fn raw(&mut self, p: &crate::ir::Path) -> String {
         let root = match p.root {
+            Root::Event if self.event_param => "ev".to_string(),
             Root::Event => "cx.ev".to_string(),
             Root::Local(slot) => match self.local(slot) {
                 Some((name, kind)) if kind == "j" => name,
                 _ => "undefined".into(),
             },
         };
-        let from_event = p.root == Root::Event;
         if p.steps.is_empty() {
             return root;
         }
-        let mut f = String::from("function (o) {\n  let v;\n");
+        let mut f = String::from("function (o) {\n");
         for (i, step) in p.steps.iter().enumerate() {
-            let misfit = if i < p.strict {
-                "$raise()"
-            } else {
-                "return undefined"
-            };
-            f.push_str("  if (o === undefined || o === null) return undefined;\n");
+            // Absent (`undefined` or null) reads as absent; a misfit reads
+            // as absent at a lax step and raises at a strict one.
+            let strict = i < p.strict;
+            // Off the fast path (a function per strictness: fewer bytecodes).
+            let step_fn = if strict { "$stepStrict" } else { "$step" };
             match step {
                 Step::Key(k) => {
                     let key = js_str(k);
-                    let _ = writeln!(
-                        f,
-                        "  if (typeof o !== \"object\" || Array.isArray(o)) {misfit};"
-                    );
+                    // `o == null`: undefined or null (one bytecode).
+                    f.push_str("  if (o == null) return undefined;\n");
                     if OBJECT_PROTOTYPE_NAMES.contains(&k.as_ref()) {
-                        let _ = writeln!(f, "  o = $own.call(o, {key}) ? o[{key}] : undefined;");
+                        let _ = writeln!(f, "  o = {step_fn}(o, {key});");
                     } else {
-                        // An own-property read that skips `hasOwnProperty`
-                        // where it cannot matter. While `Object.prototype`
-                        // has no such key (checked at each read, so a
-                        // polluted one, getter or value, is never read), a
-                        // value found is own when it is undefined or the
-                        // object's prototype is `Object.prototype`.
-                        // The event's own check is made once per decision.
-                        let plain = if i == 0 && from_event {
-                            "$plainRoot(o)"
-                        } else {
-                            "$proto(o) === $OP"
-                        };
+                        // The fast path reads `o[key]` directly where that
+                        // is an own-property read: `Object.prototype` has
+                        // no such key (checked at each read, so a polluted
+                        // one, getter or value, is never read) and `o` is
+                        // a plain object (not an array) whose prototype is
+                        // `Object.prototype`. Anything else takes `$step`
+                        // (`$stepStrict`), which checks `hasOwnProperty`
+                        // before it reads. `o[$PROBE]` finds nothing (a
+                        // symbol private to the module) and runs no getter;
+                        // it gives V8's optimiser the object's maps in one
+                        // check, so the prototype, `typeof` and array tests
+                        // fold to that check instead of calls (docs/deploy.md
+                        // section 8). Few bytecodes, so V8 inlines the
+                        // reader.
                         let _ = writeln!(
                             f,
-                            "  if ({key} in $OP) o = $own.call(o, {key}) ? o[{key}] : undefined;\n  else {{\n    v = o[{key}];\n    o = v === undefined || {plain} || $own.call(o, {key}) ? v : undefined;\n  }}"
+                            "  o = {key} in $OP || (o[$PROBE], $proto(o) !== $OP) || typeof o !== \"object\" || $isArray(o) ? {step_fn}(o, {key}) : o[{key}];"
                         );
                     }
                 }
                 Step::Index(n) => {
-                    let _ = write!(
+                    let misfit = if strict { "$lax(o)" } else { "undefined" };
+                    let _ = writeln!(
                         f,
-                        "  if (!Array.isArray(o)) {misfit};\n  o = {n} < o.length ? o[{n}] : undefined;\n"
+                        "  if (!$isArray(o)) return {misfit};\n  o = {n} < o.length ? o[{n}] : undefined;"
                     );
                 }
             }

@@ -99,11 +99,14 @@ pub fn compile(policy: &Policy, target: Target<'_>) -> Result<String, ActionErro
         lets.push('\n');
     }
     let names = rule_names(policy);
-    let mut rules = String::new();
-    for (rule, name) in policy.rules.iter().zip(&names) {
-        rules.push_str(&em.rule_fn(name, rule, effect_text(&rule.effect))?);
-        rules.push('\n');
-    }
+    // Emitted in source order (constants are numbered in order of first
+    // use), placed in `$decide` strongest effect first.
+    let blocks = policy
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| em.rule_block(i, rule, effect_text(&rule.effect)))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut out = String::new();
     header(&mut out, policy, target, &hash);
     out.push_str("\"use strict\";\n\n");
@@ -115,9 +118,12 @@ pub fn compile(policy: &Policy, target: Target<'_>) -> Result<String, ActionErro
     }
     out.push_str("\n// ---- lets: each evaluated at most once per event ----\n");
     out.push_str(&lets);
-    out.push_str("// ---- rules: each says whether it applies (errors fail closed) ----\n");
-    out.push_str(&rules);
-    decide(&mut out, policy, &names);
+    out.push_str("// ---- rules' `unless`: each evaluated once its `when` holds ----\n");
+    for (_, unless) in &blocks {
+        out.push_str(unless);
+    }
+    out.push('\n');
+    decide(&mut out, policy, &blocks);
     handler(&mut out, policy, &names, &hash, em.uses_now());
     if out.contains("@@") || out.contains("##") {
         return Err(ActionError::Internal {
@@ -225,19 +231,24 @@ fn effect_text(e: &Effect) -> &'static str {
 }
 
 /// The decision: rules strongest effect first, the first that applies
-/// decides (the same decision as evaluating every rule, SPEC §7).
-fn decide(out: &mut String, policy: &Policy, names: &[String]) {
-    out.push_str("// ---- the decision: strongest effect first, then source order ----\n");
+/// decides (the same decision as evaluating every rule, SPEC §7). Each
+/// rule is a block that returns its index when it applies; errors fail
+/// closed (`$caught`).
+fn decide(out: &mut String, policy: &Policy, blocks: &[(String, String)]) {
+    out.push_str("// ---- the decision: rules strongest effect first, then source order ----\n");
     out.push_str("function $decide(ev, now) {\n");
     // One slot per `let`, unset until first used (a fixed shape per policy).
     let slots: String = (0..policy.lets.len())
         .map(|i| format!(", l{i}: $UNSET"))
         .collect();
     let _ = writeln!(out, "  const cx = {{ ev: ev, now: now{slots} }};");
+    if !blocks.is_empty() {
+        out.push_str("  let w;\n");
+    }
     for strength in Effect::STRENGTHS {
-        for (i, (rule, name)) in policy.rules.iter().zip(names).enumerate() {
+        for (rule, (block, _)) in policy.rules.iter().zip(blocks) {
             if rule.effect.strength() == strength {
-                let _ = writeln!(out, "  if ({name}(cx)) return {i};");
+                out.push_str(block);
             }
         }
     }
@@ -331,15 +342,12 @@ fn handler(out: &mut String, policy: &Policy, names: &[String], hash: &str, uses
     out.push_str("// ---- the Action ----\n");
     let _ = writeln!(
         out,
-        "function $failure(e) {{\n  const kind = e instanceof RangeError ? \"RangeError\" : e instanceof TypeError ? \"TypeError\" : \"Error\";\n  return (\"mfapol: policy evaluation failed (\" + kind + \"); applied {applied}; policy sha256 {}\").slice(0, 255);\n}}\n",
+        "function $failure(e) {{\n  const kind = e instanceof RangeError ? \"RangeError\" : e instanceof TypeError ? \"TypeError\" : \"Error\";\n  return (\"mfapol: policy evaluation failed (\" + kind + \"); applied {applied}; policy sha256 {}\").slice(0, 255);\n}}\n// The code itself failed: one log line, then the strongest effect (-2).\nfunction $failed(e) {{\n  console.log($failure(e));\n  return -2;\n}}\n",
         hash.get(..16).unwrap_or(hash)
     );
-    let now = if uses_now { "Date.now()" } else { "0" };
-    out.push_str("exports.onExecutePostLogin = async (event, api) => {\n  let d;\n  try {\n");
-    let _ = write!(out, "    d = $decide(event, {now});");
-    out.push_str(
-        "\n  } catch (e) {\n    d = -2;\n    console.log($failure(e));\n  }\n  $root = null;\n  switch (d) {\n",
-    );
+    // The calls live in `$act`, out of the handler, which V8 inlines into
+    // its caller; with no default, no rule applying (-1) calls nothing.
+    out.push_str("// The one API call of the decision.\nfunction $act(d, api) {\n  switch (d) {\n");
     for (text, labels) in &cases {
         for l in labels {
             let _ = writeln!(out, "    {l}");
@@ -347,6 +355,16 @@ fn handler(out: &mut String, policy: &Policy, names: &[String], hash: &str, uses
         let _ = writeln!(out, "      {text}\n      return;");
     }
     out.push_str(
-        "    default: // no rule applied and no default: no call\n      return;\n  }\n};\n",
+        "    default: // no rule applied and no default: no call\n      return;\n  }\n}\n\n",
+    );
+    let now = if uses_now { "Date.now()" } else { "0" };
+    let act = if policy.default.is_some() {
+        "$act(d, api);"
+    } else {
+        "if (d !== -1) $act(d, api);"
+    };
+    let _ = write!(
+        out,
+        "exports.onExecutePostLogin = async (event, api) => {{\n  let d;\n  try {{\n    d = $decide(event, {now});\n  }} catch (e) {{\n    d = $failed(e);\n  }}\n  {act}\n}};\n"
     );
 }

@@ -8,30 +8,50 @@
 // object). Ints, times and durations are numbers when they are safe
 // integers and BigInts beyond 2^53.
 
+// The constants the generated code reads on every decision are `var`,
+// not `const`: a `const` read from another function costs V8 a hole
+// (TDZ) check per read in bytecode, which counts against the inlining
+// budget (docs/deploy.md section 8). Nothing outside this module can
+// reach them; nothing in it assigns them again.
 // A run-time error: thrown, caught at the rule, which fails closed.
-const $RAISE = Object.freeze({ mfapol: "run-time error" });
+var $RAISE = Object.freeze({ mfapol: "run-time error" });
 // A `let` not evaluated yet for this event.
-const $UNSET = Object.freeze({ mfapol: "unset" });
+var $UNSET = Object.freeze({ mfapol: "unset" });
 function $raise() {
   throw $RAISE;
 }
-const $own = Object.prototype.hasOwnProperty;
+// At a rule's `catch`: a run-time error gives the fail-closed value `v`;
+// anything else is a bug, handled by the handler's failure path.
+function $caught(e, v) {
+  if (e !== $RAISE) throw e;
+  return v;
+}
+var $own = Object.prototype.hasOwnProperty;
 // Own-property reads skip `hasOwnProperty` on a plain object when
 // `Object.prototype` has no such key (emit.rs `raw`).
-const $OP = Object.prototype;
-const $proto = Object.getPrototypeOf;
-// Whether the event's prototype is Object.prototype, found once per
-// decision (every path starts at the event; in V8 a getPrototypeOf of
-// objects of many shapes is a call the optimiser cannot see through).
-// Cleared after each decision, so no event is kept between logins.
-let $root = null;
-let $rootPlain = false;
-function $plainRoot(o) {
-  if (o !== $root) {
-    $root = o;
-    $rootPlain = $proto(o) === $OP;
-  }
-  return $rootPlain;
+var $OP = Object.prototype;
+var $proto = Object.getPrototypeOf;
+var $isArray = Array.isArray;
+// A key no object has (a symbol private to this module): `o[$PROBE]`
+// finds nothing and runs no getter; it only shows V8 the object's maps.
+var $PROBE = Symbol("mfapol");
+// A path step off the fast path (emit.rs `raw`): a misfit (not an object,
+// or an array) is absent at a lax step (`$step`) and raises at a strict
+// one (`$stepStrict`); else an own-property read that checks
+// `hasOwnProperty` first, so nothing inherited (from `Object.prototype` or
+// any other prototype) is read and no getter there runs. `o` is neither
+// undefined nor null.
+function $step(o, k) {
+  if (typeof o !== "object" || $isArray(o)) return undefined;
+  return $own.call(o, k) ? o[k] : undefined;
+}
+function $stepStrict(o, k) {
+  if (typeof o !== "object" || $isArray(o)) $raise();
+  return $own.call(o, k) ? o[k] : undefined;
+}
+// A misfit at a strict index step: absent stays absent, else it raises.
+function $lax(o) {
+  return o === undefined || o === null ? undefined : $raise();
 }
 const $MAXSAFE = 9007199254740991n;
 const $I64MIN = -9223372036854775808n;
