@@ -666,22 +666,28 @@ fn a_let_bound_to_split_or_trim_keeps_its_value() {
         ),
     ];
     for (i, (text, evs)) in cases.iter().enumerate() {
-        let src = SourceFile::new("split-let.mfapolicy", *text);
-        let policy = mfapol::compile(&src, schema::auth0_post_login())
-            .policy
-            .unwrap_or_else(|| panic!("does not check:\n{text}"));
-        let code = action::compile(
-            &policy,
-            action::Target {
-                source_name: &src.name,
-                source_text: &src.text,
-            },
-        )
-        .unwrap();
-        let evs: Vec<String> = evs.iter().map(|e| e.to_string()).collect();
-        let d = differences(&policy, &code, &evs, "UTC", &format!("split{i}"));
-        assert!(d.is_empty(), "{text}\n{}", d.join("\n"));
+        decides_as_eval(&format!("split{i}"), text, evs);
     }
+}
+
+/// Compiles `text` to an Action and asserts it decides every event as
+/// `eval` does (UTC).
+fn decides_as_eval(name: &str, text: &str, evs: &[&str]) {
+    let src = SourceFile::new(format!("{name}.mfapolicy"), text);
+    let policy = mfapol::compile(&src, schema::auth0_post_login())
+        .policy
+        .unwrap_or_else(|| panic!("does not check:\n{text}"));
+    let code = action::compile(
+        &policy,
+        action::Target {
+            source_name: &src.name,
+            source_text: &src.text,
+        },
+    )
+    .unwrap();
+    let evs: Vec<String> = evs.iter().map(|e| e.to_string()).collect();
+    let d = differences(&policy, &code, &evs, "UTC", name);
+    assert!(d.is_empty(), "{text}\n{}", d.join("\n"));
 }
 
 /// Found by the shared generator's constants compared with undeclared
@@ -707,21 +713,7 @@ fn addresses_in_a_list_of_ranges_stay_addresses() {
         r#"{"connection":{"metadata":{"l":["198.51.100.7","203.0.113.0/24","2001:db8::/32"],"m":"192.168.4.4"},"request":{"ip":"192.168.1.1"}}}"#,
         r#"{"connection":{"metadata":{"l":["198.51.100.7","203.0.113.0/24","2001:db8::/32"],"m":"10.0.0.2"},"request":{"ip":"10.0.0.2"}}}"#,
     ];
-    let src = SourceFile::new("mixed-addresses.mfapolicy", text);
-    let policy = mfapol::compile(&src, schema::auth0_post_login())
-        .policy
-        .unwrap_or_else(|| panic!("does not check:\n{text}"));
-    let code = action::compile(
-        &policy,
-        action::Target {
-            source_name: &src.name,
-            source_text: &src.text,
-        },
-    )
-    .unwrap();
-    let evs: Vec<String> = evs.iter().map(|e| e.to_string()).collect();
-    let d = differences(&policy, &code, &evs, "UTC", "mixed");
-    assert!(d.is_empty(), "{text}\n{}", d.join("\n"));
+    decides_as_eval("mixed-addresses", text, &evs);
 }
 
 /// Negative controls: a planted difference in the emitted code, and one in
