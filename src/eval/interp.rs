@@ -56,8 +56,9 @@ pub(super) struct Cx<'a, 'e> {
     /// Where run-time errors go; `None` on the fast path, which only counts them.
     errors: Option<&'e mut Vec<RuntimeError>>,
     pub(super) error_count: usize,
-    /// The rule being evaluated, for error records.
-    rule: Option<Arc<str>>,
+    /// The rule being evaluated, for error records (borrowed, so that
+    /// the context has nothing to drop but its scratch).
+    rule: Option<&'a Arc<str>>,
     /// Where comparisons are recorded when explaining; `None` on the fast path.
     pub(super) trace: Option<&'e mut Vec<Check>>,
 }
@@ -104,8 +105,8 @@ impl<'a, 'e> Cx<'a, 'e> {
     /// Starts a rule. When errors and checks are recorded per rule, `let`
     /// values are evaluated again for each rule, so each rule's report
     /// shows what its `let`s read and raised.
-    pub(super) fn start_rule(&mut self, name: &Arc<str>) {
-        self.rule = Some(name.clone());
+    pub(super) fn start_rule(&mut self, name: &'a Arc<str>) {
+        self.rule = Some(name);
         if self.errors.is_some() || self.trace.is_some() {
             if let Some(s) = &mut self.scratch {
                 s.lets.iter_mut().for_each(|v| *v = None);
@@ -185,7 +186,7 @@ impl<'a> Cx<'a, '_> {
         self.error_count = self.error_count.saturating_add(1);
         if let Some(errors) = self.errors.as_deref_mut() {
             errors.push(RuntimeError {
-                rule: self.rule.clone().unwrap_or_else(|| Arc::from("")),
+                rule: self.rule.cloned().unwrap_or_else(|| Arc::from("")),
                 message: message(),
                 path,
                 span,
@@ -237,8 +238,27 @@ impl<'a> Cx<'a, '_> {
         // nothing is unusual (see `quick`); the rest below.
         if self.trace.is_none() {
             match &e.kind {
-                K::Eq { .. } | K::In { .. } | K::InNet { .. } => {
-                    if let Some(b) = self.quick(e) {
+                // Each shape straight to its own quick check (one dispatch).
+                K::Eq { negated, lhs, rhs } => {
+                    if let Some(b) = self.quick_eq(*negated, lhs, rhs) {
+                        return if b { Truth::True } else { Truth::False };
+                    }
+                }
+                K::In {
+                    negated,
+                    needle,
+                    list,
+                } => {
+                    if let Some(b) = self.quick_in(*negated, needle, list) {
+                        return if b { Truth::True } else { Truth::False };
+                    }
+                }
+                K::InNet {
+                    negated,
+                    needle,
+                    set,
+                } => {
+                    if let Some(b) = self.quick_net(*negated, needle, set) {
                         return if b { Truth::True } else { Truth::False };
                     }
                 }

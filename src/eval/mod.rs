@@ -121,24 +121,42 @@ fn lowers_at(strength: u8) -> bool {
 }
 
 /// For a policy of at most 64 rules, per strength (index = strength) the
-/// set of its rules as bits, so each pass visits only its own rules.
+/// set of its rules as bits, so each pass visits only its own rules; bit
+/// `s` of the last entry says whether strength `s` has any rule.
 fn by_strength(policy: &Policy) -> Option<[u64; 5]> {
     if policy.rules.len() > 64 {
         return None;
     }
     let mut masks = [0u64; 5];
-    for (i, rule) in policy.rules.iter().enumerate() {
-        if let Some(m) = masks.get_mut(usize::from(rule.effect.strength())) {
-            *m |= 1u64.checked_shl(u32::try_from(i).ok()?)?;
+    // Rule `i`'s bit, shifted along (no checked shift per rule: at most 64).
+    let mut bit = 1u64;
+    let mut present = 0u64;
+    for rule in &policy.rules {
+        let s = rule.effect.strength();
+        if let Some(m) = masks.get_mut(usize::from(s)) {
+            *m |= bit;
         }
+        present |= 1u64.wrapping_shl(u32::from(s));
+        bit = bit.wrapping_shl(1);
+    }
+    // Strength 0 is no strength: its slot carries the strengths present.
+    if let Some(m) = masks.first_mut() {
+        *m = present;
     }
     Some(masks)
 }
 
 /// Strongest effect first: the first applying rule of the strongest effect
-/// decides, so nothing after it can change the decision.
+/// decides, so nothing after it can change the decision. Only the
+/// strengths that have rules are visited.
+#[inline(always)]
 fn first_applying<'a>(cx: &mut Cx<'a, '_>, policy: &'a Policy, masks: &[u64; 5]) -> Option<usize> {
-    for strength in Effect::STRENGTHS {
+    let mut present = masks.first().copied().unwrap_or(0) & !1;
+    while present != 0 {
+        // The strongest strength left (1 to 4).
+        let strength = 63u32.wrapping_sub(present.leading_zeros());
+        present &= !1u64.wrapping_shl(strength);
+        let strength = u8::try_from(strength).unwrap_or(0);
         let strict = lowers_at(strength);
         let mut m = masks.get(usize::from(strength)).copied().unwrap_or(0);
         while m != 0 {
