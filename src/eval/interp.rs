@@ -102,6 +102,13 @@ impl<'a, 'e> Cx<'a, 'e> {
         }
     }
 
+    /// Whether a `let` or a quantifier made per-event state, the only part
+    /// of the context with anything to drop.
+    #[inline(always)]
+    pub(super) fn has_scratch(&self) -> bool {
+        self.scratch.is_some()
+    }
+
     /// Starts a rule. When errors and checks are recorded per rule, `let`
     /// values are evaluated again for each rule, so each rule's report
     /// shows what its `let`s read and raised.
@@ -198,7 +205,9 @@ impl<'a> Cx<'a, '_> {
     /// Counts one step; past the budget, a run-time error.
     #[inline]
     fn step(&mut self, e: &Expr) -> Result<(), Unknown> {
-        self.steps = self.steps.saturating_add(1);
+        // No overflow to guard: `steps` stops growing past the budget but
+        // for one step per condition still evaluated, far below `u64::MAX`.
+        self.steps = self.steps.wrapping_add(1);
         if self.steps > MAX_STEPS {
             return Err(self.over_budget(e));
         }
@@ -237,51 +246,48 @@ impl<'a> Cx<'a, '_> {
         // `and`s of them: decided in place, their steps included, when
         // nothing is unusual (see `quick`); the rest below.
         if self.trace.is_none() {
-            match &e.kind {
-                // Each shape straight to its own quick check (one dispatch).
-                K::Eq { negated, lhs, rhs } => {
-                    if let Some(b) = self.quick_eq(*negated, lhs, rhs) {
-                        return if b { Truth::True } else { Truth::False };
+            // Tests in turn rather than a `match`: a compare and a branch
+            // each, where a jump table costs about ten instructions.
+            if let K::And(items) = &e.kind {
+                if self.step(e).is_err() {
+                    return Truth::Unknown;
+                }
+                for it in items {
+                    let t = match self.quick(it) {
+                        Some(true) => Truth::True,
+                        Some(false) => Truth::False,
+                        None => self.compound(it),
+                    };
+                    if t != Truth::True {
+                        return t;
                     }
                 }
-                K::In {
-                    negated,
-                    needle,
-                    list,
-                } => {
-                    if let Some(b) = self.quick_in(*negated, needle, list) {
-                        return if b { Truth::True } else { Truth::False };
-                    }
+                return Truth::True;
+            }
+            // `==` straight to its quick check; the other quick shapes in
+            // `other_truth`, out of line: with four shapes tested here the
+            // tests would become a jump table.
+            if let K::Eq { negated, lhs, rhs } = &e.kind {
+                if let Some(b) = self.quick_eq(*negated, lhs, rhs) {
+                    return if b { Truth::True } else { Truth::False };
                 }
-                K::InNet {
-                    negated,
-                    needle,
-                    set,
-                } => {
-                    if let Some(b) = self.quick_net(*negated, needle, set) {
-                        return if b { Truth::True } else { Truth::False };
-                    }
-                }
-                K::And(items) => {
-                    if self.step(e).is_err() {
-                        return Truth::Unknown;
-                    }
-                    for it in items {
-                        let t = match self.quick(it) {
-                            Some(true) => Truth::True,
-                            Some(false) => Truth::False,
-                            None => self.compound(it),
-                        };
-                        if t != Truth::True {
-                            return t;
-                        }
-                    }
-                    return Truth::True;
-                }
-                _ => {}
+            } else {
+                return self.other_truth(e);
             }
         }
         self.compound(e)
+    }
+
+    /// The truth of a condition other than `and` and `==` on the fast
+    /// path: `in` and `in NETS` decided in place when they can be, the
+    /// rest by [`Cx::compound`].
+    #[inline(never)]
+    fn other_truth(&mut self, e: &'a Expr) -> Truth {
+        match self.quick(e) {
+            Some(true) => Truth::True,
+            Some(false) => Truth::False,
+            None => self.compound(e),
+        }
     }
 
     /// The truth of a condition the quick path did not decide.

@@ -241,10 +241,17 @@ pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
         Some(e) => DecisionKind::of(e),
         None => DecisionKind::None,
     };
+    let errors = cx.error_count;
+    // Most decisions make no per-event state: then the context holds only
+    // references and counters, and dropping it (an out-of-line call) can
+    // be skipped.
+    if !cx.has_scratch() {
+        std::mem::forget(cx);
+    }
     Outcome {
         kind,
         deciding: best,
-        errors: cx.error_count,
+        errors,
     }
 }
 
