@@ -174,6 +174,34 @@ fn first_applying<'a>(cx: &mut Cx<'a, '_>, policy: &'a Policy, masks: &[u64; 5])
     None
 }
 
+/// Whether no rule is stronger than one before it (most policies: all
+/// `require`, or `deny` rules first). Then source order is strength order,
+/// and rules can be tried in turn with no per-strength sets.
+#[inline(always)]
+fn in_strength_order(policy: &Policy) -> bool {
+    let mut prev = u8::MAX;
+    for rule in &policy.rules {
+        let s = rule.effect.strength();
+        if s > prev {
+            return false;
+        }
+        prev = s;
+    }
+    true
+}
+
+/// [`first_applying`] for a policy [`in_strength_order`]: the same rules
+/// tried in the same order.
+#[inline(always)]
+fn first_applying_in_order<'a>(cx: &mut Cx<'a, '_>, policy: &'a Policy) -> Option<usize> {
+    for (i, rule) in policy.rules.iter().enumerate() {
+        if cx.applies_as(rule, rule.effect.lowers_requirements()) {
+            return Some(i);
+        }
+    }
+    None
+}
+
 /// [`first_applying`] for a policy of more than 64 rules.
 fn first_applying_slow<'a>(cx: &mut Cx<'a, '_>, policy: &'a Policy) -> Option<usize> {
     for strength in Effect::STRENGTHS {
@@ -229,9 +257,13 @@ pub struct Outcome {
 /// live on the stack.
 pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
     let mut cx = Cx::new(policy, event, now_ms, None, None);
-    let best = match by_strength(policy) {
-        Some(masks) => first_applying(&mut cx, policy, &masks),
-        None => first_applying_slow(&mut cx, policy),
+    let best = if in_strength_order(policy) {
+        first_applying_in_order(&mut cx, policy)
+    } else {
+        match by_strength(policy) {
+            Some(masks) => first_applying(&mut cx, policy, &masks),
+            None => first_applying_slow(&mut cx, policy),
+        }
     };
     let kind = match best
         .and_then(|i| policy.rules.get(i))
