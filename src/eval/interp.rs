@@ -56,8 +56,9 @@ pub(super) struct Cx<'a, 'e> {
     /// Where run-time errors go; `None` on the fast path, which only counts them.
     errors: Option<&'e mut Vec<RuntimeError>>,
     pub(super) error_count: usize,
-    /// The rule being evaluated, for error records.
-    rule: Option<Arc<str>>,
+    /// The rule being evaluated, for error records (borrowed, so that
+    /// the context has nothing to drop but its scratch).
+    rule: Option<&'a Arc<str>>,
     /// Where comparisons are recorded when explaining; `None` on the fast path.
     pub(super) trace: Option<&'e mut Vec<Check>>,
 }
@@ -101,11 +102,18 @@ impl<'a, 'e> Cx<'a, 'e> {
         }
     }
 
+    /// Whether a `let` or a quantifier made per-event state, the only part
+    /// of the context with anything to drop.
+    #[inline(always)]
+    pub(super) fn has_scratch(&self) -> bool {
+        self.scratch.is_some()
+    }
+
     /// Starts a rule. When errors and checks are recorded per rule, `let`
     /// values are evaluated again for each rule, so each rule's report
     /// shows what its `let`s read and raised.
-    pub(super) fn start_rule(&mut self, name: &Arc<str>) {
-        self.rule = Some(name.clone());
+    pub(super) fn start_rule(&mut self, name: &'a Arc<str>) {
+        self.rule = Some(name);
         if self.errors.is_some() || self.trace.is_some() {
             if let Some(s) = &mut self.scratch {
                 s.lets.iter_mut().for_each(|v| *v = None);
@@ -185,7 +193,7 @@ impl<'a> Cx<'a, '_> {
         self.error_count = self.error_count.saturating_add(1);
         if let Some(errors) = self.errors.as_deref_mut() {
             errors.push(RuntimeError {
-                rule: self.rule.clone().unwrap_or_else(|| Arc::from("")),
+                rule: self.rule.cloned().unwrap_or_else(|| Arc::from("")),
                 message: message(),
                 path,
                 span,
@@ -197,7 +205,9 @@ impl<'a> Cx<'a, '_> {
     /// Counts one step; past the budget, a run-time error.
     #[inline]
     fn step(&mut self, e: &Expr) -> Result<(), Unknown> {
-        self.steps = self.steps.saturating_add(1);
+        // No overflow to guard: `steps` stops growing past the budget but
+        // for one step per condition still evaluated, far below `u64::MAX`.
+        self.steps = self.steps.wrapping_add(1);
         if self.steps > MAX_STEPS {
             return Err(self.over_budget(e));
         }
@@ -236,32 +246,48 @@ impl<'a> Cx<'a, '_> {
         // `and`s of them: decided in place, their steps included, when
         // nothing is unusual (see `quick`); the rest below.
         if self.trace.is_none() {
-            match &e.kind {
-                K::Eq { .. } | K::In { .. } | K::InNet { .. } => {
-                    if let Some(b) = self.quick(e) {
-                        return if b { Truth::True } else { Truth::False };
+            // Tests in turn rather than a `match`: a compare and a branch
+            // each, where a jump table costs about ten instructions.
+            if let K::And(items) = &e.kind {
+                if self.step(e).is_err() {
+                    return Truth::Unknown;
+                }
+                for it in items {
+                    let t = match self.quick(it) {
+                        Some(true) => Truth::True,
+                        Some(false) => Truth::False,
+                        None => self.compound(it),
+                    };
+                    if t != Truth::True {
+                        return t;
                     }
                 }
-                K::And(items) => {
-                    if self.step(e).is_err() {
-                        return Truth::Unknown;
-                    }
-                    for it in items {
-                        let t = match self.quick(it) {
-                            Some(true) => Truth::True,
-                            Some(false) => Truth::False,
-                            None => self.compound(it),
-                        };
-                        if t != Truth::True {
-                            return t;
-                        }
-                    }
-                    return Truth::True;
+                return Truth::True;
+            }
+            // `==` straight to its quick check; the other quick shapes in
+            // `other_truth`, out of line: with four shapes tested here the
+            // tests would become a jump table.
+            if let K::Eq { negated, lhs, rhs } = &e.kind {
+                if let Some(b) = self.quick_eq(*negated, lhs, rhs) {
+                    return if b { Truth::True } else { Truth::False };
                 }
-                _ => {}
+            } else {
+                return self.other_truth(e);
             }
         }
         self.compound(e)
+    }
+
+    /// The truth of a condition other than `and` and `==` on the fast
+    /// path: `in` and `in NETS` decided in place when they can be, the
+    /// rest by [`Cx::compound`].
+    #[inline(never)]
+    fn other_truth(&mut self, e: &'a Expr) -> Truth {
+        match self.quick(e) {
+            Some(true) => Truth::True,
+            Some(false) => Truth::False,
+            None => self.compound(e),
+        }
     }
 
     /// The truth of a condition the quick path did not decide.

@@ -121,24 +121,42 @@ fn lowers_at(strength: u8) -> bool {
 }
 
 /// For a policy of at most 64 rules, per strength (index = strength) the
-/// set of its rules as bits, so each pass visits only its own rules.
+/// set of its rules as bits, so each pass visits only its own rules; bit
+/// `s` of the last entry says whether strength `s` has any rule.
 fn by_strength(policy: &Policy) -> Option<[u64; 5]> {
     if policy.rules.len() > 64 {
         return None;
     }
     let mut masks = [0u64; 5];
-    for (i, rule) in policy.rules.iter().enumerate() {
-        if let Some(m) = masks.get_mut(usize::from(rule.effect.strength())) {
-            *m |= 1u64.checked_shl(u32::try_from(i).ok()?)?;
+    // Rule `i`'s bit, shifted along (no checked shift per rule: at most 64).
+    let mut bit = 1u64;
+    let mut present = 0u64;
+    for rule in &policy.rules {
+        let s = rule.effect.strength();
+        if let Some(m) = masks.get_mut(usize::from(s)) {
+            *m |= bit;
         }
+        present |= 1u64.wrapping_shl(u32::from(s));
+        bit = bit.wrapping_shl(1);
+    }
+    // Strength 0 is no strength: its slot carries the strengths present.
+    if let Some(m) = masks.first_mut() {
+        *m = present;
     }
     Some(masks)
 }
 
 /// Strongest effect first: the first applying rule of the strongest effect
-/// decides, so nothing after it can change the decision.
+/// decides, so nothing after it can change the decision. Only the
+/// strengths that have rules are visited.
+#[inline(always)]
 fn first_applying<'a>(cx: &mut Cx<'a, '_>, policy: &'a Policy, masks: &[u64; 5]) -> Option<usize> {
-    for strength in Effect::STRENGTHS {
+    let mut present = masks.first().copied().unwrap_or(0) & !1;
+    while present != 0 {
+        // The strongest strength left (1 to 4).
+        let strength = 63u32.wrapping_sub(present.leading_zeros());
+        present &= !1u64.wrapping_shl(strength);
+        let strength = u8::try_from(strength).unwrap_or(0);
         let strict = lowers_at(strength);
         let mut m = masks.get(usize::from(strength)).copied().unwrap_or(0);
         while m != 0 {
@@ -151,6 +169,34 @@ fn first_applying<'a>(cx: &mut Cx<'a, '_>, policy: &'a Policy, masks: &[u64; 5])
             {
                 return Some(i);
             }
+        }
+    }
+    None
+}
+
+/// Whether no rule is stronger than one before it (most policies: all
+/// `require`, or `deny` rules first). Then source order is strength order,
+/// and rules can be tried in turn with no per-strength sets.
+#[inline(always)]
+fn in_strength_order(policy: &Policy) -> bool {
+    let mut prev = u8::MAX;
+    for rule in &policy.rules {
+        let s = rule.effect.strength();
+        if s > prev {
+            return false;
+        }
+        prev = s;
+    }
+    true
+}
+
+/// [`first_applying`] for a policy [`in_strength_order`]: the same rules
+/// tried in the same order.
+#[inline(always)]
+fn first_applying_in_order<'a>(cx: &mut Cx<'a, '_>, policy: &'a Policy) -> Option<usize> {
+    for (i, rule) in policy.rules.iter().enumerate() {
+        if cx.applies_as(rule, rule.effect.lowers_requirements()) {
+            return Some(i);
         }
     }
     None
@@ -211,9 +257,13 @@ pub struct Outcome {
 /// live on the stack.
 pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
     let mut cx = Cx::new(policy, event, now_ms, None, None);
-    let best = match by_strength(policy) {
-        Some(masks) => first_applying(&mut cx, policy, &masks),
-        None => first_applying_slow(&mut cx, policy),
+    let best = if in_strength_order(policy) {
+        first_applying_in_order(&mut cx, policy)
+    } else {
+        match by_strength(policy) {
+            Some(masks) => first_applying(&mut cx, policy, &masks),
+            None => first_applying_slow(&mut cx, policy),
+        }
     };
     let kind = match best
         .and_then(|i| policy.rules.get(i))
@@ -223,10 +273,17 @@ pub fn decide(policy: &Policy, event: &Json, now_ms: i64) -> Outcome {
         Some(e) => DecisionKind::of(e),
         None => DecisionKind::None,
     };
+    let errors = cx.error_count;
+    // Most decisions make no per-event state: then the context holds only
+    // references and counters, and dropping it (an out-of-line call) can
+    // be skipped.
+    if !cx.has_scratch() {
+        std::mem::forget(cx);
+    }
     Outcome {
         kind,
         deciding: best,
-        errors: cx.error_count,
+        errors,
     }
 }
 

@@ -15,11 +15,12 @@ impl<'a> Cx<'a, '_> {
         };
         let mut steps = p.steps.iter();
         while let Some(step) = steps.next() {
-            let next = match (cur, step) {
-                (Json::Object(m), Step::Key(k)) => m.get(k.as_ref()),
-                (Json::Array(a), Step::Index(n)) => a.get(*n),
-                (Json::Null, _) => None,
-                (other, _) => {
+            // The object and key first: nearly every step is one.
+            let next = match (step, cur) {
+                (Step::Key(k), Json::Object(m)) => m.get(k.as_ref()),
+                (Step::Index(n), Json::Array(a)) => a.get(*n),
+                (_, Json::Null) => None,
+                (_, other) => {
                     // The step's position, worked out only here, off the hot loop.
                     let i = p.steps.len().saturating_sub(steps.len()).saturating_sub(1);
                     if i < p.strict {

@@ -46,8 +46,9 @@ impl<'a> Cx<'a, '_> {
 
     /// `FIELD == CONST`, `FIELD != CONST` (either side) for a string or a
     /// boolean constant.
-    #[inline(always)]
-    fn quick_eq(&mut self, negated: bool, lhs: &'a Expr, rhs: &'a Expr) -> Option<bool> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline(never))]
+    pub(super) fn quick_eq(&mut self, negated: bool, lhs: &'a Expr, rhs: &'a Expr) -> Option<bool> {
         let (path, ty, c) = match (&lhs.kind, &rhs.kind) {
             (K::Path(p), K::Const(c)) => (p, &lhs.ty, c),
             (K::Const(c), K::Path(p)) => (p, &rhs.ty, c),
@@ -78,8 +79,14 @@ impl<'a> Cx<'a, '_> {
     }
 
     /// `FIELD in [STRINGS]`, `FIELD not in [STRINGS]` for a string field.
-    #[inline(always)]
-    fn quick_in(&mut self, negated: bool, needle: &'a Expr, list: &'a Expr) -> Option<bool> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline(never))]
+    pub(super) fn quick_in(
+        &mut self,
+        negated: bool,
+        needle: &'a Expr,
+        list: &'a Expr,
+    ) -> Option<bool> {
         let (K::Path(path), K::Const(Const::List(items))) = (&needle.kind, &list.kind) else {
             return None;
         };
@@ -111,8 +118,14 @@ impl<'a> Cx<'a, '_> {
     }
 
     /// `FIELD in NETS`, `FIELD not in NETS`.
-    #[inline(always)]
-    fn quick_net(&mut self, negated: bool, needle: &'a Expr, set: &NetSet) -> Option<bool> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline(never))]
+    pub(super) fn quick_net(
+        &mut self,
+        negated: bool,
+        needle: &'a Expr,
+        set: &NetSet,
+    ) -> Option<bool> {
         let K::Path(path) = &needle.kind else {
             return None;
         };
@@ -157,7 +170,9 @@ impl<'a> Cx<'a, '_> {
     /// the budget ends.
     #[inline]
     fn charge(&mut self, n: u64) -> Option<()> {
-        let after = self.steps.saturating_add(n);
+        // `steps` is at most the budget plus a step per condition (see
+        // `Cx::step`), so adding a handful cannot wrap.
+        let after = self.steps.wrapping_add(n);
         if after > MAX_STEPS {
             return None;
         }
