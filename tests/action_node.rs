@@ -590,17 +590,7 @@ fn every_policy_decides_as_the_interpreter_in_node() {
     }
     eprintln!("compared {total} events over {} policies", policies().len());
     assert!(total > 0);
-    assert!(
-        failures.is_empty(),
-        "{} differences, first ones:\n{}",
-        failures.len(),
-        failures
-            .iter()
-            .take(10)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_differences(&failures);
 }
 
 /// The lead's repro of a `let` holding a quantifier used in another
@@ -668,6 +658,16 @@ fn a_let_bound_to_split_or_trim_keeps_its_value() {
     for (i, (text, evs)) in cases.iter().enumerate() {
         decides_as_eval(&format!("split{i}"), text, evs);
     }
+}
+
+/// Fails with the count and the first ten differences, if there are any.
+fn assert_no_differences(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} differences, first ones:\n{}",
+        failures.len(),
+        failures[..failures.len().min(10)].join("\n")
+    );
 }
 
 /// Compiles `text` to an Action and asserts it decides every event as
@@ -815,17 +815,7 @@ fn hostile_events_decide_as_the_interpreter_in_node() {
         failures.extend(d);
     }
     eprintln!("compared {total} hostile events");
-    assert!(
-        failures.is_empty(),
-        "{} differences, first ones:\n{}",
-        failures.len(),
-        failures
-            .iter()
-            .take(10)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_differences(&failures);
 }
 
 // ---- generated policies ----
@@ -1031,17 +1021,7 @@ fn generated_policies_decide_as_the_interpreter_in_node() {
         "compared {total} events over {count} generated policies and their mutants: {} differences",
         failures.len()
     );
-    assert!(
-        failures.is_empty(),
-        "{} differences, first ones:\n{}",
-        failures.len(),
-        failures
-            .iter()
-            .take(10)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_differences(&failures);
     let empty = g.cov.empty_cells(1);
     assert!(
         empty.is_empty(),

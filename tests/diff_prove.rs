@@ -135,25 +135,28 @@ fn a_grown_embargo_list_is_not_weaker_but_changed() {
     assert!(v["assumptions"].as_array().is_some_and(|a| !a.is_empty()));
 }
 
+/// Runs git in `dir` with a fixed identity; fails the test if git fails.
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn old_rev_reads_the_old_policy_from_git() {
     let dir = common::scratch("prove-git", &[("p.mfapolicy", BASE)]);
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .current_dir(&dir)
-            .args(args)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let git = |args: &[&str]| git(&dir, args);
     git(&["init", "-q"]);
     git(&["add", "p.mfapolicy"]);
     git(&["commit", "-q", "-m", "base"]);
@@ -224,22 +227,7 @@ fn both_policies_may_include_files_also_from_git() {
     let (code, out, err) = common::mfapol(&dir, &["diff", "--prove", "p.mfapolicy", "q.mfapolicy"]);
     assert_eq!(code, 0, "{out}{err}");
     // Widening the included office range weakens logins: refuted through the include.
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .current_dir(&dir)
-            .args(args)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let git = |args: &[&str]| git(&dir, args);
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "base"]);

@@ -394,18 +394,21 @@ impl Gen {
         self.compare_num(cx, len)
     }
     pub(super) fn compare_num(&mut self, cx: &mut Cx, s: Src) -> E {
-        let op = *self.rng.pick(&[
-            Cmp::Eq,
-            Cmp::Ne,
-            Cmp::Lt,
-            Cmp::Le,
-            Cmp::Gt,
-            Cmp::Ge,
-            Cmp::In,
-        ]);
+        let op = *self.rng.pick(NUM_CMPS);
         self.compare_op(cx, s, op)
     }
 }
+
+/// The comparisons a number takes.
+pub(super) const NUM_CMPS: &[Cmp] = &[
+    Cmp::Eq,
+    Cmp::Ne,
+    Cmp::Lt,
+    Cmp::Le,
+    Cmp::Gt,
+    Cmp::Ge,
+    Cmp::In,
+];
 
 pub fn build(a: E, op: Cmp, b: E) -> E {
     match op {

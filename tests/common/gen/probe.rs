@@ -124,15 +124,7 @@ impl Gen {
                 Cmp::StrContains,
             ],
             V::FIp | V::DIp => &[Cmp::Eq, Cmp::Ne, Cmp::In, Cmp::NotIn],
-            _ => &[
-                Cmp::Eq,
-                Cmp::Ne,
-                Cmp::Lt,
-                Cmp::Le,
-                Cmp::Gt,
-                Cmp::Ge,
-                Cmp::In,
-            ],
+            _ => super::cmp::NUM_CMPS,
         };
         let op = *self.rng.pick(ops);
         match op {
