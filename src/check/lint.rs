@@ -125,21 +125,28 @@ impl<'a> Checker<'a> {
     /// so the deny applies over them. `default deny` says the same without
     /// that failure.
     fn deny_complement(&mut self, policy: &ast::Policy) {
-        let has_default = policy
+        if policy
             .items
             .iter()
-            .any(|i| matches!(i, ast::Item::Default(_)));
-        let candidate = |i: &ast::Item| match i {
-            ast::Item::Rule(r) => {
-                matches!(r.effect.node, Effect::Deny { .. })
-                    && r.unless.is_none()
-                    && matches!(r.when.node, ExprKind::Not(_))
-            }
-            _ => false,
-        };
-        // The other rules' conditions are only read for such a rule (most
-        // policies have none, or a default).
-        if has_default || !policy.items.iter().any(candidate) {
+            .any(|i| matches!(i, ast::Item::Default(_)))
+        {
+            return;
+        }
+        // Deny rules of the form `deny when not (...)`, no `unless`: the
+        // other rules' conditions are only read when there is one (most
+        // policies have none).
+        let candidates: Vec<_> = policy
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Rule(r) if r.unless.is_none() => match (&r.effect.node, &r.when.node) {
+                    (Effect::Deny { reason }, ExprKind::Not(inner)) => Some((r, reason, &**inner)),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        if candidates.is_empty() {
             return;
         }
         let others: std::collections::HashSet<String> = policy
@@ -152,20 +159,10 @@ impl<'a> Checker<'a> {
                 _ => None,
             })
             .collect();
-        for item in &policy.items {
-            let ast::Item::Rule(r) = item else { continue };
-            let Effect::Deny { reason } = &r.effect.node else {
-                continue;
-            };
-            if r.unless.is_some() || has_default {
-                continue;
-            }
-            let ExprKind::Not(inner) = &r.when.node else {
-                continue;
-            };
+        for (r, reason, inner) in candidates {
             let parts: Vec<&ast::Expr> = match &inner.node {
                 ExprKind::Or(items) => items.iter().collect(),
-                _ => vec![&**inner],
+                _ => vec![inner],
             };
             let all_rules = parts.iter().all(|p| {
                 let t = normalise(self.source.slice(p.span));

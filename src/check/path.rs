@@ -42,9 +42,7 @@ impl Checker<'_> {
     /// Rewrites the help of the undeclared-key warning for `x` (a dynamic
     /// path) to `declare PATH: TY`. A did-you-mean of a declared key stays.
     pub(super) fn suggest_declare(&mut self, x: &ir::Expr, ty: &str) {
-        if !is_undeclared_key(x) {
-            return;
-        }
+        // The same test as `is_undeclared_key`, binding the path.
         let (K::Path(p), Type::Dynamic) = (&x.kind, &x.ty) else {
             return;
         };

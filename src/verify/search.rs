@@ -31,8 +31,9 @@ impl Engine<'_> {
     }
 
     /// [`Engine::search`] on a solver already loaded with the formula, the
-    /// goal as assumptions: several searches share it (and what it learnt
-    /// about unconstrained atoms, which holds whatever the goal).
+    /// goal as assumptions: several searches share it, and the exact lemmas
+    /// it learnt about unconstrained atoms (they hold whatever the goal; an
+    /// inexact one is tied to the goal that learnt it).
     pub fn search_in<T>(
         &self,
         solver: &mut varisat::Solver<'_>,
