@@ -8,6 +8,8 @@
 //!   deleting either (their help) changes no decision;
 //! - `--never-errors`: a `proved` condition raises on no event; a refuted
 //!   one raises on its event;
+//! - `check`'s `skip_overlap`: every overlap found has a login `eval`
+//!   accepts on which both rules apply;
 //! - `diff --prove` on a policy and a one-edit mutant (both `--fail-on
 //!   weaker` and `changed`): a `proved` pair differs on no event as
 //!   forbidden; a counterexample replays.
@@ -276,6 +278,10 @@ struct Tally {
     never_proved: usize,
     never_refuted: usize,
     never_unknown: usize,
+    /// (skip rule, other rule) pairs `skip_overlap` looked at, and the
+    /// overlaps it found (each with its login).
+    overlap_pairs: usize,
+    overlaps: usize,
     diff_proved: usize,
     diff_refuted: usize,
     diff_unknown: usize,
@@ -436,6 +442,26 @@ fn check_one(round: usize, g: &mut Gen, n_events: usize, t: &mut Tally) {
             ErrorVerdict::Unknown(_) => t.never_unknown += 1,
         }
     }
+    // `skip_overlap`'s claims (SPEC §15): each overlap found comes with a
+    // login `eval` accepts on which the whole policy applies both rules.
+    let skips: Vec<usize> = (0..p.rules.len())
+        .filter(|i| matches!(p.rules[*i].effect, mfapol::ir::Effect::Skip))
+        .collect();
+    let others: Vec<usize> = (0..p.rules.len()).filter(|i| !skips.contains(i)).collect();
+    for &skip in &skips {
+        t.overlap_pairs += others.len();
+        for (other, ev) in verify::overlaps(&p, skip, &others) {
+            t.overlaps += 1;
+            let what = ctx(&format!("the overlap of rules {skip} and {other}"));
+            assert_replayable(&p, &ev, &what);
+            let d = eval::evaluate(&p, &ev, verify::FIXED_NOW_MS);
+            assert!(
+                d.applied.contains(&skip) && d.applied.contains(&other),
+                "{what}: its login {ev} applies {:?}",
+                d.applied
+            );
+        }
+    }
     // Proofs about the change.
     for fail_on in [FailOn::Weaker, FailOn::Changed] {
         let bad = |a: &eval::Decision, b: &eval::Decision| {
@@ -517,6 +543,8 @@ fn verify_and_diff_proofs_hold_against_brute_force_on_generated_policies() {
         t.never_proved += r.never_proved;
         t.never_refuted += r.never_refuted;
         t.never_unknown += r.never_unknown;
+        t.overlap_pairs += r.overlap_pairs;
+        t.overlaps += r.overlaps;
         t.diff_proved += r.diff_proved;
         t.diff_refuted += r.diff_refuted;
         t.diff_unknown += r.diff_unknown;
